@@ -1,0 +1,31 @@
+"""policy-engine: rules as code, dated, typed and explained.
+
+    from engine import load_policy
+    policy = load_policy("policy")
+    decision = policy.evaluate({"date_entree_rsa": date(2022, 3, 1)}, at=date(2022, 3, 15))
+    print(decision.explain("orientation_organisme"))
+"""
+
+from engine.calendar import Duration
+from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, PolicyCompileError, PolicyError
+from engine.evaluate import Decision
+from engine.explain import Explanation
+from engine.policy import Policy, check_policy, load_policy
+from engine.source import Span
+
+__all__ = [
+    "CaseError",
+    "Code",
+    "Decision",
+    "Diagnostic",
+    "Duration",
+    "EvaluationError",
+    "Explanation",
+    "Policy",
+    "PolicyCompileError",
+    "PolicyError",
+    "Span",
+    "check_policy",
+    "load_policy",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,199 @@
+"""Documents → a checked `Plan`: parse every expression, bind names, check types, build the graph.
+
+All diagnostics of all stages are gathered, so an author fixes every mistake in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from engine import ast
+from engine.calendar import Duration
+from engine.checker import Checker, Known, non_null_when
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.documents import PolicyDocuments, Text
+from engine.graph import Node, Use, build
+from engine.parser import parse
+from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
+from engine.resolve import Scope, resolve
+from engine.tables import unreachable_rows
+from engine.types import BOOL, ERROR, Kind, Type, parse_type
+
+
+class _Analysis:
+    def __init__(self, docs: PolicyDocuments) -> None:
+        self.docs = docs
+        self.diagnostics: list[Diagnostic] = []
+        self.uses: list[Use] = []
+        enums = set(docs.enums)
+        self.fact_types = {n: self.type_of(d.type, enums) for n, d in docs.facts.items()}
+        self.param_types = {n: self.type_of(d.type, enums) for n, d in docs.parameters.items()}
+        self.rule_types = {n: self.type_of(d.type, enums) for n, d in docs.rules.items()}
+        owners: dict[str, list[str]] = {}
+        for enum in docs.enums.values():
+            for value, _ in enum.values:
+                owners.setdefault(value, []).append(enum.name)
+        self.scope = Scope(self.fact_types, self.param_types, self.rule_types,
+                           {v: tuple(o) for v, o in owners.items()})  # fmt: skip
+        self.checker = Checker(self.scope, docs.enums, self.diagnostics.append)
+
+    def report(self, d: Diagnostic) -> None:
+        self.diagnostics.append(d)
+
+    def type_of(self, text: Text, enums: set[str]) -> Type:
+        parsed = parse_type(text.text, enums)
+        if isinstance(parsed, str):
+            self.report(Diagnostic(Code.UNKNOWN_TYPE, parsed, text.span))
+            return ERROR
+        return parsed
+
+    def expression(self, text: Text, user: str | None) -> ast.Expr | None:
+        try:
+            e = parse(text.text, text.origin)
+        except PolicyCompileError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return None
+        e = resolve(e, self.scope, self.report)
+        if user is not None:
+            for node in ast.walk(e):
+                name = node.target if isinstance(node, ast.AsOf) else node
+                if isinstance(name, ast.Name) and name.binding in (
+                    ast.Binding.FACT, ast.Binding.PARAMETER, ast.Binding.RULE,
+                ):  # fmt: skip
+                    self.uses.append(Use(name.name, user, name.span))
+        return e
+
+    def constant(self, text: Text, ty: Type, what: str) -> tuple[bool, object]:
+        """A literal value (fact default, parameter value) of type `ty`."""
+        e = self.expression(text, None)
+        if e is None:
+            return False, None
+        e = self.checker.result(e, ty, frozenset(), what)
+        if e.ty is not None and e.ty.is_error:
+            return False, None
+        ok, value = _constant_value(e)
+        if not ok:
+            self.report(Diagnostic(Code.INVALID_VALUE, f"{what} must be written as a constant, like `500 €`, "
+                                   "`1 month`, `26` or `true`", text.span))  # fmt: skip
+            return False, None
+        return True, _coerce(value, ty)
+
+    # -- declarations -----------------------------------------------------------------------------
+    def facts(self) -> dict[str, FactPlan]:
+        out = {}
+        for name, decl in self.docs.facts.items():
+            ty = self.fact_types[name]
+            has_default, default = False, None
+            if decl.default is not None and not ty.is_error:
+                has_default, default = self.constant(decl.default, ty, f"the default of `{name}`")
+            out[name] = FactPlan(name, ty, default, has_default, decl)
+        return out
+
+    def parameters(self) -> dict[str, ParameterPlan]:
+        out = {}
+        for name, decl in self.docs.parameters.items():
+            ty = self.param_types[name]
+            values = []
+            for v in decl.values:
+                ok, value = self.constant(v.value, ty, f"a value of `{name}`") if not ty.is_error else (False, None)
+                values.append(value)
+                if not v.references:
+                    self.report(Diagnostic(Code.MISSING_LEGAL_BASIS, f"this value of `{name}` cites no source",
+                                           v.span, help="add `references:` with the article or document"))  # fmt: skip
+            out[name] = ParameterPlan(name, ty, tuple(v.start for v in decl.values), tuple(values), decl)
+        return out
+
+    def rules(self) -> dict[str, RulePlan]:
+        out = {}
+        for name, decl in self.docs.rules.items():
+            ty = self.rule_types[name]
+            versions = tuple(self.version(name, ty, v) for v in decl.versions)
+            if not decl.references and any(not v.references for v in decl.versions):
+                self.report(Diagnostic(Code.MISSING_LEGAL_BASIS, f"rule `{name}` cites no legal basis", decl.span,
+                                       help="add `references:` with the article it rests on"))  # fmt: skip
+            out[name] = RulePlan(name, ty, versions, decl)
+        return out
+
+    def version(self, rule: str, ty: Type, decl: VersionDecl) -> VersionPlan:  # type: ignore[name-defined]
+        what = f"the value of `{rule}`"
+        formula = None
+        if decl.formula is not None:
+            e = self.expression(decl.formula, rule)
+            formula = self.checker.result(e, ty, frozenset(), what) if e is not None else None
+        rows = None
+        if decl.table is not None:
+            rows = self.table(rule, ty, decl.table, what)
+        return VersionPlan(decl.start, decl.end, formula, rows, decl)
+
+    def table(self, rule: str, ty: Type, decls: tuple, what: str) -> tuple[RowPlan, ...]:  # type: ignore[type-arg]
+        rows: list[RowPlan] = []
+        known: Known = frozenset()
+        for row in decls:
+            when = None
+            if row.when is not None:
+                parsed = self.expression(row.when, rule)
+                when = self.checker.condition(parsed, known, "a table condition") if parsed is not None else None
+            then_known = known | (non_null_when(when, True) if when is not None else frozenset())
+            parsed_then = self.expression(row.then, rule)
+            then = self.checker.result(parsed_then, ty, then_known, what) if parsed_then is not None else None
+            if when is not None:
+                known = known | non_null_when(when, False)
+            rows.append(RowPlan(when, then if then is not None else ast.Literal(None, Kind.NULL, ty=ERROR), row))
+        conditions = [r.when for r in rows if r.when is not None]
+        if len(conditions) == len([r for r in decls if r.when is not None]):
+            for index in unreachable_rows(conditions):
+                self.report(Diagnostic(Code.UNREACHABLE_ROW,
+                                       f"row {index + 1} of `{rule}` can never match: the rows above it already cover "
+                                       "every case where its condition holds",
+                                       rows[index].decl.span, help="remove the row, or move it above the rows that "
+                                       "hide it"))  # fmt: skip
+        return tuple(rows)
+
+    def graph_nodes(self) -> list[Node]:
+        d = self.docs
+        return (
+            [Node(n, "fact", f.label, False, f.span) for n, f in d.facts.items()]
+            + [Node(n, "parameter", p.label, False, p.span) for n, p in d.parameters.items()]
+            + [Node(n, "rule", r.label, r.output, r.span) for n, r in d.rules.items()]
+        )
+
+
+def _constant_value(e: ast.Expr) -> tuple[bool, object]:
+    match e:
+        case ast.Literal(value=v):
+            return True, v
+        case ast.Name(binding=ast.Binding.ENUM_VALUE, name=n):
+            return True, n
+        case ast.ListExpr(items=items):
+            values = [_constant_value(i) for i in items]
+            return all(ok for ok, _ in values), frozenset(v for _, v in values)
+        case ast.Unary(op="-", operand=ast.Literal(value=Duration() as d)):
+            return True, -d
+    return False, None
+
+
+def _coerce(value: object, ty: Type) -> object:
+    """Runtime representation: money and decimals are Decimal, never int or float."""
+    if value is not None and ty.kind in (Kind.MONEY, Kind.DECIMAL) and isinstance(value, int):
+        return Decimal(value)
+    return value
+
+
+def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple[Plan | None, list[Diagnostic]]:
+    """Check everything; return the plan (None when there is any error) and all diagnostics."""
+    a = _Analysis(docs)
+    a.diagnostics.extend(pre or [])
+    facts = a.facts()
+    parameters = a.parameters()
+    rules = a.rules()
+    graph, graph_diagnostics = build(a.graph_nodes(), a.uses)
+    a.diagnostics.extend(graph_diagnostics)
+    errors = [d for d in a.diagnostics if d.severity.value == "error"]
+    if errors:
+        return None, a.diagnostics
+    return Plan(docs.enums, facts, parameters, rules, graph, docs.sources), a.diagnostics
+
+
+Coerce = Callable[[object], object]
+__all__ = ["BOOL", "analyse"]

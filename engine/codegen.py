@@ -1,0 +1,280 @@
+"""The fast backend: Python source generated from the *checked* AST, compiled once per plan.
+
+User text never reaches the generated source: names become numbered locals (`v3`, `f2`) and
+every literal goes through a constants table (`_k7`). Only the code's shape comes from the AST.
+Rules are computed once each, in dependency order; `x as of d` calls a generated function
+that computes x's dependencies under the law of date d.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from engine import ast, calendar
+from engine.builtins import TABLE
+from engine.calendar import Duration
+from engine.diagnostics import EvaluationError
+from engine.interpreter import not_in_force, parameter_not_in_force
+from engine.plan import Plan, RulePlan, VersionPlan
+from engine.types import Kind
+
+_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Program:
+    outputs: tuple[str, ...]
+    required_facts: tuple[str, ...]
+    source: str
+    run: Callable[[dict[str, object], date], dict[str, object]]
+
+
+def _div(a: object, b: object) -> Decimal:
+    if b == 0:
+        raise ZeroDivisionError("division by zero")
+    return Decimal(a) / Decimal(b)  # type: ignore[arg-type]
+
+
+def _dec(x: object) -> object:
+    return Decimal(x) if type(x) is int else x  # noqa: E721 - bool must not match
+
+
+def _mul_duration(a: object, b: object) -> Duration:
+    if isinstance(a, Duration):
+        return Duration(a.months * b, a.days * b)  # type: ignore[operator]
+    assert isinstance(b, Duration)
+    return Duration(b.months * a, b.days * a)  # type: ignore[operator]
+
+
+@dataclass
+class _Generator:
+    plan: Plan
+    constants: dict[str, object] = field(default_factory=dict)
+    functions: dict[str, list[str]] = field(default_factory=dict)  # as-of functions by rule
+    temp: int = 0
+    facts_read: set[str] = field(default_factory=set)
+
+    def const(self, value: object) -> str:
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def rule_id(self, name: str) -> str:
+        return f"v{list(self.plan.rules).index(name)}"
+
+    def fact_id(self, name: str) -> str:
+        return f"f{list(self.plan.facts).index(name)}"
+
+    # -- functions ------------------------------------------------------------------------------
+    def body(self, targets: tuple[str, ...]) -> tuple[list[str], set[str]]:
+        """Statements computing `targets` (and what they need) under law date `L`."""
+        needed = self.same_law_closure(targets)
+        rules = [n for n in self.plan.graph.order if n in needed and n in self.plan.rules]
+        facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
+        lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
+        for name in rules:
+            lines += self.rule(self.plan.rules[name])
+        self.facts_read.update(facts)
+        return lines, set(facts)
+
+    def same_law_closure(self, targets: tuple[str, ...]) -> set[str]:
+        """What `targets` read under the same law date; `x as of d` only needs d's inputs here."""
+        seen: set[str] = set()
+        stack = list(targets)
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.plan.rules:
+                stack.extend(_same_law_names(self.plan.rules[name]))
+        return seen
+
+    def rule(self, rule: RulePlan) -> list[str]:
+        target = self.rule_id(rule.name)
+        nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
+        lines = [f"if L < {self.const(rule.versions[0].start)}:", f"    {nif}(L)"]
+        for i, version in enumerate(rule.versions):
+            last = i == len(rule.versions) - 1
+            head = "else:" if last else f"elif L < {self.const(rule.versions[i + 1].start)}:"
+            lines.append(head)
+            if last and version.end is not None:
+                lines += [f"    if L > {self.const(version.end)}:", f"        {nif}(L)"]
+            lines += ["    " + s for s in self.version(version, target, rule.type.kind)]
+        return lines
+
+    def version(self, version: VersionPlan, target: str, kind: Kind) -> list[str]:
+        wrap = kind in (Kind.MONEY, Kind.DECIMAL)
+        if version.formula is not None:
+            return [f"{target} = {self.value(version.formula, wrap)}"]
+        assert version.rows is not None
+        lines = []
+        for i, row in enumerate(version.rows):
+            if row.when is None:
+                lines.append("else:" if i else "if True:")
+            else:
+                lines.append(f"{'if' if i == 0 else 'elif'} {self.expr(row.when)}:")
+            lines.append(f"    {target} = {self.value(row.then, wrap)}")
+        return lines
+
+    def value(self, e: ast.Expr, wrap: bool) -> str:
+        code = self.expr(e)
+        return f"_dec({code})" if wrap and _may_be_int(e) else code
+
+    def as_of_function(self, rule: str) -> str:
+        name = f"_asof{list(self.plan.rules).index(rule)}"
+        if name not in self.functions:
+            self.functions[name] = []  # reserve first: as-of chains are acyclic, but be safe
+            lines, _ = self.body((rule,))
+            self.functions[name] = [f"def {name}(F, T, L):", *("    " + s for s in lines),
+                                    f"    return {self.rule_id(rule)}"]  # fmt: skip
+        return name
+
+    # -- expressions ------------------------------------------------------------------------------
+    def expr(self, e: ast.Expr, law: str = "L") -> str:  # noqa: C901 - one dispatch, by design
+        match e:
+            case ast.Literal(value=None):
+                return "None"
+            case ast.Literal(value=bool() as b):
+                return "True" if b else "False"
+            case ast.Literal(value=v):
+                return self.const(v)
+            case ast.Name(name=name, binding=binding):
+                if binding is ast.Binding.FACT:
+                    return self.fact_id(name)
+                if binding is ast.Binding.RULE:
+                    return self.rule_id(name)
+                if binding is ast.Binding.PARAMETER:
+                    return self.parameter(name, law)
+                if binding is ast.Binding.TODAY:
+                    return "T"
+                return self.const(name)
+            case ast.Unary(op="not", operand=o):
+                return f"(not {self.expr(o, law)})"
+            case ast.Unary(operand=o):
+                return f"(-{self.expr(o, law)})"
+            case ast.Binary(op="and" | "or" as op, left=a, right=b):
+                return f"({self.expr(a, law)} {op} {self.expr(b, law)})"
+            case ast.Binary(op="??", left=a, right=b):
+                self.temp += 1
+                t = f"_t{self.temp}"
+                return f"({t} if ({t} := {self.expr(a, law)}) is not None else {self.expr(b, law)})"
+            case ast.Binary(op="+" | "-" as op, left=a, right=b) if _kind(a) is Kind.DATE or _kind(b) is Kind.DATE:
+                return self.date_arithmetic(op, a, b, law)
+            case ast.Binary(op="*", left=a, right=b) if Kind.DURATION in (_kind(a), _kind(b)):
+                return f"_mul_duration({self.expr(a, law)}, {self.expr(b, law)})"
+            case ast.Binary(op="/", left=a, right=b):
+                return f"_div({self.expr(a, law)}, {self.expr(b, law)})"
+            case ast.Binary(op=op, left=a, right=b):
+                return f"({self.expr(a, law)} {op} {self.expr(b, law)})"
+            case ast.If(cond=c, then=t, orelse=o):
+                return f"({self.expr(t, law)} if {self.expr(c, law)} else {self.expr(o, law)})"
+            case ast.In(value=v, items=items, negated=neg):
+                return f"({self.expr(v, law)} {'not in' if neg else 'in'} {self.collection(items, law)})"
+            case ast.IsNull(value=v, negated=neg):
+                return f"({self.expr(v, law)} is {'not ' if neg else ''}None)"
+            case ast.Call(func=func, args=args):
+                fn = self.const(TABLE[func].impl)
+                return f"{fn}({', '.join(self.expr(a, law) for a in args)})"
+            case ast.AsOf(target=target, when=w):
+                when = self.expr(w, law)
+                if target.binding is ast.Binding.PARAMETER:
+                    self.temp += 1
+                    t = f"_t{self.temp}"
+                    return f"({t} := {when}, {self.parameter(target.name, t)})[1]"
+                return f"{self.as_of_function(target.name)}(F, T, {when})"
+            case ast.ListExpr():
+                return self.collection(e, law)
+        raise AssertionError(f"unhandled node: {e!r}")
+
+    def collection(self, items: ast.Expr, law: str) -> str:
+        if isinstance(items, ast.ListExpr):
+            literal = [i for i in items.items if isinstance(i, ast.Literal)]
+            enums = [i for i in items.items if isinstance(i, ast.Name) and i.binding is ast.Binding.ENUM_VALUE]
+            if len(literal) + len(enums) == len(items.items):
+                values = [i.value for i in literal] + [i.name for i in enums]
+                return self.const(frozenset(values))
+            return f"({', '.join(self.expr(i, law) for i in items.items)},)"
+        return self.expr(items, law)
+
+    def parameter(self, name: str, law: str) -> str:
+        p = self.plan.parameters[name]
+        nif = self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))
+        code = f"{nif}({law})"
+        for start, value in zip(p.starts, p.values, strict=True):
+            code = f"({self.const(value)} if {law} >= {self.const(start)} else {code})"
+        return code
+
+    def date_arithmetic(self, op: str, a: ast.Expr, b: ast.Expr, law: str) -> str:
+        if op == "+" and _kind(a) is Kind.DURATION:
+            a, b = b, a
+        left = self.expr(a, law)
+        if isinstance(b, ast.Literal) and isinstance(b.value, Duration):
+            d = b.value if op == "+" else -b.value
+            if d.days == 0:
+                return f"{self.const(calendar.add_months)}({left}, {d.months})"
+            if d.months == 0:
+                return f"({left} + {self.const(timedelta(days=d.days))})"
+        fn = calendar.add_duration if op == "+" else calendar.subtract_duration
+        return f"{self.const(fn)}({left}, {self.expr(b, law)})"
+
+
+def _same_law_names(rule: RulePlan) -> set[str]:
+    exprs = [v.formula for v in rule.versions if v.formula is not None]
+    for v in rule.versions:
+        for row in v.rows or ():
+            exprs += [x for x in (row.when, row.then) if x is not None]
+    out: set[str] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.AsOf):
+            stack.append(e.when)  # the target is read under another law: not here
+            continue
+        if isinstance(e, ast.Name) and e.binding in (ast.Binding.FACT, ast.Binding.RULE):
+            out.add(e.name)
+        stack.extend(ast.children(e))
+    return out
+
+
+def _raise(error: EvaluationError) -> None:
+    raise error
+
+
+def _kind(e: ast.Expr) -> Kind | None:
+    return e.ty.kind if e.ty is not None else None
+
+
+def _may_be_int(e: ast.Expr) -> bool:
+    match e:
+        case ast.Literal(kind=Kind.INT):
+            return True
+        case ast.If(then=t, orelse=o):
+            return _may_be_int(t) or _may_be_int(o)
+        case ast.Binary(op="??", left=a, right=b):
+            return _may_be_int(a) or _may_be_int(b)
+        case ast.Call(func="min" | "max" | "abs"):
+            return True
+        case ast.Binary(op="+" | "-" | "*"):
+            return _kind(e) is Kind.INT
+    return False
+
+
+def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
+    for name in outputs:
+        assert _SAFE_NAME.match(name), name  # the reader only admits snake_case names
+    g = _Generator(plan)
+    lines, facts = g.body(outputs)
+    result = ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs)
+    main = ["def run(F, T):", "    L = T", *("    " + s for s in lines), f"    return {{{result}}}"]
+    source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
+    namespace: dict[str, object] = {
+        "_div": _div, "_dec": _dec, "_mul_duration": _mul_duration, "__builtins__": {}, **g.constants,
+    }  # fmt: skip
+    exec(compile(source, "<policy plan>", "exec"), namespace)  # noqa: S102 - our own code, from the typed AST
+    required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)
+    return Program(outputs, required, source, namespace["run"])  # type: ignore[arg-type]

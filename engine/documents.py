@@ -1,0 +1,117 @@
+"""What enums, facts, parameters and rules are, as read from files (no I/O, no YAML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from engine.source import Origin, SourceCache, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A piece of expression text and where it sits in its file."""
+
+    text: str
+    origin: Origin
+
+    @property
+    def span(self) -> Span:
+        return self.origin.field
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    article: str
+    url: str | None
+    excerpt: str | None
+    span: Span
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"article": self.article, "url": self.url, "excerpt": self.excerpt}
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDecl:
+    name: str
+    label: str
+    values: tuple[tuple[str, str], ...]  # (value, French label)
+    span: Span
+
+    def label_of(self, value: str) -> str:
+        return dict(self.values).get(value, value)
+
+
+@dataclass(frozen=True, slots=True)
+class FactDecl:
+    name: str
+    type: Text
+    label: str
+    description: str | None
+    default: Text | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterValue:
+    start: date
+    value: Text
+    references: tuple[Reference, ...]
+    note: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterDecl:
+    name: str
+    type: Text
+    label: str
+    description: str | None
+    unit: str | None
+    assumption: bool
+    values: tuple[ParameterValue, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    when: Text | None  # None for the `otherwise` row
+    then: Text
+    because: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDecl:
+    start: date
+    end: date | None  # last day in force, included
+    label: str | None
+    references: tuple[Reference, ...]
+    formula: Text | None
+    table: tuple[TableRow, ...] | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDecl:
+    name: str
+    type: Text
+    label: str
+    description: str | None
+    output: bool
+    references: tuple[Reference, ...]
+    versions: tuple[VersionDecl, ...]
+    span: Span
+
+
+@dataclass(slots=True)
+class PolicyDocuments:
+    """Everything read from a policy folder, before any expression is parsed."""
+
+    root: str
+    enums: dict[str, EnumDecl] = field(default_factory=dict)
+    facts: dict[str, FactDecl] = field(default_factory=dict)
+    parameters: dict[str, ParameterDecl] = field(default_factory=dict)
+    rules: dict[str, RuleDecl] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    sources: SourceCache = field(default_factory=SourceCache)

@@ -1,0 +1,179 @@
+"""The scalar backend: one case's facts and date → a `Decision`.
+
+Fast path: code generated from the checked plan (`codegen.py`), no tracing at all. Explanations
+re-run the case through the tracing interpreter on demand, so tracing costs nothing until asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from engine.codegen import Program, generate
+from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError
+from engine.interpreter import Interpreter
+from engine.plan import Plan
+from engine.reader import suggest
+from engine.source import UNKNOWN, Span
+from engine.trace import Trace
+from engine.values import check_value
+
+if TYPE_CHECKING:
+    from engine.explain import Explanation
+
+
+class Evaluator:
+    """Holds a plan and its generated programs (one per set of requested decisions)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._programs: dict[tuple[str, ...], Program] = {}
+        self._defaults = {n: f.default for n, f in plan.facts.items()}
+        self._known = frozenset(plan.facts)
+
+    def program(self, outputs: tuple[str, ...]) -> Program:
+        program = self._programs.get(outputs)
+        if program is None:
+            program = self._programs[outputs] = generate(self.plan, outputs)
+        return program
+
+    def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
+        if names is None:
+            return self.plan.outputs
+        if isinstance(names, str):
+            names = [names]
+        wanted = tuple(dict.fromkeys(names))
+        unknown = [n for n in wanted if n not in self.plan.rules]
+        if unknown:
+            raise CaseError(
+                [
+                    Diagnostic(Code.UNKNOWN_DECISION, f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
+                               UNKNOWN, help=f"the decisions are: {', '.join(self.plan.outputs)}")  # fmt: skip
+                    for n in unknown
+                ]
+            )
+        return wanted
+
+    def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
+        """Validate a case's facts and fill in defaults; every problem is reported at once."""
+        if not isinstance(given, Mapping):
+            raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
+        env = dict(self._defaults)
+        problems: list[Diagnostic] = []
+        for name, value in given.items():
+            where = (spans or {}).get(name, UNKNOWN)
+            fact = self.plan.facts.get(name) if isinstance(name, str) else None
+            if fact is None:
+                problems.append(
+                    Diagnostic(Code.UNKNOWN_FACT, f"unknown fact `{name}`{suggest(str(name), self._known)}", where,
+                               help="the facts a case may give are declared in the policy's `facts` section")  # fmt: skip
+                )
+                continue
+            converted, error = check_value(value, fact.type, dict(self.plan.enums))
+            if error:
+                problems.append(Diagnostic(Code.FACT_TYPE, f"fact `{name}` {error}", where))
+            else:
+                env[name] = converted
+        if problems:
+            raise CaseError(problems, self.plan.sources)
+        return env
+
+    def missing(self, env: Mapping[str, object], outputs: tuple[str, ...], given: Mapping[str, object]) -> None:
+        program = self.program(outputs)
+        absent = [f for f in program.required_facts if f not in given or env.get(f) is None]
+        if not absent:
+            return
+        problems = []
+        for fact in absent:
+            chain = next((p for p in (self.plan.graph.path(fact, o) for o in outputs) if p), [fact])
+            problems.append(
+                Diagnostic(Code.MISSING_FACT, f"fact `{fact}` is required: " + " → ".join(f"`{n}`" for n in chain),
+                           self.plan.facts[fact].decl.span, help=f"give `{fact}` in the case's facts")  # fmt: skip
+            )
+        raise CaseError(problems, self.plan.sources)
+
+    def evaluate(
+        self,
+        facts: Mapping[str, object],
+        at: date,
+        decisions: Sequence[str] | None = None,
+        trace: bool = False,
+        spans: Mapping[str, Span] | None = None,
+    ) -> Decision:
+        if not isinstance(at, date) or isinstance(at, datetime):
+            raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
+        outputs = self.outputs(decisions)
+        env = self.facts(facts, spans)
+        self.missing(env, outputs, facts)
+        if trace:
+            recorded = Trace(at)
+            interpreter = Interpreter(self.plan, env, at, recorded)
+            values = {name: interpreter.rule(name, at) for name in outputs}
+            return Decision(values, self, env, at, recorded)
+        try:
+            values = self.program(outputs).run(env, at)
+        except EvaluationError:
+            raise
+        except (ArithmeticError, ValueError, OverflowError, TypeError):
+            # Re-run through the interpreter, which raises the same failure with its location.
+            interpreter = Interpreter(self.plan, env, at)
+            values = {name: interpreter.rule(name, at) for name in outputs}
+        return Decision(values, self, env, at, None)
+
+    def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
+        recorded = Trace(at)
+        Interpreter(self.plan, env, at, recorded).rule(name, at)
+        return recorded
+
+
+class Decision(Mapping[str, object]):
+    """The decisions computed for one case, as a mapping, with `explain(name)` for each."""
+
+    __slots__ = ("_env", "_evaluator", "_trace", "_values", "at")
+
+    def __init__(
+        self, values: dict[str, object], evaluator: Evaluator, env: Mapping[str, object], at: date, trace: Trace | None
+    ) -> None:
+        self._values = values
+        self._evaluator = evaluator
+        self._env = env
+        self._trace = trace
+        self.at = at
+
+    def __getitem__(self, name: str) -> object:
+        try:
+            return self._values[name]
+        except KeyError:
+            known = list(self._values)
+            raise KeyError(f"{name!r} was not computed{suggest(name, known)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Decision(at={self.at.isoformat()}, {self._values!r})"
+
+    @property
+    def facts(self) -> Mapping[str, object]:
+        return self._env
+
+    def trace(self, name: str) -> Trace:
+        if self._trace is not None and self._trace.get(name) is not None:
+            return self._trace
+        return self._evaluator.traced(self._env, self.at, name)
+
+    def explain(self, name: str) -> Explanation:
+        from engine.explain import Explanation
+
+        if name not in self._evaluator.plan.rules:
+            self._evaluator.outputs([name])  # raises a located "unknown decision"
+        return Explanation(self._evaluator.plan, self.trace(name), name, self._env)
+
+    def to_dict(self) -> dict[str, object]:
+        from engine.explain import json_value
+
+        return {name: json_value(value) for name, value in self._values.items()}

@@ -1,0 +1,231 @@
+"""Explanations a lawyer can read aloud: French text, Markdown and JSON, rendered from a trace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from engine.calendar import Duration
+from engine.plan import Plan
+from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
+
+_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"]  # fmt: skip
+
+
+def french_date(d: date) -> str:
+    day = "1er" if d.day == 1 else str(d.day)
+    return f"{day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def json_value(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, frozenset | set):
+        return sorted(json_value(v) for v in value)  # type: ignore[type-var]
+    return value
+
+
+class Explanation:
+    """Why `name` has its value for this case: printable (French), `to_markdown()`, `to_dict()`."""
+
+    def __init__(self, plan: Plan, trace: Trace, name: str, facts: Mapping[str, object]) -> None:
+        self.plan = plan
+        self.trace = trace
+        self.name = name
+        self.facts = facts
+
+    @property
+    def value(self) -> object:
+        record = self.trace.get(self.name)
+        return record.value if record else None
+
+    # -- values in words ------------------------------------------------------------------------
+    def show(self, name: str, value: object) -> str:
+        if value is None:
+            return "non renseigné (null)"
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(value, date):
+            return f"{french_date(value)} ({value.isoformat()})"
+        if isinstance(value, Decimal):
+            return f"{value:,.2f} €".replace(",", " ").replace(".", ",") if self._is_money(name) else str(value)
+        if isinstance(value, Duration):
+            return value.french()
+        if isinstance(value, frozenset):
+            return ", ".join(sorted(str(v) for v in value))
+        if isinstance(value, str):
+            label = self._enum_label(name, value)
+            return f"{value} ({label})" if label and label != value else f"« {value} »"
+        return str(value)
+
+    def _type_of(self, name: str):  # type: ignore[no-untyped-def]
+        for table in (self.plan.rules, self.plan.facts, self.plan.parameters):
+            if name in table:
+                return table[name].type  # type: ignore[attr-defined]
+        return None
+
+    def _is_money(self, name: str) -> bool:
+        ty = self._type_of(name)
+        return ty is not None and ty.kind.value == "money"
+
+    def _enum_label(self, name: str, value: str) -> str | None:
+        ty = self._type_of(name)
+        if ty is not None and ty.enum in self.plan.enums:
+            return self.plan.enums[ty.enum].label_of(value)
+        return None
+
+    # -- text ---------------------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self) -> str:
+        root = self.trace.get(self.name)
+        if root is None:
+            return f"{self.name} : aucune trace"
+        lines = [f"Décision « {self.plan.label(self.name)} » ({self.name}) au {french_date(self.trace.today)} : "
+                 f"{self.show(self.name, root.value)}", ""]  # fmt: skip
+        self._text(root, lines, 0, set())
+        return "\n".join(lines).rstrip() + "\n"
+
+    def _text(self, r: RuleTrace, lines: list[str], depth: int, seen: set[tuple[str, date]]) -> None:
+        pad = "    " * depth
+        seen.add((r.rule, r.law))
+        rule = self.plan.rules[r.rule]
+        lines.append(f"{pad}■ {rule.decl.label} ({r.rule}) = {self.show(r.rule, r.value)}")
+        lines.append(f"{pad}  Règle définie en {r.span.file}:{r.span.line}")
+        period = f"du {french_date(r.version_start)}" + (f" au {french_date(r.version_end)}" if r.version_end else
+                                                          ", sans date de fin")  # fmt: skip
+        label = f" « {r.version_label} »" if r.version_label else ""
+        lines.append(f"{pad}  Droit applicable au {french_date(r.law)} : version{label} en vigueur {period}")
+        for ref in r.references:
+            lines.append(f"{pad}  Fondement : {ref.article}" + (f" — {ref.url}" if ref.url else ""))
+            if ref.excerpt:
+                lines.append(f"{pad}      {ref.excerpt.strip()}")
+        if r.formula is not None:
+            lines.append(f"{pad}  Calcul : {r.formula}")
+        if r.rows is not None:
+            self._rows(r.rows, lines, pad)
+        if r.inputs:
+            lines.append(f"{pad}  Éléments utilisés :")
+            for i in r.inputs:
+                lines.append(f"{pad}    • {self._input(i)}")
+        for i in r.inputs:
+            if i.kind == "rule" and i.law is not None:
+                child = self.trace.get(i.name, i.law)
+                if child is not None and (i.name, i.law) not in seen:
+                    lines.append("")
+                    self._text(child, lines, depth + 1, seen)
+
+    def _rows(self, rows: tuple[RowOutcome, ...], lines: list[str], pad: str) -> None:
+        chosen = next((row for row in rows if row.matched), None)
+        if chosen is not None:
+            where = "ligne « sinon »" if chosen.condition is None else f"ligne {chosen.index}"
+            lines.append(f"{pad}  Retenu ({where}) : {chosen.because}")
+            for atom in chosen.atoms:
+                lines.append(f"{pad}      car {self._atom(atom)}")
+        refused = [row for row in rows if row.matched is False]
+        skipped = [row for row in rows if row.matched is None]
+        if refused or skipped:
+            lines.append(f"{pad}  Non retenu :")
+        for row in refused:
+            lines.append(f"{pad}    – ligne {row.index} : {row.because}")
+            for atom in row.atoms:
+                lines.append(f"{pad}        condition non remplie : {self._atom(atom)}")
+        for row in skipped:
+            where = "ligne « sinon »" if row.condition is None else f"ligne {row.index}"
+            lines.append(f"{pad}    – {where} : {row.because}")
+            lines.append(f"{pad}        non examinée : la ligne {chosen.index if chosen else '?'} s'applique en priorité")
+
+    def _atom(self, atom: Atom) -> str:
+        if len(atom.names) == 1 and atom.text == atom.names[0][0]:
+            name, value = atom.names[0]
+            return f"{self.plan.label(name)} ({name}) : {self.show(name, value)}"
+        values = " ; ".join(f"{n} = {self.show(n, v)}" for n, v in atom.names)
+        truth = "vrai" if atom.value else "faux"
+        return f"`{atom.text}` est {truth}" + (f" ({values})" if values else "")
+
+    def _input(self, i: Input) -> str:
+        value = self.show(i.name, i.value)
+        if i.kind == "today":
+            return f"date d'évaluation (today) : {value}"
+        label = self.plan.label(i.name)
+        if i.kind == "fact":
+            return f"{label} ({i.name}) : {value} — donnée du dossier"
+        when = f" le {french_date(i.law)}" if i.law else ""
+        if i.kind == "parameter":
+            p = self.plan.parameters[i.name]
+            index = p.index_on(i.law) if i.law else -1
+            note = ""
+            if index >= 0:
+                v = p.decl.values[index]
+                refs = ", ".join(r.article for r in v.references)
+                note = f" ; valeur du {french_date(v.start)}" + (f", source : {refs}" if refs else "")
+                if p.decl.assumption:
+                    note += " ; HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
+            return f"{label} ({i.name}) : {value} — paramètre en vigueur{when}{note}"
+        how = f"droit en vigueur{when}" + (" (lecture « as of »)" if i.as_of else "")
+        return f"{label} ({i.name}) : {value} — règle, {how}"
+
+    # -- markdown -------------------------------------------------------------------------------------
+    def to_markdown(self) -> str:
+        text = self.to_text().splitlines()
+        out = [f"## {text[0]}", ""] if text else []
+        for line in text[2:]:
+            stripped = line.lstrip()
+            indent = (len(line) - len(stripped)) // 2
+            if stripped.startswith("■"):
+                out.append("")
+                out.append(f"{'#' * min(3 + indent // 2, 6)} {stripped[1:].strip()}")
+            elif stripped:
+                out.append(f"{'  ' * max(indent - 1, 0)}- {stripped.lstrip('•–').strip()}")
+        return "\n".join(out).strip() + "\n"
+
+    # -- JSON ---------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, object]:
+        root = self.trace.get(self.name)
+        return {
+            "decision": self.name,
+            "label": self.plan.label(self.name),
+            "at": self.trace.today.isoformat(),
+            "value": json_value(root.value) if root else None,
+            "trace": self._record(root, set()) if root else None,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def _record(self, r: RuleTrace, seen: set[tuple[str, date]]) -> dict[str, object]:
+        seen.add((r.rule, r.law))
+        children = []
+        for i in r.inputs:
+            if i.kind == "rule" and i.law is not None and (i.name, i.law) not in seen:
+                child = self.trace.get(i.name, i.law)
+                if child is not None:
+                    children.append(self._record(child, seen))
+        return {
+            "rule": r.rule,
+            "label": self.plan.label(r.rule),
+            "value": json_value(r.value),
+            "law_date": r.law.isoformat(),
+            "version": {"from": r.version_start.isoformat(),
+                        "until": r.version_end.isoformat() if r.version_end else None, "label": r.version_label},
+            "references": [ref.to_dict() for ref in r.references],
+            "location": {"file": r.span.file, "line": r.span.line, "column": r.span.column},
+            "formula": r.formula,
+            "rows": None if r.rows is None else [
+                {"row": row.index, "because": row.because, "condition": row.condition, "matched": row.matched,
+                 "atoms": [{"condition": a.text, "value": json_value(a.value),
+                            "values": {n: json_value(v) for n, v in a.names}} for a in row.atoms]}
+                for row in r.rows
+            ],
+            "inputs": [{"name": i.name, "kind": i.kind, "value": json_value(i.value),
+                        "law_date": i.law.isoformat() if i.law else None, "as_of": i.as_of} for i in r.inputs],
+            "depends_on": children,
+        }  # fmt: skip

@@ -1,0 +1,289 @@
+"""The reference backend: walks the checked AST, records a full trace. Used by explain() and tests.
+
+Slower than the generated code of `codegen.py`, simpler to trust; tests make the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, DivisionByZero, InvalidOperation
+
+from engine import ast, calendar
+from engine.builtins import TABLE
+from engine.calendar import Duration
+from engine.diagnostics import Code, Diagnostic, EvaluationError
+from engine.plan import Plan, RowPlan, RulePlan
+from engine.printer import to_text
+from engine.source import Span
+from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
+from engine.types import Kind
+
+
+def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
+    periods = ", ".join(f"{v.start} – {v.end or '…'}" for v in rule.versions)
+    return EvaluationError(
+        [
+            Diagnostic(
+                Code.NOT_IN_FORCE,
+                f"no version of rule `{rule.name}` is in force on {law} (its versions: {periods})",
+                rule.decl.span,
+                help="evaluate the case on a date the rule covers, or add a version for that date",
+            )
+        ],
+        plan.sources,
+    )
+
+
+def parameter_not_in_force(plan: Plan, name: str, law: date) -> EvaluationError:
+    p = plan.parameters[name]
+    return EvaluationError(
+        [
+            Diagnostic(
+                Code.NOT_IN_FORCE,
+                f"parameter `{name}` has no value in force on {law} (first value from {p.starts[0]})",
+                p.decl.span,
+                help="add a value for that date, or evaluate the case on a later date",
+            )
+        ],
+        plan.sources,
+    )
+
+
+def failure(plan: Plan, message: str, span: Span) -> EvaluationError:
+    return EvaluationError([Diagnostic(Code.EVALUATION, message, span)], plan.sources)
+
+
+def coerce(value: object, kind: Kind) -> object:
+    if kind in (Kind.MONEY, Kind.DECIMAL) and isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
+class Interpreter:
+    def __init__(self, plan: Plan, facts: Mapping[str, object], today: date, trace: Trace | None = None) -> None:
+        self.plan = plan
+        self.facts = facts
+        self.today = today
+        self.trace = trace
+        self.memo: dict[tuple[str, date], object] = {}
+        self.active: set[tuple[str, date]] = set()
+        self.inputs: list[list[Input]] = []
+
+    # -- rules and parameters ---------------------------------------------------------------------
+    def rule(self, name: str, law: date) -> object:
+        key = (name, law)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.active:  # the checker forbids cycles; never loop even so
+            raise failure(self.plan, f"circular evaluation of `{name}`", self.plan.rules[name].decl.span)
+        self.active.add(key)
+        try:
+            value = self._rule(self.plan.rules[name], law)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = value
+        return value
+
+    def _rule(self, rule: RulePlan, law: date) -> object:
+        version = rule.version_on(law)
+        if version is None:
+            raise not_in_force(self.plan, rule, law)
+        self.inputs.append([])
+        rows: list[RowOutcome] | None = None
+        if version.formula is not None:
+            value = self.expr(version.formula, law)
+        else:
+            assert version.rows is not None
+            value, rows = self.table(version.rows, law)
+        inputs = self.inputs.pop()
+        value = coerce(value, rule.type.kind)
+        if self.trace is not None:
+            self.trace.records[(rule.name, law)] = RuleTrace(
+                rule.name,
+                law,
+                value,
+                version.start,
+                version.end,
+                version.decl.label,
+                rule.decl.references + version.references,
+                tuple(_unique(inputs)),
+                to_text(version.formula) if version.formula is not None else None,
+                tuple(rows) if rows is not None else None,
+                rule.decl.span,
+            )
+        return value
+
+    def table(self, rows: tuple[RowPlan, ...], law: date) -> tuple[object, list[RowOutcome]]:
+        outcomes: list[RowOutcome] = []
+        chosen: object = None
+        found = False
+        for index, row in enumerate(rows, 1):
+            text = to_text(row.when) if row.when is not None else None
+            if found:
+                outcomes.append(RowOutcome(index, row.decl.because, text, None, span=row.decl.span))
+                continue
+            held = True if row.when is None else bool(self.expr(row.when, law))
+            atoms = self.reasons(row.when, law, held) if row.when is not None and self.trace is not None else ()
+            outcomes.append(RowOutcome(index, row.decl.because, text, held, tuple(atoms), row.decl.span))
+            if held:
+                chosen, found = self.expr(row.then, law), True
+        return chosen, outcomes
+
+    def parameter(self, name: str, law: date) -> object:
+        p = self.plan.parameters[name]
+        i = p.index_on(law)
+        if i < 0:
+            raise parameter_not_in_force(self.plan, name, law)
+        return p.values[i]
+
+    # -- explanations of conditions -------------------------------------------------------------
+    def reasons(self, e: ast.Expr, law: date, value: bool) -> list[Atom]:
+        """The elementary conditions that made `e` evaluate to `value`."""
+        match e:
+            case ast.Binary(op="and", left=a, right=b):
+                if value:
+                    return self.reasons(a, law, True) + self.reasons(b, law, True)
+                side = a if not self.quiet(a, law) else b
+                return self.reasons(side, law, False)
+            case ast.Binary(op="or", left=a, right=b):
+                if not value:
+                    return self.reasons(a, law, False) + self.reasons(b, law, False)
+                side = a if self.quiet(a, law) else b
+                return self.reasons(side, law, True)
+            case ast.Unary(op="not", operand=o):
+                return self.reasons(o, law, not value)
+        names = []
+        for n in ast.names(e):
+            if n.binding in (ast.Binding.FACT, ast.Binding.PARAMETER, ast.Binding.RULE, ast.Binding.TODAY):
+                names.append((n.name, self.quiet(n, law)))
+        return [Atom(to_text(e), value, tuple(dict(names).items()))]
+
+    def quiet(self, e: ast.Expr, law: date) -> object:
+        """Evaluate without recording inputs (used only to explain)."""
+        self.inputs.append([])
+        try:
+            return self.expr(e, law)
+        finally:
+            self.inputs.pop()
+
+    def record(self, item: Input) -> None:
+        if self.inputs:
+            self.inputs[-1].append(item)
+
+    # -- expressions ------------------------------------------------------------------------------
+    def expr(self, e: ast.Expr, law: date) -> object:  # noqa: C901 - one dispatch, by design
+        match e:
+            case ast.Literal(value=v):
+                return v
+            case ast.Name(name=name, binding=binding):
+                if binding is ast.Binding.FACT:
+                    value = self.facts[name]
+                    self.record(Input(name, "fact", value))
+                    return value
+                if binding is ast.Binding.PARAMETER:
+                    value = self.parameter(name, law)
+                    self.record(Input(name, "parameter", value, law))
+                    return value
+                if binding is ast.Binding.RULE:
+                    value = self.rule(name, law)
+                    self.record(Input(name, "rule", value, law))
+                    return value
+                if binding is ast.Binding.TODAY:
+                    self.record(Input("today", "today", self.today))
+                    return self.today
+                return name  # an enum value
+            case ast.Unary(op="not", operand=o):
+                return not self.expr(o, law)
+            case ast.Unary(operand=o):
+                return -self.expr(o, law)  # type: ignore[operator]
+            case ast.Binary(op="and", left=a, right=b):
+                return bool(self.expr(a, law)) and bool(self.expr(b, law))
+            case ast.Binary(op="or", left=a, right=b):
+                return bool(self.expr(a, law)) or bool(self.expr(b, law))
+            case ast.Binary(op="??", left=a, right=b):
+                left = self.expr(a, law)
+                return left if left is not None else self.expr(b, law)
+            case ast.Binary(op=op, left=a, right=b):
+                return self.binary(op, self.expr(a, law), self.expr(b, law), e.span)
+            case ast.If(cond=c, then=t, orelse=o):
+                return self.expr(t, law) if self.expr(c, law) else self.expr(o, law)
+            case ast.In(value=v, items=items, negated=neg):
+                value = self.expr(v, law)
+                pool = self.expr(items, law)
+                return (value not in pool) if neg else (value in pool)  # type: ignore[operator]
+            case ast.IsNull(value=v, negated=neg):
+                return (self.expr(v, law) is not None) if neg else (self.expr(v, law) is None)
+            case ast.Call(func=func, args=args):
+                values = [self.expr(a, law) for a in args]
+                try:
+                    return TABLE[func].impl(*values)
+                except (ArithmeticError, ValueError, OverflowError) as exc:
+                    raise failure(self.plan, f"`{func}` failed: {exc}", e.span) from None
+            case ast.AsOf(target=target, when=w):
+                when = self.expr(w, law)
+                assert isinstance(when, date)
+                if target.binding is ast.Binding.PARAMETER:
+                    value = self.parameter(target.name, when)
+                    self.record(Input(target.name, "parameter", value, when, as_of=True))
+                else:
+                    value = self.rule(target.name, when)
+                    self.record(Input(target.name, "rule", value, when, as_of=True))
+                return value
+            case ast.ListExpr(items=items):
+                return frozenset(self.expr(i, law) for i in items)
+        raise AssertionError(f"unhandled node: {e!r}")
+
+    def binary(self, op: str, a: object, b: object, span: Span) -> object:
+        try:
+            return binary(op, a, b)
+        except (ArithmeticError, DivisionByZero, InvalidOperation, OverflowError) as exc:
+            raise failure(self.plan, f"cannot compute `{op}`: {exc or 'division by zero'}", span) from None
+
+
+def binary(op: str, a: object, b: object) -> object:
+    """The arithmetic and comparison operators, shared with the code generator's helpers."""
+    if op == "+":
+        if isinstance(a, date) and isinstance(b, Duration):
+            return calendar.add_duration(a, b)
+        if isinstance(a, Duration) and isinstance(b, date):
+            return calendar.add_duration(b, a)
+        return a + b  # type: ignore[operator]
+    if op == "-":
+        if isinstance(a, date) and isinstance(b, Duration):
+            return calendar.subtract_duration(a, b)
+        return a - b  # type: ignore[operator]
+    if op == "*":
+        if isinstance(a, Duration) and isinstance(b, int):
+            return Duration(a.months * b, a.days * b)
+        if isinstance(b, Duration) and isinstance(a, int):
+            return Duration(b.months * a, b.days * a)
+        return a * b  # type: ignore[operator]
+    if op == "/":
+        if b == 0:
+            raise ZeroDivisionError("division by zero")
+        return Decimal(a) / Decimal(b)  # type: ignore[arg-type]
+    if op == "==":
+        return a == b
+    if op == "!=":
+        return a != b
+    if op == "<":
+        return a < b  # type: ignore[operator]
+    if op == "<=":
+        return a <= b  # type: ignore[operator]
+    if op == ">":
+        return a > b  # type: ignore[operator]
+    if op == ">=":
+        return a >= b  # type: ignore[operator]
+    raise AssertionError(f"unknown operator {op}")
+
+
+def _unique(inputs: list[Input]) -> list[Input]:
+    seen: set[tuple[str, object]] = set()
+    out = []
+    for i in inputs:
+        key = (i.name, i.law)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out

@@ -1,0 +1,188 @@
+"""YAML text → a neutral tree of located nodes. The only module that imports yaml.
+
+Anchors, aliases and custom tags are refused (no billion laughs, no surprises), nesting and
+size are bounded, and duplicate keys are kept so that the reader can report them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.source import Origin, SourceCache, Span
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 40
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+
+
+@dataclass(slots=True)
+class YamlNode:
+    kind: str  # "map", "seq" or "scalar"
+    span: Span
+    value: str = ""  # scalars: the text as written (unquoted)
+    tag: str = "str"  # scalars: str, int, float, bool, null, timestamp
+    style: str | None = None  # scalars: None (plain), '"', "'", "|", ">"
+    pairs: list[tuple[YamlNode, YamlNode]] = field(default_factory=list)  # maps, in file order
+    items: list[YamlNode] = field(default_factory=list)  # sequences
+    origin: Origin | None = None  # scalars: how text positions map onto the file
+
+    def describe(self) -> str:
+        return {"map": "a mapping (key: value)", "seq": "a list (- item)"}.get(self.kind, f"`{self.value}`")
+
+
+class _SafeComposer(yaml.SafeLoader):
+    """SafeLoader that refuses anchors, aliases and custom tags, and bounds nesting."""
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self._file = file
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or (
+            isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None
+        ):
+            raise _located(
+                Code.YAML,
+                "anchors and aliases (`&name`, `*name`) are not allowed in policy files",
+                self._file,
+                event.start_mark,
+                "write the value out where it is used",
+            )
+        self._depth += 1
+        if self._depth > MAX_NESTING:
+            raise _located(Code.YAML, f"nesting deeper than {MAX_NESTING} levels", self._file, event.start_mark)
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def _located(code: Code, message: str, file: str, mark: yaml.Mark, help: str | None = None) -> PolicyCompileError:
+    span = Span(file, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+    return PolicyCompileError([Diagnostic(code, message, span, help=help)])
+
+
+def read_text(path: Path, display: str, sources: SourceCache) -> str:
+    """Read a file as UTF-8 with a size limit; errors become located diagnostics."""
+    where = Span(display, 1, 1, 1, 1)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PolicyCompileError(
+                [Diagnostic(Code.FILE, f"file too large ({size} bytes, at most {MAX_FILE_BYTES})", where)]
+            )
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyCompileError(
+            [Diagnostic(Code.FILE, f"not UTF-8 text (byte {exc.start})", where, help="save the file as UTF-8")]
+        ) from None
+    except OSError as exc:
+        raise PolicyCompileError([Diagnostic(Code.FILE, f"cannot read file: {exc.strerror}", where)]) from None
+    sources.add(display, text)
+    return text
+
+
+def parse_yaml(text: str, file: str) -> YamlNode | None:
+    """Compose YAML into located nodes (None for an empty document)."""
+    loader = _SafeComposer(text, file)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is None:
+            raise PolicyCompileError([Diagnostic(Code.YAML, problem, Span(file, 1, 1, 1, 1))]) from None
+        raise _located(Code.YAML, f"invalid YAML: {problem}", file, mark, _yaml_help(problem)) from None
+    except yaml.YAMLError as exc:
+        raise PolicyCompileError([Diagnostic(Code.YAML, f"invalid YAML: {exc}", Span(file, 1, 1, 1, 1))]) from None
+    finally:
+        loader.dispose()
+    if root is None:
+        return None
+    lines = text.splitlines()
+    return _convert(root, file, lines)
+
+
+def _yaml_help(problem: str) -> str | None:
+    if "mapping values are not allowed" in problem:
+        return "a value containing `: ` must be quoted, or written as a block after `|`"
+    if "found character '\\t'" in problem or "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "could not find expected ':'" in problem:
+        return "every key needs a `:` after it"
+    return None
+
+
+def _span(file: str, node: Node) -> Span:
+    s, e = node.start_mark, node.end_mark  # PyYAML marks are 0-based
+    return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+
+def _convert(root: Node, file: str, lines: list[str]) -> YamlNode:
+    """Iterative conversion, so the tree depth never touches Python's recursion limit."""
+    out = _shell(root, file, lines)
+    stack: list[tuple[Node, YamlNode]] = [(root, out)]
+    while stack:
+        node, target = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                k, v = _shell(key, file, lines), _shell(value, file, lines)
+                target.pairs.append((k, v))
+                stack.extend([(key, k), (value, v)])
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                child = _shell(item, file, lines)
+                target.items.append(child)
+                stack.append((item, child))
+    return out
+
+
+def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
+    span = _span(file, node)
+    if node.tag not in _STANDARD_TAGS:
+        raise PolicyCompileError(
+            [Diagnostic(Code.YAML, f"YAML tag `{node.tag}` is not allowed in policy files", span)]
+        )
+    if isinstance(node, MappingNode):
+        return YamlNode("map", span)
+    if isinstance(node, SequenceNode):
+        return YamlNode("seq", span)
+    assert isinstance(node, ScalarNode)
+    tag = node.tag.rsplit(":", 1)[-1]
+    return YamlNode("scalar", span, str(node.value), tag, node.style, origin=_origin(node, span, lines))
+
+
+def _origin(node: ScalarNode, span: Span, lines: list[str]) -> Origin:
+    style = node.style
+    if style in (None, "", '"', "'") and span.line == span.end_line:
+        quote = 1 if style in ('"', "'") else 0
+        return Origin(span, "inline", span.line, span.column + quote)
+    if style == "|":
+        # Content starts on the line after the `|` indicator, at the block's indentation.
+        for index in range(span.line, len(lines)):
+            content = lines[index]
+            if content.strip():
+                indent = len(content) - len(content.lstrip(" "))
+                return Origin(span, "block", index + 1 - _leading_blank(node.value), indent + 1)
+        return Origin(span, "approx")
+    return Origin(span, "approx")
+
+
+def _leading_blank(value: str) -> int:
+    """Blank lines kept at the start of a block scalar's value (rare, but they shift lines)."""
+    count = 0
+    for line in value.split("\n"):
+        if line.strip():
+            break
+        count += 1
+    return count

@@ -1,0 +1,295 @@
+"""Expression text → engine.ast. The only module that imports lark."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
+
+from engine import ast
+from engine.calendar import Duration
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.source import Origin, Span
+from engine.types import Kind
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 64
+
+_UNITS = {
+    "day": (0, 1), "days": (0, 1), "jour": (0, 1), "jours": (0, 1),
+    "week": (0, 7), "weeks": (0, 7), "semaine": (0, 7), "semaines": (0, 7),
+    "month": (1, 0), "months": (1, 0), "mois": (1, 0),
+    "year": (12, 0), "years": (12, 0), "an": (12, 0), "ans": (12, 0),
+}  # fmt: skip
+
+# Lark's terminal names, in words a policy officer reads.
+_WORDS = {
+    "NAME": "a name", "INT": "a number", "DECIMAL": "a number", "STRING": "a text in quotes",
+    "DATE": "a date", "COMP_OP": "a comparison (==, <, …)", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
+    "UNIT": "a unit (days, weeks, months, years)", "CURRENCY": "`€`",
+    "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "__ANON_0": "`??`",
+    "IF": "`if`", "THEN": "`then`", "ELSE": "`else`", "AND": "`and`", "OR": "`or`", "NOT": "`not`",
+    "IN": "`in`", "IS": "`is`", "NULL": "`null`", "TRUE": "`true`", "FALSE": "`false`",
+    "AS": "`as`", "OF": "`of`", "MINUS": "`-`", "QUESTION": "`??`", "$END": "the end of the expression",
+}  # fmt: skip
+_EXPRESSION_STARTS = {
+    "NAME", "INT", "DECIMAL", "STRING", "DATE", "LPAR", "LSQB", "IF", "NOT", "MINUS", "NULL", "TRUE", "FALSE",
+}  # fmt: skip
+_OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "AND", "OR", "IN", "IS", "AS", "NOT", "QUESTION", "__ANON_0"}
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark.open_from_package(
+        "engine",
+        "grammar.lark",
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        strict=True,  # reject shift/reduce conflicts and regex collisions at load time
+    )
+
+
+def parse(text: str, origin: Origin | None = None) -> ast.Expr:
+    """Parse one expression; raise PolicyCompileError with a located, plain-words message."""
+    origin = origin or Origin.of_text(Span("<expression>", 1, 1, 1, len(text) + 1))
+    if len(text) > MAX_LENGTH:
+        raise _error(
+            Code.TOO_COMPLEX,
+            f"expression too long ({len(text)} characters, at most {MAX_LENGTH})",
+            origin.field,
+            "split it into intermediate rules",
+        )
+    if not text.strip():
+        raise _error(Code.SYNTAX, "empty expression", origin.field, "write a value or a formula")
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise PolicyCompileError([_syntax_diagnostic(exc, text, origin)]) from None
+    except LarkError as exc:  # any other lark failure is still the author's text
+        raise _error(Code.SYNTAX, f"cannot read this expression ({exc})", origin.field) from None
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise _error(
+            Code.TOO_COMPLEX,
+            f"expression nested too deeply ({depth} levels, at most {MAX_DEPTH})",
+            origin.field,
+            "split it into intermediate rules",
+        )
+    result: ast.Expr = _ToAst(origin, text).transform(tree)
+    return result
+
+
+def _error(code: Code, message: str, span: Span, help: str | None = None) -> PolicyCompileError:
+    return PolicyCompileError([Diagnostic(code, message, span, help=help)])
+
+
+def _depth(tree: Tree[Token]) -> int:
+    """Tree depth, computed without recursion so that no input can exhaust the stack."""
+    deepest = 0
+    stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, Tree):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in node.children)
+    return deepest
+
+
+def _describe(expected: set[str]) -> str:
+    if len(expected & _OPERATORS) >= 4:
+        ends = " or the end of the expression" if "$END" in expected else ""
+        closers = sorted(_WORDS[t] for t in expected & {"RPAR", "RSQB", "COMMA", "THEN", "ELSE"})
+        extra = f", {', '.join(closers)}" if closers else ""
+        return f"an operator (`+`, `and`, `==`, …){extra}{ends}"
+    if expected & _EXPRESSION_STARTS and len(expected & _EXPRESSION_STARTS) >= 3:
+        rest = sorted({_WORDS.get(t, t) for t in expected - _EXPRESSION_STARTS})
+        return "an expression" + (f" or {', '.join(rest)}" if rest and len(rest) <= 3 else "")
+    words = sorted({_WORDS.get(t, f"`{t.lower()}`") for t in expected})
+    if len(words) > 6:
+        words = words[:6] + ["…"]
+    return " or ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
+    line, column = max(exc.line, 1), max(exc.column, 1)
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        message = f"unexpected character `{char}`"
+        help = _char_help(char)
+        span = origin.span(line, column, line, column + 1)
+    elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        expected = set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ())
+        message = f"the expression ends too early: expected {_describe(expected)}"
+        help = "complete the expression (a missing `else`, operand or closing bracket?)"
+        last_line = text.count("\n") + 1
+        last_col = len(text.rsplit("\n", 1)[-1]) + 1
+        span = origin.span(last_line, last_col, last_line, last_col + 1)
+    else:
+        assert isinstance(exc, UnexpectedToken)
+        token = exc.token
+        expected = set(exc.accepts or exc.expected)
+        message = f"unexpected `{token}`: expected {_describe(expected)}"
+        help = _token_help(str(token), expected)
+        span = origin.span(line, column, line, column + max(len(str(token)), 1))
+    return Diagnostic(Code.SYNTAX, message, span, help=help)
+
+
+def _char_help(char: str) -> str | None:
+    return {
+        "=": "compare with `==`",
+        "&": "write `and`",
+        "|": "write `or`",
+        "!": "write `not`, or `!=` to compare",
+        "{": "lists use square brackets: `[a, b]`",
+        '"': "close the text with a matching quote",
+        "'": "close the text with a matching quote",
+    }.get(char)
+
+
+def _token_help(token: str, expected: set[str]) -> str | None:
+    if token in {"&&", "AND", "And"}:
+        return "write `and`"
+    if "THEN" in expected:
+        return "an `if` needs `then … else …`"
+    if "ELSE" in expected:
+        return "an `if … then …` needs an `else` branch"
+    if "RPAR" in expected:
+        return "a bracket is not closed"
+    if len(expected & _OPERATORS) >= 4:
+        return "two values follow each other: is an operator or a comma missing?"
+    return None
+
+
+@v_args(inline=True, meta=True)
+class _ToAst(Transformer[Token, ast.Expr]):
+    """Parse tree → engine.ast. The only code that knows grammar rule names."""
+
+    def __init__(self, origin: Origin, text: str) -> None:
+        super().__init__()
+        self._origin = origin
+        self._text = text
+
+    def _span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return self._origin.field
+        return self._origin.span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tok_span(self, tok: Token) -> Span:
+        return self._origin.span(tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+
+    def int_lit(self, meta: Meta, tok: Token) -> ast.Literal:
+        return ast.Literal(int(tok), Kind.INT, self._span(meta))
+
+    def decimal_lit(self, meta: Meta, tok: Token) -> ast.Literal:
+        return ast.Literal(Decimal(str(tok)), Kind.DECIMAL, self._span(meta))
+
+    def money_lit(self, meta: Meta, amount: Token, _currency: Token) -> ast.Literal:
+        return ast.Literal(Decimal(str(amount)), Kind.MONEY, self._span(meta))
+
+    def duration_lit(self, meta: Meta, count: Token, unit: Token) -> ast.Literal:
+        months, days = _UNITS[str(unit)]
+        n = int(count)
+        return ast.Literal(Duration(months * n, days * n), Kind.DURATION, self._span(meta))
+
+    def text_lit(self, meta: Meta, tok: Token) -> ast.Literal:
+        return ast.Literal(_unquote(str(tok)), Kind.TEXT, self._span(meta))
+
+    def date_lit(self, meta: Meta, tok: Token) -> ast.Literal:
+        try:
+            value = date.fromisoformat(str(tok))
+        except ValueError:
+            raise _error(Code.SYNTAX, f"`{tok}` is not a valid date", self._tok_span(tok)) from None
+        return ast.Literal(value, Kind.DATE, self._span(meta))
+
+    def true_lit(self, meta: Meta) -> ast.Literal:
+        return ast.Literal(True, Kind.BOOL, self._span(meta))
+
+    def false_lit(self, meta: Meta) -> ast.Literal:
+        return ast.Literal(False, Kind.BOOL, self._span(meta))
+
+    def null_lit(self, meta: Meta) -> ast.Literal:
+        return ast.Literal(None, Kind.NULL, self._span(meta))
+
+    def name(self, meta: Meta, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), self._span(meta))
+
+    def call(self, meta: Meta, func: Token, *args: ast.Expr) -> ast.Call:
+        return ast.Call(str(func), tuple(args), self._span(meta))
+
+    def list_lit(self, meta: Meta, *items: ast.Expr) -> ast.ListExpr:
+        return ast.ListExpr(tuple(items), self._span(meta))
+
+    def as_of(self, meta: Meta, target: Token, when: ast.Expr) -> ast.AsOf:
+        return ast.AsOf(ast.Name(str(target), self._tok_span(target)), when, self._span(meta))
+
+    def neg(self, meta: Meta, operand: ast.Expr) -> ast.Expr:
+        if isinstance(operand, ast.Literal) and operand.kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
+            assert isinstance(operand.value, int | Decimal)
+            return ast.Literal(-operand.value, operand.kind, self._span(meta))
+        return ast.Unary("-", operand, self._span(meta))
+
+    def not_op(self, meta: Meta, operand: ast.Expr) -> ast.Unary:
+        return ast.Unary("not", operand, self._span(meta))
+
+    def binop(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Binary:
+        return ast.Binary(str(op), left, right, self._span(meta))
+
+    def compare(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Binary:
+        return ast.Binary(str(op), left, right, self._span(meta))
+
+    def and_op(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Binary:
+        return ast.Binary("and", left, right, self._span(meta))
+
+    def or_op(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Binary:
+        return ast.Binary("or", left, right, self._span(meta))
+
+    def coalesce(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Binary:
+        return ast.Binary("??", left, right, self._span(meta))
+
+    def in_op(self, meta: Meta, value: ast.Expr, items: ast.Expr) -> ast.In:
+        return ast.In(value, items, False, self._span(meta))
+
+    def not_in_op(self, meta: Meta, value: ast.Expr, items: ast.Expr) -> ast.In:
+        return ast.In(value, items, True, self._span(meta))
+
+    def is_null(self, meta: Meta, value: ast.Expr) -> ast.IsNull:
+        return ast.IsNull(value, False, self._span(meta))
+
+    def is_not_null(self, meta: Meta, value: ast.Expr) -> ast.IsNull:
+        return ast.IsNull(value, True, self._span(meta))
+
+    def if_expr(self, meta: Meta, cond: ast.Expr, then: ast.Expr, orelse: ast.Expr) -> ast.If:
+        return ast.If(cond, then, orelse, self._span(meta))
+
+    def __default__(self, data: str, children: list[object], meta: Meta) -> object:
+        raise NotImplementedError(f"grammar rule {data!r} has no AST builder")
+
+
+def _unquote(raw: str) -> str:
+    body = raw[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None

@@ -1,0 +1,90 @@
+"""engine.ast → expression text that parses back to an equal AST (used in explanations and tests)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from engine import ast
+from engine.calendar import Duration
+from engine.types import Kind
+
+# Binding strength of each printed form; higher binds tighter (mirrors grammar.lark).
+_IF, _OR, _AND, _NOT, _CMP, _COALESCE, _SUM, _PRODUCT, _UNARY, _POSTFIX, _ATOM = range(11)
+_BINARY = {"or": _OR, "and": _AND, "??": _COALESCE, "+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT}
+
+
+def to_text(e: ast.Expr) -> str:
+    return _print(e)[0]
+
+
+def literal_text(value: object, kind: Kind) -> str:
+    if kind is Kind.NULL or value is None:
+        return "null"
+    if kind is Kind.BOOL:
+        return "true" if value else "false"
+    if kind is Kind.MONEY:
+        return f"{value} €"
+    if kind is Kind.TEXT:
+        escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        return f'"{escaped}"'
+    if kind is Kind.DATE and isinstance(value, date):
+        return value.isoformat()
+    if kind is Kind.DURATION and isinstance(value, Duration):
+        return _duration(value)
+    if isinstance(value, Decimal | int):
+        return str(value)
+    return str(value)
+
+
+def _duration(d: Duration) -> str:
+    parts = []
+    if d.months:
+        parts.append(f"{abs(d.months)} months")
+    if d.days or not parts:
+        parts.append(f"{abs(d.days)} days")
+    if d.months and d.days:
+        sign_m = "-" if d.months < 0 else ""
+        sign_d = "-" if d.days < 0 else "+"
+        return f"({sign_m}{parts[0]} {sign_d} {parts[1]})"
+    return ("-" if (d.months or d.days) < 0 else "") + parts[0]
+
+
+def _wrap(pair: tuple[str, int], level: int) -> str:
+    text, own = pair
+    return f"({text})" if own < level else text
+
+
+def _print(e: ast.Expr) -> tuple[str, int]:
+    match e:
+        case ast.Literal(value=v, kind=k):
+            text = literal_text(v, k)
+            negative = text.startswith("-") or text.startswith("(")
+            return text, (_UNARY if negative else _ATOM)
+        case ast.Name(name=n):
+            return n, _ATOM
+        case ast.Unary(op="not", operand=o):
+            return f"not {_wrap(_print(o), _NOT)}", _NOT
+        case ast.Unary(op=op, operand=o):
+            return f"{op}{_wrap(_print(o), _UNARY)}", _UNARY
+        case ast.Binary(op=op, left=a, right=b) if op in _BINARY:
+            level = _BINARY[op]
+            if op == "??":  # right-associative
+                return f"{_wrap(_print(a), level + 1)} ?? {_wrap(_print(b), level)}", level
+            return f"{_wrap(_print(a), level)} {op} {_wrap(_print(b), level + 1)}", level
+        case ast.Binary(op=op, left=a, right=b):  # comparisons do not chain
+            return f"{_wrap(_print(a), _COALESCE)} {op} {_wrap(_print(b), _COALESCE)}", _CMP
+        case ast.If(cond=c, then=t, orelse=o):
+            return f"if {_print(c)[0]} then {_print(t)[0]} else {_print(o)[0]}", _IF
+        case ast.In(value=v, items=i, negated=neg):
+            op = "not in" if neg else "in"
+            return f"{_wrap(_print(v), _COALESCE)} {op} {_wrap(_print(i), _COALESCE)}", _CMP
+        case ast.IsNull(value=v, negated=neg):
+            return f"{_wrap(_print(v), _COALESCE)} is {'not ' if neg else ''}null", _CMP
+        case ast.Call(func=f, args=args):
+            return f"{f}({', '.join(_print(a)[0] for a in args)})", _ATOM
+        case ast.AsOf(target=t, when=w):
+            return f"{t.name} as of {_wrap(_print(w), _ATOM)}", _POSTFIX
+        case ast.ListExpr(items=items):
+            return f"[{', '.join(_print(i)[0] for i in items)}]", _ATOM
+    raise AssertionError(f"unhandled node: {e!r}")

@@ -1,0 +1,477 @@
+"""Located YAML nodes → policy documents. Reports every structure error it finds, with spans.
+
+Unknown fields get a "did you mean", duplicate keys point at the first occurrence, and rule
+versions must follow each other without overlap or gap.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.documents import (
+    EnumDecl,
+    FactDecl,
+    ParameterDecl,
+    ParameterValue,
+    PolicyDocuments,
+    Reference,
+    RuleDecl,
+    TableRow,
+    Text,
+    VersionDecl,
+)
+from engine.loader import YamlNode, parse_yaml, read_text
+from engine.source import Origin, Span
+
+T = TypeVar("T")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SECTIONS = ("enums", "facts", "parameters", "rules")
+_REFERENCE_FIELDS = ("article", "url", "excerpt")
+
+
+def policy_files(root: Path) -> list[Path]:
+    """The YAML files of a policy folder: its own, and those under rules/ and parameters/."""
+    if root.is_file():
+        return [root]
+    found = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    for sub in ("rules", "parameters"):
+        found += sorted((root / sub).rglob("*.yaml")) + sorted((root / sub).rglob("*.yml"))
+    return found
+
+
+def read_policy(root: Path) -> tuple[PolicyDocuments, list[Diagnostic]]:
+    docs = PolicyDocuments(str(root))
+    diagnostics: list[Diagnostic] = []
+    if not root.exists():
+        span = Span(str(root), 1, 1, 1, 1)
+        raise PolicyCompileError([Diagnostic(Code.FILE, "no such file or folder", span)])
+    files = policy_files(root)
+    if not files:
+        span = Span(str(root), 1, 1, 1, 1)
+        help = "a policy folder holds *.yaml files, or rules/ and parameters/ folders of them"
+        raise PolicyCompileError([Diagnostic(Code.FILE, "no policy files found", span, help=help)])
+    for path in files:
+        display = _display(path)
+        docs.files.append(display)
+        try:
+            text = read_text(path, display, docs.sources)
+            node = parse_yaml(text, display)
+        except PolicyCompileError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        if node is not None:
+            _Reader(docs, diagnostics).file(node)
+    return docs, diagnostics
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _list_text(node: YamlNode) -> str:
+    """A YAML list of scalars as the expression-language list it stands for."""
+    items = []
+    for item in node.items:
+        if item.tag == "str" and item.style is not None or item.tag == "str" and not _NAME.match(item.value):
+            escaped = item.value.replace("\\", "\\\\").replace('"', '\\"')
+            items.append(f'"{escaped}"')
+        else:
+            items.append(item.value)
+    return "[" + ", ".join(items) + "]"
+
+
+def suggest(name: str, choices: list[str] | set[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+class _Reader:
+    def __init__(self, docs: PolicyDocuments, diagnostics: list[Diagnostic]) -> None:
+        self.docs = docs
+        self.diagnostics = diagnostics
+
+    def report(self, code: Code, message: str, span: Span, help: str | None = None, notes: tuple = ()) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, notes, help))
+
+    # -- generic shapes -------------------------------------------------------------------
+    def mapping(self, node: YamlNode, what: str) -> dict[str, tuple[YamlNode, YamlNode]] | None:
+        if node.kind != "map":
+            self.report(Code.WRONG_KIND, f"{what} must be a mapping (key: value), not {node.describe()}", node.span)
+            return None
+        seen: dict[str, tuple[YamlNode, YamlNode]] = {}
+        for key, value in node.pairs:
+            if key.kind != "scalar":
+                self.report(Code.WRONG_KIND, "a key must be a plain name", key.span)
+                continue
+            if key.value in seen:
+                first = seen[key.value][0].span
+                self.report(
+                    Code.DUPLICATE_KEY,
+                    f"duplicate key `{key.value}` in {what}",
+                    key.span,
+                    "remove or rename one of them; YAML would silently keep only the last",
+                    ((f"`{key.value}` first defined here", first),),
+                )
+                continue
+            seen[key.value] = (key, value)
+        return seen
+
+    def fields(
+        self, node: YamlNode, what: str, required: tuple[str, ...], optional: tuple[str, ...]
+    ) -> dict[str, YamlNode] | None:
+        entries = self.mapping(node, what)
+        if entries is None:
+            return None
+        allowed = required + optional
+        out: dict[str, YamlNode] = {}
+        for name, (key, value) in entries.items():
+            if name not in allowed:
+                self.report(
+                    Code.UNKNOWN_FIELD,
+                    f"unknown field `{name}` in {what}{suggest(name, allowed)}",
+                    key.span,
+                    f"the fields of {what} are: {', '.join(allowed)}",
+                )
+                continue
+            out[name] = value
+        for name in required:
+            if name not in out:
+                self.report(Code.MISSING_FIELD, f"{what} has no `{name}`", node.span, f"add `{name}:`")
+        return out
+
+    def text(self, node: YamlNode | None, what: str) -> str | None:
+        if node is None:
+            return None
+        if node.kind != "scalar" or node.tag == "null":
+            self.report(Code.WRONG_KIND, f"{what} must be a text, not {node.describe()}", node.span)
+            return None
+        return node.value
+
+    def expression(self, node: YamlNode | None, what: str) -> Text | None:
+        if node is None:
+            return None
+        if node.kind == "seq" and all(item.kind == "scalar" for item in node.items):
+            return Text(_list_text(node), Origin(node.span, "approx"))
+        if node.kind != "scalar" or node.origin is None:
+            self.report(
+                Code.WRONG_KIND,
+                f"{what} must be an expression (one line, or a block after `|`), not {node.describe()}",
+                node.span,
+            )
+            return None
+        return Text(node.value, node.origin)
+
+    def date(self, node: YamlNode | None, what: str) -> date | None:
+        if node is None:
+            return None
+        if node.kind == "scalar":
+            try:
+                return date.fromisoformat(node.value.strip())
+            except ValueError:
+                pass
+        self.report(
+            Code.INVALID_DATE, f"{what} must be a date written YYYY-MM-DD, not {node.describe()}", node.span
+        )
+        return None
+
+    def boolean(self, node: YamlNode | None, what: str, default: bool) -> bool:
+        if node is None:
+            return default
+        if node.kind == "scalar" and node.tag == "bool":
+            return node.value.lower() in ("true", "yes", "on")
+        self.report(Code.INVALID_VALUE, f"{what} must be true or false, not {node.describe()}", node.span)
+        return default
+
+    def each(self, node: YamlNode | None, what: str, read: Callable[[YamlNode], T | None]) -> list[T]:
+        if node is None:
+            return []
+        if node.kind != "seq":
+            self.report(Code.WRONG_KIND, f"{what} must be a list (- item), not {node.describe()}", node.span)
+            return []
+        return [x for x in (read(item) for item in node.items) if x is not None]
+
+    def name(self, key: YamlNode, what: str) -> bool:
+        if _NAME.match(key.value):
+            return True
+        self.report(
+            Code.INVALID_VALUE,
+            f"`{key.value}` is not a valid {what} name",
+            key.span,
+            "names are lower-case ASCII snake_case: letters, digits and `_`, starting with a letter",
+        )
+        return False
+
+    def declare(self, kind: str, name: str, span: Span) -> bool:
+        for other, table in (
+            ("enum", self.docs.enums),
+            ("fact", self.docs.facts),
+            ("parameter", self.docs.parameters),
+            ("rule", self.docs.rules),
+        ):
+            if name in table:
+                first = table[name].span  # type: ignore[attr-defined]
+                self.report(
+                    Code.DUPLICATE_NAME,
+                    f"`{name}` is already declared as a {other}",
+                    span,
+                    f"give this {kind} another name",
+                    ((f"{other} `{name}` declared here", first),),
+                )
+                return False
+        return True
+
+    # -- sections ---------------------------------------------------------------------------
+    def file(self, node: YamlNode) -> None:
+        sections = self.fields(node, "a policy file", (), _SECTIONS)
+        if sections is None:
+            return
+        readers = {"enums": self.enum, "facts": self.fact, "parameters": self.parameter, "rules": self.rule}
+        for section, value in sections.items():
+            entries = self.mapping(value, f"the `{section}` section")
+            for name, (key, body) in (entries or {}).items():
+                readers[section](key, body)
+
+    def enum(self, key: YamlNode, node: YamlNode) -> None:
+        f = self.fields(node, f"enum `{key.value}`", ("label", "values"), ("description",))
+        if f is None or not self.name(key, "enum") or not self.declare("enum", key.value, key.span):
+            return
+        values: list[tuple[str, str]] = []
+        entries = self.mapping(f["values"], f"the values of enum `{key.value}`") if "values" in f else None
+        for value, (vkey, vlabel) in (entries or {}).items():
+            if self.name(vkey, "enum value"):
+                values.append((value, self.text(vlabel, f"the label of `{value}`") or value))
+        label = self.text(f.get("label"), "label") or key.value
+        self.docs.enums[key.value] = EnumDecl(key.value, label, tuple(values), key.span)
+
+    def fact(self, key: YamlNode, node: YamlNode) -> None:
+        f = self.fields(node, f"fact `{key.value}`", ("type", "label"), ("description", "default"))
+        if f is None or not self.name(key, "fact") or not self.declare("fact", key.value, key.span):
+            return
+        type_ = self.expression(f.get("type"), "type")
+        if type_ is None:
+            return
+        self.docs.facts[key.value] = FactDecl(
+            key.value,
+            type_,
+            self.text(f.get("label"), "label") or key.value,
+            self.text(f.get("description"), "description"),
+            self.expression(f.get("default"), "default"),
+            key.span,
+        )
+
+    def reference(self, node: YamlNode) -> Reference | None:
+        f = self.fields(node, "a legal reference", ("article",), ("url", "excerpt"))
+        if f is None:
+            return None
+        article = self.text(f.get("article"), "article")
+        if article is None:
+            return None
+        return Reference(article, self.text(f.get("url"), "url"), self.text(f.get("excerpt"), "excerpt"), node.span)
+
+    def references(self, node: YamlNode | None) -> tuple[Reference, ...]:
+        return tuple(self.each(node, "references", self.reference))
+
+    def parameter(self, key: YamlNode, node: YamlNode) -> None:
+        f = self.fields(
+            node,
+            f"parameter `{key.value}`",
+            ("type", "label", "values"),
+            ("description", "unit", "assumption"),
+        )
+        if f is None or not self.name(key, "parameter") or not self.declare("parameter", key.value, key.span):
+            return
+        type_ = self.expression(f.get("type"), "type")
+        values = self.each(f.get("values"), "values", self.parameter_value)
+        if "values" in f and f["values"].kind == "seq" and not f["values"].items:
+            self.report(Code.MISSING_FIELD, f"parameter `{key.value}` has no value", f["values"].span)
+        for before, after in zip(values, values[1:], strict=False):
+            if after.start <= before.start:
+                self.report(
+                    Code.VERSION_ORDER,
+                    f"values of `{key.value}` must be in date order: {after.start} comes after {before.start}",
+                    after.span,
+                    "list values from the oldest to the newest",
+                )
+        if type_ is None:
+            return
+        self.docs.parameters[key.value] = ParameterDecl(
+            key.value,
+            type_,
+            self.text(f.get("label"), "label") or key.value,
+            self.text(f.get("description"), "description"),
+            self.text(f.get("unit"), "unit"),
+            self.boolean(f.get("assumption"), "assumption", False),
+            tuple(values),
+            key.span,
+        )
+
+    def parameter_value(self, node: YamlNode) -> ParameterValue | None:
+        f = self.fields(node, "a parameter value", ("from", "value", "references"), ("note",))
+        if f is None:
+            return None
+        start = self.date(f.get("from"), "from")
+        value = self.expression(f.get("value"), "value")
+        if start is None or value is None:
+            return None
+        return ParameterValue(
+            start, value, self.references(f.get("references")), self.text(f.get("note"), "note"), node.span
+        )
+
+    def rule(self, key: YamlNode, node: YamlNode) -> None:
+        version_fields = ("from", "until", "formula", "table")
+        f = self.fields(
+            node,
+            f"rule `{key.value}`",
+            ("type", "label"),
+            ("description", "output", "references", "versions", *version_fields),
+        )
+        if f is None or not self.name(key, "rule") or not self.declare("rule", key.value, key.span):
+            return
+        if "versions" in f:
+            for extra in version_fields:
+                if extra in f:
+                    self.report(
+                        Code.UNKNOWN_FIELD,
+                        f"`{extra}` belongs inside a version when the rule has `versions`",
+                        f[extra].span,
+                        "move it into one of the versions",
+                    )
+            versions = self.each(f["versions"], "versions", self.version)
+            if f["versions"].kind == "seq" and not f["versions"].items:
+                self.report(Code.MISSING_FIELD, f"rule `{key.value}` has no version", f["versions"].span)
+        else:
+            single = self.version_body(node, f, f"rule `{key.value}`")
+            versions = [single] if single else []
+        self.periods(key.value, versions)
+        type_ = self.expression(f.get("type"), "type")
+        if type_ is None:
+            return
+        self.docs.rules[key.value] = RuleDecl(
+            key.value,
+            type_,
+            self.text(f.get("label"), "label") or key.value,
+            self.text(f.get("description"), "description"),
+            self.boolean(f.get("output"), "output", True),
+            self.references(f.get("references")),
+            tuple(versions),
+            key.span,
+        )
+
+    def version(self, node: YamlNode) -> VersionDecl | None:
+        f = self.fields(node, "a version", ("from",), ("until", "label", "references", "formula", "table"))
+        if f is None:
+            return None
+        return self.version_body(node, f, "a version")
+
+    def version_body(self, node: YamlNode, f: dict[str, YamlNode], what: str) -> VersionDecl | None:
+        if "from" not in f:
+            if "versions" not in f and what.startswith("rule"):
+                self.report(Code.MISSING_FIELD, f"{what} has no `versions` (or `from` and `formula`)", node.span)
+            return None
+        start = self.date(f.get("from"), "from")
+        end = self.date(f.get("until"), "until") if "until" in f else None
+        formula = self.expression(f.get("formula"), "formula")
+        table = tuple(self.each(f.get("table"), "table", self.row)) if "table" in f else None
+        if ("formula" in f) == ("table" in f):
+            self.report(
+                Code.MISSING_FIELD if "formula" not in f else Code.UNKNOWN_FIELD,
+                f"{what} needs exactly one of `formula` and `table`",
+                node.span,
+                "define the value by one expression (`formula`) or by a decision table (`table`)",
+            )
+        if table is not None:
+            self.table_shape(f["table"], table)
+        if start is None:
+            return None
+        if end is not None and end < start:
+            self.report(Code.INVALID_DATE, f"`until` ({end}) is before `from` ({start})", f["until"].span)
+        return VersionDecl(
+            start,
+            end,
+            self.text(f.get("label"), "label"),
+            self.references(f.get("references")),
+            formula,
+            table,
+            node.span,
+        )
+
+    def row(self, node: YamlNode) -> TableRow | None:
+        entries = self.mapping(node, "a table row")
+        if entries is None:
+            return None
+        if "otherwise" in entries:
+            f = self.fields(node, "the `otherwise` row", ("otherwise", "because"), ())
+            if f is None or "otherwise" not in f:
+                return None
+            then = self.expression(f["otherwise"], "otherwise")
+            when = None
+        else:
+            f = self.fields(node, "a table row", ("when", "then", "because"), ())
+            if f is None:
+                return None
+            when = self.expression(f.get("when"), "when")
+            then = self.expression(f.get("then"), "then")
+            if when is None:
+                return None
+        because = self.text(f.get("because"), "because")
+        if then is None or because is None:
+            return None
+        return TableRow(when, then, because, node.span)
+
+    def table_shape(self, node: YamlNode, rows: tuple[TableRow, ...]) -> None:
+        others = [i for i, r in enumerate(rows) if r.when is None]
+        if not others:
+            self.report(
+                Code.MISSING_FIELD,
+                "this decision table has no `otherwise` row",
+                node.span,
+                "end the table with `- otherwise: <value>` and its `because`, so every case gets a value",
+            )
+        elif others[0] != len(rows) - 1:
+            self.report(
+                Code.INVALID_VALUE,
+                "the `otherwise` row must be the last row of the table",
+                rows[others[0]].span,
+                "rows after `otherwise` can never be used: move them above it",
+            )
+
+    def periods(self, rule: str, versions: list[VersionDecl]) -> None:
+        for before, after in zip(versions, versions[1:], strict=False):
+            if after.start <= before.start:
+                self.report(
+                    Code.VERSION_ORDER,
+                    f"versions of `{rule}` must be in date order: {after.start} comes after {before.start}",
+                    after.span,
+                    "list versions from the oldest to the newest",
+                )
+                continue
+            if before.end is None:
+                continue
+            expected = after.start - timedelta(days=1)
+            if before.end >= after.start:
+                self.report(
+                    Code.VERSION_OVERLAP,
+                    f"versions of `{rule}` overlap: one is in force until {before.end}, "
+                    f"the next from {after.start}",
+                    after.span,
+                    f"end the earlier version on {expected}",
+                    (("the earlier version", before.span),),
+                )
+            elif before.end < expected:
+                self.report(
+                    Code.VERSION_GAP,
+                    f"no version of `{rule}` is in force from {before.end + timedelta(days=1)} to {expected}",
+                    after.span,
+                    f"end the earlier version on {expected}, or start this one on "
+                    f"{before.end + timedelta(days=1)}",
+                    (("the earlier version", before.span),),
+                )

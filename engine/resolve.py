@@ -1,0 +1,102 @@
+"""Name binding: every name becomes a fact, a parameter, a rule, an enum value or `today`.
+
+Unknown names are reported here, once, with a "did you mean"; the checker then treats them
+as poisoned and stays quiet about them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from engine import ast
+from engine.builtins import TABLE
+from engine.diagnostics import Code, Diagnostic
+from engine.source import Span
+from engine.types import Type
+
+Report = Callable[[Diagnostic], None]
+TODAY = "today"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    facts: Mapping[str, Type]
+    parameters: Mapping[str, Type]
+    rules: Mapping[str, Type]
+    enum_values: Mapping[str, tuple[str, ...]]  # value -> the enums that list it
+
+    def binding(self, name: str) -> ast.Binding | None:
+        if name in self.facts:
+            return ast.Binding.FACT
+        if name in self.parameters:
+            return ast.Binding.PARAMETER
+        if name in self.rules:
+            return ast.Binding.RULE
+        if name == TODAY:
+            return ast.Binding.TODAY
+        if name in self.enum_values:
+            return ast.Binding.ENUM_VALUE
+        return None
+
+    def type_of(self, name: str) -> Type | None:
+        return self.facts.get(name) or self.parameters.get(name) or self.rules.get(name)
+
+    def all_names(self) -> list[str]:
+        return [*self.facts, *self.parameters, *self.rules, TODAY, *self.enum_values]
+
+
+def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
+    match e:
+        case ast.Literal():
+            return e
+        case ast.Name(name=name):
+            binding = scope.binding(name)
+            if binding is None:
+                report(_unknown(name, "name", scope.all_names(), e.span))
+            return replace(e, binding=binding)
+        case ast.Unary(operand=o):
+            return replace(e, operand=resolve(o, scope, report))
+        case ast.Binary(left=a, right=b):
+            return replace(e, left=resolve(a, scope, report), right=resolve(b, scope, report))
+        case ast.If(cond=c, then=t, orelse=o):
+            return replace(e, cond=resolve(c, scope, report), then=resolve(t, scope, report),
+                           orelse=resolve(o, scope, report))  # fmt: skip
+        case ast.In(value=v, items=i):
+            return replace(e, value=resolve(v, scope, report), items=resolve(i, scope, report))
+        case ast.IsNull(value=v):
+            return replace(e, value=resolve(v, scope, report))
+        case ast.Call(func=func, args=args):
+            if func not in TABLE:
+                report(_unknown(func, "function", list(TABLE), e.span))
+            return replace(e, args=tuple(resolve(a, scope, report) for a in args))
+        case ast.AsOf(target=target, when=when):
+            binding = scope.binding(target.name)
+            if binding is None:
+                known = [*scope.parameters, *scope.rules]
+                report(_unknown(target.name, "rule or parameter", known, target.span))
+            elif binding not in (ast.Binding.RULE, ast.Binding.PARAMETER):
+                report(
+                    Diagnostic(
+                        Code.TYPE,
+                        f"`as of` reads a rule or a parameter under another date's law; "
+                        f"`{target.name}` is a {binding.value.replace('_', ' ')}",
+                        target.span,
+                        help="facts do not change with the law: remove `as of`",
+                    )
+                )
+                binding = None
+            return replace(e, target=replace(target, binding=binding), when=resolve(when, scope, report))
+        case ast.ListExpr(items=items):
+            return replace(e, items=tuple(resolve(i, scope, report) for i in items))
+    raise AssertionError(f"unhandled node: {e!r}")
+
+
+def _unknown(name: str, what: str, known: list[str], span: Span) -> Diagnostic:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    help = None if close else f"declare it under `facts`, `parameters` or `rules`, or check its spelling"
+    if what == "function":
+        help = None if close else f"the functions are: {', '.join(sorted(known))}"
+    return Diagnostic(Code.UNKNOWN_REF, f"unknown {what} `{name}`{hint}", span, help=help)

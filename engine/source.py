@@ -1,0 +1,94 @@
+"""Source positions: a `Span` on every value read from a file, and the excerpt with a caret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file. Lines and columns are 1-based, like editors."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def shift(self, line: int, column: int, end_line: int, end_column: int) -> Span:
+        """Map a position relative to an expression starting at this span onto the file.
+
+        `line`/`column` are 1-based inside the expression text; only its first line
+        starts at this span's column.
+        """
+        first = self.column - 1 if line == 1 else 0
+        end_first = self.column - 1 if end_line == 1 else 0
+        return Span(
+            self.file,
+            self.line + line - 1,
+            column + first,
+            self.line + end_line - 1,
+            end_column + end_first,
+        )
+
+
+UNKNOWN = Span("<input>", 1, 1, 1, 1)
+
+
+class SourceCache:
+    """Keeps file texts so diagnostics can quote the offending line."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, list[str]] = {}
+
+    def add(self, file: str, text: str) -> None:
+        self._texts[file] = text.splitlines()
+
+    def line(self, file: str, line: int) -> str | None:
+        lines = self._texts.get(file)
+        if lines is None or not 1 <= line <= len(lines):
+            return None
+        return lines[line - 1]
+
+
+def excerpt(span: Span, sources: SourceCache) -> str:
+    """The source line of `span` with a caret line under it, rustc style."""
+    text = sources.line(span.file, span.line)
+    if text is None:
+        return ""
+    width = 1
+    if span.end_line == span.line and span.end_column > span.column:
+        width = span.end_column - span.column
+    width = max(1, min(width, len(text) - span.column + 1))
+    number = str(span.line)
+    pad = " " * len(number)
+    caret = " " * (span.column - 1) + "^" * width
+    return f"{pad} |\n{number} | {text}\n{pad} | {caret}"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an expression's text sits in its file, to turn text positions into file spans.
+
+    `inline`: a one-line scalar whose first character is at (line, column).
+    `block`: a `|` block scalar; text line n is file line `line + n - 1`, shifted by `column - 1`.
+    `approx`: positions inside the text cannot be mapped (folded scalars): use `field`.
+    """
+
+    field: Span
+    mode: str = "inline"
+    line: int = 1
+    column: int = 1
+
+    @staticmethod
+    def of_text(span: Span) -> Origin:
+        return Origin(span, "inline", span.line, span.column)
+
+    def span(self, line: int, column: int, end_line: int, end_column: int) -> Span:
+        if self.mode == "approx" or (self.mode == "inline" and (line > 1 or end_line > 1)):
+            return self.field
+        base = self.column - 1
+        return Span(self.field.file, self.line + line - 1, column + base, self.line + end_line - 1, end_column + base)
