@@ -221,7 +221,7 @@ class _Reader:
                 first = table[name].span  # type: ignore[attr-defined]
                 self.report(
                     Code.DUPLICATE_NAME,
-                    f"`{name}` is already declared as a {other}",
+                    f"`{name}` is already declared as {'an' if other[0] in 'aeiou' else 'a'} {other}",
                     span,
                     f"give this {kind} another name",
                     ((f"{other} `{name}` declared here", first),),
@@ -394,11 +394,12 @@ class _Reader:
             return None
         if end is not None and end < start:
             self.report(Code.INVALID_DATE, f"`until` ({end}) is before `from` ({start})", f["until"].span)
+        shorthand = "versions" not in f and "type" in f  # the rule itself is its only version
         return VersionDecl(
             start,
             end,
-            self.text(f.get("label"), "label"),
-            self.references(f.get("references")),
+            None if shorthand else self.text(f.get("label"), "label"),
+            () if shorthand else self.references(f.get("references")),
             formula,
             table,
             node.span,

@@ -1,0 +1,236 @@
+"""Case files: load them with positions, validate them against a policy, run them, compare.
+
+A case file holds one case (`description`, `at`, `facts`, `expect`) or a list under `cases:`.
+Every problem (unknown fact, wrong type, unknown decision) is reported at its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from engine.diagnostics import CaseError, Code, Diagnostic, PolicyError
+from engine.loader import YamlNode, parse_yaml, read_text
+from engine.policy import Policy
+from engine.reader import suggest
+from engine.source import SourceCache, Span
+from engine.types import Kind, Type
+from engine.values import check_value
+
+_CASE_FIELDS = ("description", "at", "facts", "expect")
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    description: str
+    at: date
+    facts: dict[str, object]
+    expect: dict[str, object]
+    span: Span
+    fact_spans: dict[str, Span] = field(default_factory=dict)
+    expect_spans: dict[str, Span] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{Path(self.file).name}:{self.span.line}: {self.description}"
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    decision: str
+    expected: object
+    got: object
+    span: Span
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: Case
+    mismatches: tuple[Mismatch, ...] = ()
+    error: PolicyError | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.error is None
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The YAML files named, and those under the folders named, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml"))
+        else:
+            out.append(p)
+    return out
+
+
+def load_cases(path: Path, policy: Policy, sources: SourceCache | None = None) -> list[Case]:
+    """Read every case of a file; raise CaseError listing every problem found in it."""
+    sources = sources or SourceCache()
+    display = str(path)
+    text = read_text(path, display, sources)
+    try:
+        root = parse_yaml(text, display)
+    except PolicyError as exc:
+        raise CaseError(exc.diagnostics, sources) from None
+    problems: list[Diagnostic] = []
+    cases: list[Case] = []
+    if root is None:
+        problems.append(Diagnostic(Code.MISSING_FIELD, "empty case file", Span(display, 1, 1, 1, 1)))
+    else:
+        for node in _case_nodes(root, problems):
+            case = _read_case(node, display, policy, problems)
+            if case is not None:
+                cases.append(case)
+    if problems:
+        raise CaseError(problems, sources)
+    return cases
+
+
+def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> Iterator[YamlNode]:
+    if root.kind == "map" and any(k.value == "cases" for k, _ in root.pairs):
+        for key, value in root.pairs:
+            if key.value != "cases":
+                problems.append(Diagnostic(Code.UNKNOWN_FIELD, f"unknown field `{key.value}` next to `cases`",
+                                           key.span, help="put each case's fields inside the `cases` list"))  # fmt: skip
+            elif value.kind != "seq":
+                problems.append(Diagnostic(Code.WRONG_KIND, "`cases` must be a list (- item)", value.span))
+            else:
+                yield from value.items
+    elif root.kind == "map":
+        yield root
+    else:
+        problems.append(Diagnostic(Code.WRONG_KIND, "a case file is a mapping (description, at, facts, expect) "
+                                   "or a list under `cases:`", root.span))  # fmt: skip
+
+
+def _fields(node: YamlNode, problems: list[Diagnostic]) -> dict[str, YamlNode] | None:
+    if node.kind != "map":
+        problems.append(Diagnostic(Code.WRONG_KIND, "a case must be a mapping (description, at, facts, expect)",
+                                   node.span))  # fmt: skip
+        return None
+    out: dict[str, YamlNode] = {}
+    for key, value in node.pairs:
+        if key.value in out:
+            problems.append(Diagnostic(Code.DUPLICATE_KEY, f"duplicate key `{key.value}`", key.span))
+        elif key.value not in _CASE_FIELDS:
+            problems.append(Diagnostic(Code.UNKNOWN_FIELD, f"unknown field `{key.value}` in a case"
+                                       f"{suggest(key.value, _CASE_FIELDS)}", key.span,
+                                       help=f"the fields of a case are: {', '.join(_CASE_FIELDS)}"))  # fmt: skip
+        else:
+            out[key.value] = value
+    return out
+
+
+def _read_case(node: YamlNode, file: str, policy: Policy, problems: list[Diagnostic]) -> Case | None:
+    f = _fields(node, problems)
+    if f is None:
+        return None
+    description = f["description"].value if "description" in f and f["description"].kind == "scalar" else ""
+    at = None
+    if "at" not in f:
+        problems.append(Diagnostic(Code.MISSING_FIELD, "the case has no `at` (its evaluation date)", node.span,
+                                   help="add `at: YYYY-MM-DD`"))  # fmt: skip
+    else:
+        at = _scalar(f["at"], Type(Kind.DATE), "`at`", problems)
+    facts, fact_spans = _entries(f.get("facts"), "facts", policy, problems)
+    expect, expect_spans = _entries(f.get("expect"), "expect", policy, problems)
+    if not isinstance(at, date):
+        return None
+    return Case(file, description, at, facts, expect, node.span, fact_spans, expect_spans)
+
+
+def _entries(
+    node: YamlNode | None, section: str, policy: Policy, problems: list[Diagnostic]
+) -> tuple[dict[str, object], dict[str, Span]]:
+    values: dict[str, object] = {}
+    spans: dict[str, Span] = {}
+    if node is None or (node.kind == "scalar" and node.tag == "null"):
+        return values, spans
+    if node.kind != "map":
+        problems.append(Diagnostic(Code.WRONG_KIND, f"`{section}` must be a mapping of names to values", node.span))
+        return values, spans
+    plan = policy.plan
+    table = plan.facts if section == "facts" else plan.rules
+    for key, value in node.pairs:
+        name = key.value
+        if name in values:
+            problems.append(Diagnostic(Code.DUPLICATE_KEY, f"duplicate key `{name}` in `{section}`", key.span))
+            continue
+        if name not in table:
+            code = Code.UNKNOWN_FACT if section == "facts" else Code.UNKNOWN_DECISION
+            what = "fact" if section == "facts" else "decision"
+            problems.append(Diagnostic(code, f"unknown {what} `{name}`{suggest(name, list(table))}", key.span,
+                                       help=f"the {what}s of this policy are listed by `policy graph --format json`"))  # fmt: skip
+            continue
+        ty = table[name].type
+        what = f"fact `{name}`" if section == "facts" else f"expected `{name}`"
+        parsed = _scalar(value, ty, what, problems, dict(plan.enums))
+        if parsed is not _INVALID:
+            values[name] = parsed
+            spans[name] = value.span
+    return values, spans
+
+
+_INVALID = object()
+
+
+def _scalar(
+    node: YamlNode, ty: Type, what: str, problems: list[Diagnostic], enums: dict[str, object] | None = None
+) -> object:
+    if node.kind != "scalar":
+        problems.append(Diagnostic(Code.FACT_TYPE, f"{what} must be a single value, not {node.describe()}", node.span))
+        return _INVALID
+    raw: object = node.value
+    if node.tag == "null":
+        raw = None
+    elif ty.kind is Kind.BOOL and node.tag == "bool":
+        raw = node.value.lower() in ("true", "yes", "on")
+    elif ty.kind is Kind.INT and node.tag == "int":
+        raw = int(node.value)
+    elif ty.kind in (Kind.MONEY, Kind.DECIMAL) and node.tag in ("int", "float"):
+        try:
+            raw = Decimal(node.value)
+        except InvalidOperation:
+            raw = node.value
+    elif node.tag in ("int", "float", "bool") and ty.kind not in (Kind.TEXT, Kind.ENUM):
+        raw = _typed_scalar(node)
+    value, error = check_value(raw, ty, enums or {})
+    if error:
+        problems.append(Diagnostic(Code.FACT_TYPE, f"{what} {error}", node.span))
+        return _INVALID
+    return value
+
+
+def _typed_scalar(node: YamlNode) -> object:
+    if node.tag == "bool":
+        return node.value.lower() in ("true", "yes", "on")
+    if node.tag == "int":
+        return int(node.value)
+    return node.value
+
+
+def run_case(policy: Policy, case: Case, *, trace: bool = False) -> CaseResult:
+    wanted = list(case.expect) or None
+    try:
+        decision = policy.evaluate(case.facts, at=case.at, decisions=wanted, trace=trace, spans=case.fact_spans)
+    except PolicyError as exc:
+        return CaseResult(case, error=exc)
+    mismatches = tuple(
+        Mismatch(name, expected, decision[name], case.expect_spans[name])
+        for name, expected in case.expect.items()
+        if not same(expected, decision[name])
+    )
+    return CaseResult(case, mismatches)
+
+
+def same(expected: object, got: object) -> bool:
+    """Equal values; amounts compare numerically (500 == 500.00); bool is never a number."""
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return type(expected) is type(got) and expected == got
+    return expected == got

@@ -1,0 +1,306 @@
+"""`policy`: check, eval, explain, test and graph a policy from the command line.
+
+Exit codes: 0 success; 1 invalid policy, failed case or evaluation error; 2 usage error.
+Colour in a terminal, plain text when piped (or with NO_COLOR); `--json` for programs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from engine import CaseError, PolicyError, check_policy, load_policy
+from engine.cases import Case, CaseResult, case_files, load_cases, run_case
+from engine.diagnostics import Diagnostic, Severity
+from engine.explain import json_value
+from engine.policy import Policy
+from engine.source import SourceCache
+
+OK, FAILED, USAGE = 0, 1, 2
+
+EXAMPLES = {
+    "check": "policy check                 # the repository's policy/\n  policy check path/to/policy --json",
+    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n"
+            "  policy eval case.yaml --at 2025-02-01 --json",
+    "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
+               "  policy explain case.yaml contrat_date_limite --format markdown",
+    "test": "policy test                  # policy/tests and policy/examples\n  policy test policy/tests/contrat-limites.yaml",
+    "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
+             "  policy graph --impact date_notification_orientation",
+}  # fmt: skip
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def print(self, text: str = "", style: str | None = None) -> None:
+        self.console.print(escape(text), style=style)
+
+    def raw(self, text: str) -> None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+    def diagnostics(self, diagnostics: Sequence[Diagnostic], sources: SourceCache | None) -> None:
+        for d in diagnostics:
+            style = "bold yellow" if d.severity is Severity.WARNING else "bold red"
+            lines = d.render(sources).splitlines()
+            self.errors.print(escape(lines[0]), style=style)
+            for line in lines[1:]:
+                self.errors.print(escape(line), style="cyan" if "^" in line else None)
+            self.errors.print()
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policy",
+        description="Check, evaluate and explain rules-as-code policies (dated YAML rules).",
+        epilog="Exit codes: 0 success; 1 invalid policy, failed case or evaluation error; 2 usage error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, epilog="examples:\n  " + EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+
+    p = command("check", "Check a policy: every error and warning, located in its file.")
+    p.add_argument("policy", nargs="?", default="policy", help="policy folder (default: policy)")
+    p.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    p = command("eval", "Evaluate the decisions of a case file.")
+    p.add_argument("case", help="a case file (one case, or a list under `cases:`)")
+    p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
+    p.add_argument("--decision", action="append", metavar="NAME", help="only this decision (repeatable)")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument("--json", action="store_true", help="print the decisions as JSON")
+
+    p = command("explain", "Explain why a decision has its value, down to the article of law.")
+    p.add_argument("case", help="a case file")
+    p.add_argument("decision", help="the decision to explain, e.g. orientation_organisme")
+    p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
+    p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+
+    p = command("test", "Run case files and compare their `expect` with the decisions.")
+    p.add_argument("paths", nargs="*", help="case files or folders (default: policy/tests and policy/examples)")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+
+    p = command("graph", "Export the rule graph (Mermaid, DOT or JSON).")
+    p.add_argument("decision", nargs="?", help="only what this decision depends on")
+    p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
+    p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = _Out()
+    try:
+        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph}
+        return handler[args.command](args, out)
+    except PolicyError as exc:
+        out.diagnostics(exc.diagnostics, exc.sources)
+        return FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `policy graph | head`
+        return OK
+
+
+def _load(folder: str) -> Policy:
+    return load_policy(folder)
+
+
+def _check(args: argparse.Namespace, out: _Out) -> int:
+    diagnostics, sources = check_policy(args.policy)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+    if args.json:
+        out.raw(json.dumps({"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]},
+                           ensure_ascii=False, indent=2))  # fmt: skip
+    else:
+        out.diagnostics(diagnostics, sources if isinstance(sources, SourceCache) else None)
+        if errors:
+            out.print(f"{args.policy}: {len(errors)} error(s), {len(warnings)} warning(s)", "bold red")
+        else:
+            policy = _load(args.policy)
+            plan = policy.plan
+            out.print(f"{args.policy}: ok — {len(plan.rules)} rules ({len(plan.outputs)} decisions), "
+                      f"{len(plan.parameters)} parameters, {len(plan.facts)} facts, "
+                      f"{len(warnings)} warning(s)", "bold green")  # fmt: skip
+    return FAILED if errors or (args.strict and warnings) else OK
+
+
+def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
+    sources = SourceCache()
+    if not Path(path).is_file():
+        raise CaseError([Diagnostic(Code.FILE, "no such case file", Span(path, 1, 1, 1, 1))])
+    return load_cases(Path(path), policy, sources), sources
+
+
+def _eval(args: argparse.Namespace, out: _Out) -> int:
+    policy = _load(args.policy)
+    cases, sources = _cases(args.case, policy)
+    results = []
+    for case in cases:
+        at = args.at or case.at
+        try:
+            decision = policy.evaluate(case.facts, at=at, decisions=args.decision, spans=case.fact_spans)
+        except PolicyError as exc:
+            raise type(exc)(exc.diagnostics, exc.sources or sources) from None
+        results.append((case, at, decision))
+    if args.json:
+        payload = [{"case": c.description, "file": c.file, "line": c.span.line, "at": at.isoformat(),
+                    "decisions": d.to_dict()} for c, at, d in results]  # fmt: skip
+        out.raw(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
+        return OK
+    for case, at, decision in results:
+        out.print(f"{case.file}:{case.span.line} — {case.description or 'cas'} (au {at.isoformat()})", "bold")
+        width = max((len(n) for n in decision), default=0)
+        for name, value in decision.items():
+            out.print(f"  {name.ljust(width)}  {_show(policy, name, value)}")
+        out.print()
+    return OK
+
+
+def _show(policy: Policy, name: str, value: object) -> str:
+    if value is None:
+        return "null"
+    shown = json_value(value)
+    if isinstance(shown, bool):
+        return "true" if shown else "false"
+    rule = policy.plan.rules.get(name)
+    if rule is not None and rule.type.kind.value == "money":
+        return f"{shown} €"
+    if rule is not None and rule.type.enum in policy.plan.enums and isinstance(value, str):
+        return f"{value}  ({policy.plan.enums[rule.type.enum].label_of(value)})"
+    return str(shown)
+
+
+def _explain(args: argparse.Namespace, out: _Out) -> int:
+    policy = _load(args.policy)
+    cases, sources = _cases(args.case, policy)
+    if not 1 <= args.case_index <= len(cases):
+        out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+        return USAGE
+    case = cases[args.case_index - 1]
+    decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
+    explanation = decision.explain(args.decision)
+    if args.format == "json":
+        out.raw(explanation.to_json())
+    elif args.format == "markdown":
+        out.raw(explanation.to_markdown())
+    else:
+        lines = explanation.to_text().splitlines()
+        out.print(lines[0], "bold")
+        for line in lines[1:]:
+            style = "bold" if line.lstrip().startswith("■") else ("green" if "Retenu" in line else None)
+            out.print(line, style)
+    return OK
+
+
+def _test(args: argparse.Namespace, out: _Out) -> int:
+    policy = _load(args.policy)
+    paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
+    files = case_files(paths)
+    if not files:
+        out.errors.print("no case files found in: " + ", ".join(paths), style="red")
+        return FAILED
+    results: list[CaseResult] = []
+    load_errors = 0
+    sources = SourceCache()
+    for file in files:
+        try:
+            cases = load_cases(file, policy, sources)
+        except PolicyError as exc:
+            out.diagnostics(exc.diagnostics, exc.sources or sources)
+            load_errors += 1
+            continue
+        for case in cases:
+            result = run_case(policy, case)
+            results.append(result)
+            if not args.json:
+                _report(result, out, args.quiet, sources)
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed + load_errors
+    if args.json:
+        out.raw(json.dumps({"passed": passed, "failed": failed, "results": [_result_json(r) for r in results]},
+                           ensure_ascii=False, indent=2))  # fmt: skip
+    else:
+        out.print(f"{passed} passed, {failed} failed", "bold green" if not failed else "bold red")
+    return FAILED if failed else OK
+
+
+def _report(result: CaseResult, out: _Out, quiet: bool, sources: SourceCache) -> None:
+    case = result.case
+    where = f"{case.file}:{case.span.line}"
+    if result.passed:
+        if not quiet:
+            out.print(f"PASS {where} — {case.description}", "green")
+        return
+    out.print(f"FAIL {where} — {case.description}", "bold red")
+    for m in result.mismatches:
+        out.print(f"     {m.decision}: expected {_plain(m.expected)}, got {_plain(m.got)}  ({m.span})")
+    if result.error is not None:
+        for d in result.error.diagnostics:
+            out.print("     " + d.render(result.error.sources or sources).replace("\n", "\n     "))
+
+
+def _plain(value: object) -> str:
+    shown = json_value(value)
+    return "null" if shown is None else (str(shown).lower() if isinstance(shown, bool) else str(shown))
+
+
+def _result_json(r: CaseResult) -> dict[str, object]:
+    return {
+        "file": r.case.file,
+        "line": r.case.span.line,
+        "description": r.case.description,
+        "passed": r.passed,
+        "mismatches": [{"decision": m.decision, "expected": json_value(m.expected), "got": json_value(m.got),
+                        "line": m.span.line} for m in r.mismatches],  # fmt: skip
+        "error": [d.to_dict() for d in r.error.diagnostics] if r.error else None,
+    }
+
+
+def _graph(args: argparse.Namespace, out: _Out) -> int:
+    policy = _load(args.policy)
+    graph = policy.graph
+    if args.impact:
+        if args.impact not in graph.nodes:
+            policy.evaluate({}, date.today(), decisions=[args.impact])  # raises a located unknown-name error
+        keep = graph.impact(args.impact) | {args.impact}
+        graph = graph.subgraph(keep)
+    elif args.decision:
+        policy.evaluate({}, date.today(), decisions=[args.decision]) if args.decision not in policy.plan.rules else None
+        graph = graph.subgraph(graph.dependencies([args.decision]))
+    text = {"mermaid": graph.to_mermaid, "dot": graph.to_dot, "json": graph.to_json}[args.format]()
+    out.raw(text)
+    return OK
+
+
+from engine.diagnostics import Code  # noqa: E402 - kept beside its only users
+from engine.source import Span  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
