@@ -12,10 +12,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from engine.diagnostics import CaseError, Code, Diagnostic, PolicyError
+from engine.diagnostics import CaseError, Code, Diagnostic, PolicyError, suggest
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.policy import Policy
-from engine.reader import suggest
 from engine.source import SourceCache, Span
 from engine.types import Kind, Type
 from engine.values import check_value

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from engine import ast
 from engine.builtins import ROUNDING_MODES, TABLE
-from engine.diagnostics import Code, Diagnostic
+from engine.diagnostics import Code, Diagnostic, suggest
 from engine.documents import EnumDecl
 from engine.resolve import Scope
 from engine.source import Span
@@ -226,8 +226,6 @@ class Checker:
             if enum is not None and value in dict(enum.values):
                 return replace(e, ty=enum_type(enum.name))
             choices = [v for v, _ in enum.values] if enum else []
-            from engine.reader import suggest
-
             self.report(Code.UNKNOWN_REF, f"`{value}` is not a value of `{expect.enum}`{suggest(value, choices)}",
                         e.span, f"the values of `{expect.enum}` are: {', '.join(choices)}")  # fmt: skip
             return replace(e, ty=ERROR)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -109,6 +110,12 @@ class Diagnostic:
             ],
             "help": self.help,
         }
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """A "; did you mean `x`?" suffix for an unknown name, or nothing."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -11,10 +11,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from engine.codegen import Program, generate
-from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError
+from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, suggest
 from engine.interpreter import Interpreter
 from engine.plan import Plan
-from engine.reader import suggest
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
 from engine.values import check_value

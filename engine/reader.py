@@ -6,14 +6,13 @@ versions must follow each other without overlap or gap.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError, suggest
 from engine.documents import (
     EnumDecl,
     FactDecl,
@@ -87,11 +86,6 @@ def _list_text(node: YamlNode) -> str:
         else:
             items.append(item.value)
     return "[" + ", ".join(items) + "]"
-
-
-def suggest(name: str, choices: list[str] | set[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 class _Reader:
