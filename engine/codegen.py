@@ -8,6 +8,7 @@ that computes x's dependencies under the law of date d.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class _Generator:
     functions: dict[str, list[str]] = field(default_factory=dict)  # as-of functions by rule
     temp: int = 0
     facts_read: set[str] = field(default_factory=set)
+    bounds: list[date] = field(default_factory=list)
+    day: date | None = None  # first day of the segment being generated; None before every boundary
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -70,19 +73,52 @@ class _Generator:
         return f"f{list(self.plan.facts).index(name)}"
 
     # -- functions ------------------------------------------------------------------------------
-    def body(self, targets: tuple[str, ...]) -> tuple[list[str], set[str]]:
-        """Statements computing `targets` (and what they need) under law date `L`."""
-        needed = self.same_law_closure(targets)
+    # The timeline is cut at every date where a rule version or a parameter value changes. Within
+    # one segment every version and value is fixed, so each segment gets straight-line code that
+    # computes exactly what the versions in force need: no date tests, no unused dependencies.
+    def boundaries(self) -> list[date]:
+        days: set[date] = set()
+        for rule in self.plan.rules.values():
+            for v in rule.versions:
+                days.add(v.start)
+                if v.end is not None and v.end < date.max:
+                    days.add(v.end + timedelta(days=1))
+        for p in self.plan.parameters.values():
+            days.update(p.starts)
+        return sorted(days)
+
+    def segmented(self, name: str, targets: tuple[str, ...], result: str | None) -> str:
+        """Define `name(F, T, L)` dispatching on L's segment; return its name."""
+        variants = []
+        for index, day in enumerate([None, *self.bounds]):
+            self.day = day
+            lines = self.body(targets)
+            returned = result if result is not None else self.rule_id(targets[0])
+            variants.append(f"{name}_{index}")
+            self.functions[f"{name}_{index}"] = [f"def {name}_{index}(F, T, L):", *("    " + s for s in lines),
+                                                 f"    return {returned}"]  # fmt: skip
+        self.functions.pop(name, None)  # (re)insert after its variants, which it names
+        self.functions[name] = [f"{name}_segments = ({', '.join(variants)},)",
+                                f"def {name}(F, T, L):",
+                                f"    return {name}_segments[_bisect(_bounds, L)](F, T, L)"]  # fmt: skip
+        return name
+
+    def body(self, targets: tuple[str, ...]) -> list[str]:
+        """Statements computing `targets` (and what they need) under the law of segment `self.day`."""
+        needed = self.closure(targets)
         rules = [n for n in self.plan.graph.order if n in needed and n in self.plan.rules]
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
         lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
         for name in rules:
             lines += self.rule(self.plan.rules[name])
         self.facts_read.update(facts)
-        return lines, set(facts)
+        return lines
 
-    def same_law_closure(self, targets: tuple[str, ...]) -> set[str]:
-        """What `targets` read under the same law date; `x as of d` only needs d's inputs here."""
+    def in_force(self, rule: RulePlan) -> VersionPlan | None:
+        return rule.version_on(self.day) if self.day is not None else None
+
+    def closure(self, targets: tuple[str, ...]) -> set[str]:
+        """What `targets` read under this segment's law; `x as of d` only needs d's inputs here."""
         seen: set[str] = set()
         stack = list(targets)
         while stack:
@@ -91,21 +127,17 @@ class _Generator:
                 continue
             seen.add(name)
             if name in self.plan.rules:
-                stack.extend(_same_law_names(self.plan.rules[name]))
+                version = self.in_force(self.plan.rules[name])
+                if version is not None:
+                    stack.extend(_same_law_names(version))
         return seen
 
     def rule(self, rule: RulePlan) -> list[str]:
-        target = self.rule_id(rule.name)
-        nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
-        lines = [f"if L < {self.const(rule.versions[0].start)}:", f"    {nif}(L)"]
-        for i, version in enumerate(rule.versions):
-            last = i == len(rule.versions) - 1
-            head = "else:" if last else f"elif L < {self.const(rule.versions[i + 1].start)}:"
-            lines.append(head)
-            if last and version.end is not None:
-                lines += [f"    if L > {self.const(version.end)}:", f"        {nif}(L)"]
-            lines += ["    " + s for s in self.version(version, target, rule.type.kind)]
-        return lines
+        version = self.in_force(rule)
+        if version is None:
+            nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
+            return [f"{nif}(L)"]
+        return self.version(version, self.rule_id(rule.name), rule.type.kind)
 
     def version(self, version: VersionPlan, target: str, kind: Kind) -> list[str]:
         wrap = kind in (Kind.MONEY, Kind.DECIMAL)
@@ -129,9 +161,9 @@ class _Generator:
         name = f"_asof{list(self.plan.rules).index(rule)}"
         if name not in self.functions:
             self.functions[name] = []  # reserve first: as-of chains are acyclic, but be safe
-            lines, _ = self.body((rule,))
-            self.functions[name] = [f"def {name}(F, T, L):", *("    " + s for s in lines),
-                                    f"    return {self.rule_id(rule)}"]  # fmt: skip
+            saved = self.day
+            self.segmented(name, (rule,), None)
+            self.day = saved
         return name
 
     # -- expressions ------------------------------------------------------------------------------
@@ -149,7 +181,7 @@ class _Generator:
                 if binding is ast.Binding.RULE:
                     return self.rule_id(name)
                 if binding is ast.Binding.PARAMETER:
-                    return self.parameter(name, law)
+                    return self.parameter(name, law) if law != "L" else self.parameter_here(name)
                 if binding is ast.Binding.TODAY:
                     return "T"
                 return self.const(name)
@@ -209,6 +241,15 @@ class _Generator:
             code = f"({self.const(value)} if {law} >= {self.const(start)} else {code})"
         return code
 
+    def parameter_here(self, name: str) -> str:
+        """A parameter under this segment's law: its value is fixed for the whole segment."""
+        p = self.plan.parameters[name]
+        index = p.index_on(self.day) if self.day is not None else -1
+        if index < 0:
+            nif = self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))
+            return f"{nif}(L)"
+        return "None" if p.values[index] is None else self.const(p.values[index])
+
     def date_arithmetic(self, op: str, a: ast.Expr, b: ast.Expr, law: str) -> str:
         if op == "+" and _kind(a) is Kind.DURATION:
             a, b = b, a
@@ -223,11 +264,10 @@ class _Generator:
         return f"{self.const(fn)}({left}, {self.expr(b, law)})"
 
 
-def _same_law_names(rule: RulePlan) -> set[str]:
-    exprs = [v.formula for v in rule.versions if v.formula is not None]
-    for v in rule.versions:
-        for row in v.rows or ():
-            exprs += [x for x in (row.when, row.then) if x is not None]
+def _same_law_names(version: VersionPlan) -> set[str]:
+    exprs = [version.formula] if version.formula is not None else []
+    for row in version.rows or ():
+        exprs += [x for x in (row.when, row.then) if x is not None]
     out: set[str] = set()
     stack = list(exprs)
     while stack:
@@ -268,12 +308,14 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     for name in outputs:
         assert _SAFE_NAME.match(name), name  # the reader only admits snake_case names
     g = _Generator(plan)
-    lines, facts = g.body(outputs)
-    result = ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs)
-    main = ["def run(F, T):", "    L = T", *("    " + s for s in lines), f"    return {{{result}}}"]
+    g.bounds = g.boundaries()
+    result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
+    g.segmented("_main", outputs, result)
+    main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T)"]
     source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
-        "_div": _div, "_dec": _dec, "_mul_duration": _mul_duration, "__builtins__": {}, **g.constants,
+        "_div": _div, "_dec": _dec, "_mul_duration": _mul_duration, "_bisect": bisect.bisect_right,
+        "_bounds": tuple(g.bounds), "__builtins__": {}, **g.constants,
     }  # fmt: skip
     exec(compile(source, "<policy plan>", "exec"), namespace)  # noqa: S102 - our own code, from the typed AST
     required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)

@@ -153,11 +153,24 @@ class Interpreter:
                 return self.reasons(side, law, True)
             case ast.Unary(op="not", operand=o):
                 return self.reasons(o, law, not value)
-        names = []
-        for n in ast.names(e):
-            if n.binding in (ast.Binding.FACT, ast.Binding.PARAMETER, ast.Binding.RULE, ast.Binding.TODAY):
-                names.append((n.name, self.quiet(n, law)))
-        return [Atom(to_text(e), value, tuple(dict(names).items()))]
+        return [Atom(to_text(e), value, tuple(dict(self.atom_values(e, law)).items()))]
+
+    def atom_values(self, e: ast.Expr, law: date) -> list[tuple[str, object]]:
+        """The names an atom reads, with their values; `x as of d` is shown whole, with its own value."""
+        out: list[tuple[str, object]] = []
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.AsOf):
+                out.append((to_text(node), self.quiet(node, law)))
+                stack.append(node.when)
+            elif isinstance(node, ast.Name) and node.binding in (
+                ast.Binding.FACT, ast.Binding.PARAMETER, ast.Binding.RULE, ast.Binding.TODAY,
+            ):  # fmt: skip
+                out.append((node.name, self.quiet(node, law)))
+            else:
+                stack.extend(reversed(ast.children(node)))
+        return out
 
     def quiet(self, e: ast.Expr, law: date) -> object:
         """Evaluate without recording inputs (used only to explain)."""
