@@ -174,6 +174,7 @@ class Checker:
                 a = self.check(a, known, expect)
                 b = self.check(b, known, expect if op in "+-" else None)
                 ok = self.value(a, None, f"`{op}`") & self.value(b, None, f"`{op}`")
+                ok = self.operands(op, a, b) and ok
                 ty = self.arithmetic(op, a.ty or ERROR, b.ty or ERROR, e.span) if ok else ERROR
                 return replace(e, left=a, right=b, ty=ty)
             case ast.If(cond=c, then=t, orelse=o):
@@ -266,6 +267,18 @@ class Checker:
             return replace(checked_items, ty=list_of(ERROR))
         return checked_items
 
+    def operands(self, op: str, a: ast.Expr, b: ast.Expr) -> bool:
+        """Each operand alone must be of a kind `op` can use; report each one that is not."""
+        allowed = _ARITHMETIC[op]
+        fine = True
+        for side in (a, b):
+            ty = side.ty or ERROR
+            if not ty.is_error and ty.kind not in allowed:
+                subject = f"`{side.name}`" if isinstance(side, ast.Name) else "this value"
+                self.report(Code.TYPE, f"`{op}` works on {_ARITHMETIC_WORDS[op]}, but {subject} is a {ty}", side.span)
+                fine = False
+        return fine
+
     def arithmetic(self, op: str, a: Type, b: Type, span: Span) -> Type:
         if a.is_error or b.is_error:
             return ERROR
@@ -325,6 +338,20 @@ class Checker:
                 self.report(Code.TYPE, f"the rounding mode must be written out: one of {', '.join(ROUNDING_MODES)}",
                             mode.span, 'e.g. round(x, 2, "half_up")')  # fmt: skip
         return replace(e, args=args, ty=result if fine else ERROR)
+
+
+_ARITHMETIC = {
+    "+": (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DATE, Kind.DURATION),
+    "-": (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DATE, Kind.DURATION),
+    "*": (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DURATION),
+    "/": (Kind.INT, Kind.DECIMAL, Kind.MONEY),
+}
+_ARITHMETIC_WORDS = {
+    "+": "numbers, amounts, dates and durations",
+    "-": "numbers, amounts, dates and durations",
+    "*": "numbers, amounts and durations",
+    "/": "numbers and amounts",
+}
 
 
 def _bare(e: ast.Expr) -> bool:

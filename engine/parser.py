@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
 from engine import ast
@@ -80,7 +80,12 @@ def parse(text: str, origin: Origin | None = None) -> ast.Expr:
             origin.field,
             "split it into intermediate rules",
         )
-    result: ast.Expr = _ToAst(origin, text).transform(tree)
+    try:
+        result: ast.Expr = _ToAst(origin, text).transform(tree)
+    except VisitError as exc:  # an AST builder refused a literal: pass its diagnostic on
+        if isinstance(exc.orig_exc, PolicyCompileError):
+            raise exc.orig_exc from None
+        raise
     return result
 
 
