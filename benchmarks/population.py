@@ -160,7 +160,8 @@ def _case(rng: random.Random) -> tuple[dict[str, object], date]:
     if rng.random() < 0.8:
         notified = entry + timedelta(days=rng.randint(3, 75))
         if rng.random() < 0.05:  # notified on a month's last day
-            notified = date(notified.year, notified.month, calendar.monthrange(notified.year, notified.month)[1])
+            last = calendar.monthrange(notified.year, notified.month)[1]
+            notified = date(notified.year, notified.month, last)
         if notified <= at:
             facts["date_notification_orientation"] = notified
             if rng.random() < 0.1:

@@ -46,8 +46,10 @@ def population() -> list[tuple[dict[str, object], date]]:
 def same(name: str, engine_value: object, baseline_value: object) -> bool:
     """Equal decisions: money numerically (500 == 500.00), everything else by type and value."""
     if name in MONEY:
-        return isinstance(engine_value, Decimal) and isinstance(baseline_value, Decimal) and (
-            engine_value == baseline_value
+        return (
+            isinstance(engine_value, Decimal)
+            and isinstance(baseline_value, Decimal)
+            and (engine_value == baseline_value)
         )
     return type(engine_value) is type(baseline_value) and engine_value == baseline_value
 
@@ -61,7 +63,8 @@ def disagreements(policy, cases, trace: bool = False) -> list[str]:
         for name in DECISIONS:
             if not same(name, got[name], expected[name]):
                 found.append(
-                    f"case {i} at={at} {name}: engine {got[name]!r}, baseline {expected[name]!r}; facts={facts!r}"
+                    f"case {i} at={at} {name}: engine {got[name]!r}, "
+                    f"baseline {expected[name]!r}; facts={facts!r}"
                 )
     return found
 
@@ -78,7 +81,10 @@ def test_traced_engine_agrees_with_baseline(policy, population):
 
 def test_baseline_matches_the_hand_computed_case_files():
     """The baseline is right where a person computed the answer (policy case files, spec examples)."""
-    files = [*sorted((ROOT / "policy").glob("tests/*.yaml")), *sorted((ROOT / "policy").glob("examples/*.yaml"))]
+    files = [
+        *sorted((ROOT / "policy").glob("tests/*.yaml")),
+        *sorted((ROOT / "policy").glob("examples/*.yaml")),
+    ]
     spec = Path("/work/shared/spec/cases/examples.yaml")
     if spec.exists():
         files.append(spec)
@@ -99,9 +105,11 @@ def test_baseline_matches_the_hand_computed_case_files():
 
 def test_population_respects_the_vocabulary(policy, population):
     declared = set(policy.facts)
-    bools = {"soumis_droits_et_devoirs", "inscrit_france_travail", "suivi_social_mds_en_cours", "disponible_emploi",
-             "difficulte_logement", "sans_logement", "difficulte_sante", "freins_peripheriques",
-             "suit_coup_de_pouce"}  # fmt: skip
+    bools = {
+        "soumis_droits_et_devoirs", "inscrit_france_travail", "suivi_social_mds_en_cours",
+        "disponible_emploi", "difficulte_logement", "sans_logement", "difficulte_sante",
+        "freins_peripheriques", "suit_coup_de_pouce",
+    }  # fmt: skip
     organismes = {"pole_emploi", "france_travail", "mds", "aave", "cos_iti"}
     for facts, at in population:
         assert set(facts) <= declared
@@ -156,7 +164,7 @@ def test_population_covers_every_outcome(population):
     ages = Counter()
     for facts, at in population:
         law, birth = facts.get("date_entree_rsa") or at, facts.get("date_naissance")
-        if facts.get("suivi_social_mds_en_cours") and not facts.get("inscrit_france_travail") and birth:
-            if law < date(2025, 1, 1) and (law - birth).days // 365 in (25, 26):
-                ages[decide(facts, at)["orientation_mode"]] += 1
+        followed = facts.get("suivi_social_mds_en_cours") and not facts.get("inscrit_france_travail")
+        if followed and birth and law < date(2025, 1, 1) and (law - birth).days // 365 in (25, 26):
+            ages[decide(facts, at)["orientation_mode"]] += 1
     assert ages["automatique"] and ages["reunion_de_situation"], ages

@@ -1,0 +1,163 @@
+"""Evaluation through the public API: values, dated versions, `as of`, fact errors, explanations."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import write_policy
+
+from engine import CaseError, Code, EvaluationError, Policy, PolicyError, load_policy
+from engine import evaluate as evaluate_module
+
+BORN = date(1980, 1, 1)
+
+
+def test_values_and_versions(mini: Policy) -> None:
+    facts = {"born": BORN, "available": True, "start": date(2024, 12, 31)}
+    before = mini.evaluate(facts, at=date(2024, 6, 1))
+    after = mini.evaluate(facts, at=date(2025, 6, 1))
+    assert before["route"] == after["route"] == "pro"
+    assert before["total"] == Decimal("500") and isinstance(before["total"], Decimal)
+    # `delay as of start`: the law on the start day (1 month), whatever the evaluation date.
+    assert before["deadline"] == after["deadline"] == date(2025, 1, 31)
+    assert mini.evaluate({**facts, "start": date(2025, 1, 31)}, at=date(2025, 6, 1))["deadline"] == date(2025, 3, 31)
+
+
+def test_the_2025_version_ignores_age(mini: Policy) -> None:
+    young = {"born": date(2010, 1, 1), "available": True}
+    assert mini.evaluate(young, at=date(2024, 6, 1))["route"] == "social"
+    assert mini.evaluate(young, at=date(2025, 6, 1))["route"] == "pro"
+
+
+def test_only_requested_decisions_are_computed(mini: Policy) -> None:
+    d = mini.evaluate({"start": date(2024, 1, 1)}, at=date(2024, 6, 1), decisions=["deadline"])
+    assert list(d) == ["deadline"]
+
+
+def test_unknown_and_mistyped_facts_are_errors_naming_the_fact(mini: Policy) -> None:
+    with pytest.raises(CaseError) as info:
+        mini.evaluate({"bornn": BORN, "available": "yes", "amount": 1.5}, at=date(2024, 1, 1))
+    found = {d.code: d.message for d in info.value.diagnostics}
+    assert "did you mean `born`" in found[Code.UNKNOWN_FACT]
+    messages = [d.message for d in info.value.diagnostics if d.code is Code.FACT_TYPE]
+    assert any("`available` must be true or false" in m for m in messages)
+    assert any("`amount`" in m and "not a float" in m for m in messages)
+
+
+def test_unknown_decision(mini: Policy) -> None:
+    with pytest.raises(CaseError) as info:
+        mini.evaluate({}, at=date(2024, 1, 1), decisions=["routes"])
+    assert info.value.diagnostics[0].code is Code.UNKNOWN_DECISION
+    assert "did you mean `route`" in info.value.diagnostics[0].message
+
+
+def test_no_version_in_force(mini: Policy) -> None:
+    with pytest.raises(EvaluationError) as info:
+        mini.evaluate({}, at=date(2019, 12, 31))
+    d = info.value.diagnostics[0]
+    assert d.code is Code.NOT_IN_FORCE and "2019-12-31" in d.message
+
+
+def test_a_missing_required_fact_names_the_chain(tmp_path: Path) -> None:
+    path = write_policy(
+        tmp_path,
+        """
+facts:
+  n: {type: int, label: N}
+rules:
+  inner:
+    label: inner
+    type: int
+    output: false
+    references: [{article: X}]
+    from: 2020-01-01
+    formula: n + 1
+  outer:
+    label: outer
+    type: int
+    references: [{article: X}]
+    from: 2020-01-01
+    formula: inner * 2
+""",
+    )
+    policy = load_policy(path)
+    with pytest.raises(CaseError) as info:
+        policy.evaluate({}, at=date(2024, 1, 1))
+    d = info.value.diagnostics[0]
+    assert d.code is Code.MISSING_FACT and "`n` → `inner` → `outer`" in d.message
+    assert policy.evaluate({"n": 2}, at=date(2024, 1, 1))["outer"] == 6
+
+
+def test_division_by_zero_is_a_located_policy_error(tmp_path: Path) -> None:
+    path = write_policy(
+        tmp_path,
+        """
+facts:
+  n: {type: int, label: N}
+rules:
+  r:
+    label: r
+    type: decimal
+    references: [{article: X}]
+    from: 2020-01-01
+    formula: 10 / n
+""",
+    )
+    policy = load_policy(path)
+    assert policy.evaluate({"n": 4}, at=date(2024, 1, 1))["r"] == Decimal("2.5")
+    with pytest.raises(EvaluationError) as info:
+        policy.evaluate({"n": 0}, at=date(2024, 1, 1))
+    assert info.value.diagnostics[0].span.line == 10
+
+
+def test_tracing_off_never_runs_the_interpreter(mini: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the interpreter ran with tracing off")
+
+    monkeypatch.setattr(evaluate_module, "Interpreter", refuse)
+    d = mini.evaluate({"born": BORN, "available": True}, at=date(2024, 6, 1))
+    assert d["route"] == "pro"
+
+
+def test_both_backends_agree(mini: Policy) -> None:
+    for available in (True, False):
+        for at in (date(2024, 6, 1), date(2025, 6, 1)):
+            facts = {"born": BORN, "available": available, "start": date(2024, 1, 31), "amount": 10}
+            assert dict(mini.evaluate(facts, at=at)) == dict(mini.evaluate(facts, at=at, trace=True))
+
+
+def test_explain_says_why_and_why_not(mini: Policy) -> None:
+    d = mini.evaluate({"born": date(2010, 1, 1), "available": True}, at=date(2024, 6, 1))
+    text = str(d.explain("route"))
+    assert "Retenu (ligne « sinon ») : Sinon" in text
+    assert "ligne 1 : Disponible et majeur" in text
+    assert "`age(born, today) >= 26` est faux" in text
+    assert "Art. 4" in text and "du 1er janvier 2020 au 31 décembre 2024" in text
+
+
+def test_explain_as_json(mini: Policy) -> None:
+    d = mini.evaluate({"born": BORN, "available": True, "start": date(2024, 12, 31)}, at=date(2025, 6, 1))
+    data = d.explain("deadline").to_dict()
+    json.dumps(data)  # serialisable
+    assert data["value"] == "2025-01-31"
+    trace = data["trace"]
+    assert isinstance(trace, dict)
+    inputs = {i["name"]: i for i in trace["inputs"]}  # type: ignore[index]
+    assert inputs["delay"]["law_date"] == "2024-12-31" and inputs["delay"]["as_of"] is True
+    assert d.explain("deadline").to_markdown().startswith("## ")
+
+
+def test_explain_unknown_decision(mini: Policy) -> None:
+    d = mini.evaluate({}, at=date(2024, 6, 1))
+    with pytest.raises(PolicyError):
+        d.explain("nope")
+
+
+def test_bad_at() -> None:
+    policy = load_policy(Path(__file__).parent / "fixtures" / "mini")
+    with pytest.raises(CaseError):
+        policy.evaluate({}, at="2024-01-01")  # type: ignore[arg-type]
