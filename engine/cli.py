@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, PolicyError, check_policy, load_policy
+from engine import CaseError, PolicyError, load_policy
+from engine.policy import inspect_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
 from engine.diagnostics import Diagnostic, Severity
 from engine.explain import json_value
@@ -132,18 +133,17 @@ def _load(folder: str) -> Policy:
 
 
 def _check(args: argparse.Namespace, out: _Out) -> int:
-    diagnostics, sources = check_policy(args.policy)
+    diagnostics, sources, policy = inspect_policy(args.policy)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
         out.raw(json.dumps({"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]},
                            ensure_ascii=False, indent=2))  # fmt: skip
     else:
-        out.diagnostics(diagnostics, sources if isinstance(sources, SourceCache) else None)
-        if errors:
+        out.diagnostics(diagnostics, sources)
+        if errors or policy is None:
             out.print(f"{args.policy}: {len(errors)} error(s), {len(warnings)} warning(s)", "bold red")
         else:
-            policy = _load(args.policy)
             plan = policy.plan
             out.print(f"{args.policy}: ok — {len(plan.rules)} rules ({len(plan.outputs)} decisions), "
                       f"{len(plan.parameters)} parameters, {len(plan.facts)} facts, "

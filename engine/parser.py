@@ -43,14 +43,17 @@ _OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "AND", "OR", "IN", "IS", "AS", "NOT
 
 
 @functools.cache
-def _lark() -> Lark:
+def _lark(strict: bool = False) -> Lark:
+    """The parser. `strict=True` (used by the test suite) also rejects shift/reduce conflicts and
+    regex collisions; it costs about a second, so everyday loading skips it and uses lark's cache."""
     return Lark.open_from_package(
         "engine",
         "grammar.lark",
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
-        strict=True,  # reject shift/reduce conflicts and regex collisions at load time
+        strict=strict,
+        cache=not strict,
     )
 
 
@@ -133,8 +136,9 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
         expected = set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ())
         message = f"the expression ends too early: expected {_describe(expected)}"
         help = "complete the expression (a missing `else`, operand or closing bracket?)"
-        last_line = text.count("\n") + 1
-        last_col = len(text.rsplit("\n", 1)[-1]) + 1
+        body = text.rstrip()  # a `|` block ends with a newline: point after the last character
+        last_line = body.count("\n") + 1
+        last_col = len(body.rsplit("\n", 1)[-1]) + 1
         span = origin.span(last_line, last_col, last_line, last_col + 1)
     else:
         assert isinstance(exc, UnexpectedToken)

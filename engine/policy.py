@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 from engine.analysis import analyse
-from engine.diagnostics import Diagnostic, PolicyCompileError, Severity
+from engine.diagnostics import Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
 from engine.plan import Plan
 from engine.reader import read_policy
-from engine.source import Span
+from engine.source import SourceCache, Span
 
 
 class Policy:
@@ -59,13 +59,19 @@ def load_policy(path: str | Path = "policy") -> Policy:
     return Policy(plan, sorted(warnings, key=Diagnostic.sort_key), str(path))
 
 
-def check_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], object]:
+def check_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], SourceCache | None]:
     """Every diagnostic (errors and warnings) of a policy, without raising; and its sources."""
+    diagnostics, sources, _ = inspect_policy(path)
+    return diagnostics, sources
+
+
+def inspect_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], SourceCache | None, Policy | None]:
+    """Diagnostics, sources, and the compiled policy when there is no error."""
     try:
         docs, structure = read_policy(Path(path))
     except PolicyCompileError as exc:
-        return exc.diagnostics, exc.sources
-    _, diagnostics = analyse(docs, structure)
-    from engine.diagnostics import sort_diagnostics
-
-    return sort_diagnostics(diagnostics), docs.sources
+        return exc.diagnostics, exc.sources, None
+    plan, diagnostics = analyse(docs, structure)
+    diagnostics = sort_diagnostics(diagnostics)
+    warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+    return diagnostics, docs.sources, Policy(plan, warnings, str(path)) if plan is not None else None

@@ -158,3 +158,10 @@ EXPRESSIONS = st.recursive(st.one_of(LITERALS, NAMES.map(name)), _extend, max_le
 def test_print_then_parse_gives_the_same_ast(e: ast.Expr) -> None:
     text = to_text(e)
     assert parse(text) == e, text
+
+
+def test_the_grammar_is_strict_lalr() -> None:
+    # Shift/reduce conflicts and terminal collisions fail here, at build time.
+    from engine.parser import _lark
+
+    assert _lark(strict=True) is not None
