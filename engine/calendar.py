@@ -57,14 +57,21 @@ class CalendarError(ArithmeticError):
     """A date fell outside the calendar (before year 1 or after 9999)."""
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(d: date, n: int) -> date:
     """Same day of the month n months later, or that month's last day; always from `d`."""
-    index = d.year * 12 + (d.month - 1) + n
-    year, month0 = divmod(index, 12)
+    year, month0 = divmod(d.year * 12 + d.month - 1 + n, 12)
     if not 1 <= year <= 9999:
         raise CalendarError(f"{d.isoformat()} + {n} months is outside the calendar")
-    last = _calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(d.day, last))
+    day = d.day
+    if day > 28:  # only the end of a month can need clamping
+        last = _DAYS_IN_MONTH[month0]
+        if month0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+            last = 29
+        day = min(day, last)
+    return date(year, month0 + 1, day)
 
 
 def add_days(d: date, n: int) -> date:
@@ -97,7 +104,7 @@ def months_between(start: date, end: date) -> int:
     if end < start:
         return -months_between(end, start)
     months = (end.year - start.year) * 12 + end.month - start.month
-    if add_months(start, months) > end:
+    if end.day < start.day and (end.day < 28 or add_months(start, months) > end):
         months -= 1
     return months
 

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, suggest
 from engine.interpreter import Interpreter
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
+from engine.types import Kind
 from engine.values import check_value
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
+
+
+_EXACT: dict[Kind, type] = {
+    Kind.BOOL: bool, Kind.INT: int, Kind.DECIMAL: Decimal, Kind.MONEY: Decimal, Kind.DATE: date,
+    Kind.TEXT: str, Kind.ENUM: str, Kind.DURATION: Duration,
+}  # fmt: skip
 
 
 class Evaluator:
@@ -30,6 +39,18 @@ class Evaluator:
         self._programs: dict[tuple[str, ...], Program] = {}
         self._defaults = {n: f.default for n, f in plan.facts.items()}
         self._known = frozenset(plan.facts)
+        self._outputs = plan.outputs
+        self._enums = dict(plan.enums)
+        # Fast path of fact checking: the exact Python type a fact's value already has when it is
+        # valid as given (and the allowed values of an enum). Anything else takes the slow path.
+        self._fast: dict[str, tuple[type, bool, frozenset[str] | None]] = {}
+        for name, fact in plan.facts.items():
+            exact = _EXACT.get(fact.type.kind)
+            if exact is not None:
+                allowed = None
+                if fact.type.kind is Kind.ENUM and fact.type.enum in plan.enums:
+                    allowed = frozenset(v for v, _ in plan.enums[fact.type.enum].values)
+                self._fast[name] = (exact, fact.type.optional, allowed)
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -39,7 +60,7 @@ class Evaluator:
 
     def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
         if names is None:
-            return self.plan.outputs
+            return self._outputs
         if isinstance(names, str):
             names = [names]
         wanted = tuple(dict.fromkeys(names))
@@ -59,9 +80,25 @@ class Evaluator:
         if not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
         env = dict(self._defaults)
-        problems: list[Diagnostic] = []
+        slow = []
+        fast = self._fast
         for name, value in given.items():
-            where = (spans or {}).get(name, UNKNOWN)
+            spec = fast.get(name)
+            if spec is not None and (
+                (type(value) is spec[0] and (spec[2] is None or value in spec[2])) or (value is None and spec[1])
+            ):
+                env[name] = value
+            else:
+                slow.append((name, value))
+        if slow:
+            self._slow_facts(slow, env, spans or {})
+        return env
+
+    def _slow_facts(self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]) -> None:
+        """Conversions (int → Decimal, ISO text → date) and located errors."""
+        problems: list[Diagnostic] = []
+        for name, value in items:
+            where = spans.get(name, UNKNOWN) if isinstance(name, str) else UNKNOWN
             fact = self.plan.facts.get(name) if isinstance(name, str) else None
             if fact is None:
                 problems.append(
@@ -69,17 +106,18 @@ class Evaluator:
                                help="the facts a case may give are declared in the policy's `facts` section")  # fmt: skip
                 )
                 continue
-            converted, error = check_value(value, fact.type, dict(self.plan.enums))
+            converted, error = check_value(value, fact.type, self._enums)
             if error:
                 problems.append(Diagnostic(Code.FACT_TYPE, f"fact `{name}` {error}", where))
             else:
-                env[name] = converted
+                env[str(name)] = converted
         if problems:
             raise CaseError(problems, self.plan.sources)
-        return env
 
     def missing(self, env: Mapping[str, object], outputs: tuple[str, ...], given: Mapping[str, object]) -> None:
         program = self.program(outputs)
+        if not program.required_facts:
+            return
         absent = [f for f in program.required_facts if f not in given or env.get(f) is None]
         if not absent:
             return
