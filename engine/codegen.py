@@ -21,6 +21,7 @@ from engine.calendar import Duration
 from engine.diagnostics import EvaluationError
 from engine.interpreter import not_in_force, parameter_not_in_force
 from engine.plan import Plan, RulePlan, VersionPlan
+from engine.printer import to_text
 from engine.types import Kind
 
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -60,6 +61,7 @@ class _Generator:
     facts_read: set[str] = field(default_factory=set)
     bounds: list[date] = field(default_factory=list)
     day: date | None = None  # first day of the segment being generated; None before every boundary
+    group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -87,20 +89,27 @@ class _Generator:
             days.update(p.starts)
         return sorted(days)
 
-    def segmented(self, name: str, targets: tuple[str, ...], result: str | None) -> str:
-        """Define `name(F, T, L)` dispatching on L's segment; return its name."""
+    def segmented(self, name: str, targets: tuple[str, ...], result: str, memo: int | None = None) -> str:
+        """Define `name(F, T, L, C)` dispatching on L's segment; return its name.
+
+        With `memo`, results are kept per law date in the evaluation's cache `C`, so the rules read
+        `as of` one date are computed once per case however many rules read them.
+        """
         variants = []
         for index, day in enumerate([None, *self.bounds]):
             self.day = day
             lines = self.body(targets)
-            returned = result if result is not None else self.rule_id(targets[0])
             variants.append(f"{name}_{index}")
-            self.functions[f"{name}_{index}"] = [f"def {name}_{index}(F, T, L):", *("    " + s for s in lines),
-                                                 f"    return {returned}"]  # fmt: skip
+            self.functions[f"{name}_{index}"] = [f"def {name}_{index}(F, T, L, C):", *("    " + s for s in lines),
+                                                 f"    return {result}"]  # fmt: skip
         self.functions.pop(name, None)  # (re)insert after its variants, which it names
-        self.functions[name] = [f"{name}_segments = ({', '.join(variants)},)",
-                                f"def {name}(F, T, L):",
-                                f"    return {name}_segments[_bisect(_bounds, L)](F, T, L)"]  # fmt: skip
+        dispatch = f"{name}_segments[_bisect(_bounds, L)](F, T, L, C)"
+        if memo is None:
+            body = [f"    return {dispatch}"]
+        else:
+            body = [f"    k = ({memo}, L)", "    r = C.get(k)", "    if r is None:", f"        r = C[k] = {dispatch}",
+                    "    return r"]  # fmt: skip
+        self.functions[name] = [f"{name}_segments = ({', '.join(variants)},)", f"def {name}(F, T, L, C):", *body]
         return name
 
     def body(self, targets: tuple[str, ...]) -> list[str]:
@@ -157,14 +166,34 @@ class _Generator:
         code = self.expr(e)
         return f"_dec({code})" if wrap and _may_be_int(e) else code
 
-    def as_of_function(self, rule: str) -> str:
-        name = f"_asof{list(self.plan.rules).index(rule)}"
+    def as_of_call(self, node: ast.AsOf, when: str) -> str:
+        """`x as of d`: the group of rules read as of the same expression, computed once per date."""
+        key = self.group_of.get((to_text(node.when), node.target.name))
+        assert key is not None, node
+        index, targets = key
+        name = f"_g{index}"
         if name not in self.functions:
-            self.functions[name] = []  # reserve first: as-of chains are acyclic, but be safe
+            self.functions[name] = []  # reserve: groups are acyclic (checked when they were formed)
             saved = self.day
-            self.segmented(name, (rule,), None)
+            result = "(" + "".join(f"{self.rule_id(t)}, " for t in targets) + ")"
+            self.segmented(name, targets, result, memo=index)
             self.day = saved
-        return name
+        return f"{name}(F, T, {when}, C)[{targets.index(node.target.name)}]"
+
+    def form_groups(self) -> None:
+        """Group the rules read `as of` the same expression; fall back to one rule per group if
+        grouping would let a group's computation call itself."""
+        grouped: dict[str, list[str]] = {}
+        for when, target in _as_of_reads(self.plan):
+            members = grouped.setdefault(when, [])
+            if target not in members:
+                members.append(target)
+        groups = [(when, tuple(targets)) for when, targets in grouped.items()]
+        if _groups_cycle(self.plan, groups):
+            groups = [(when, (t,)) for when, targets in groups for t in targets]
+        for index, (when, targets) in enumerate(groups):
+            for t in targets:
+                self.group_of[(when, t)] = (index, targets)
 
     # -- expressions ------------------------------------------------------------------------------
     def expr(self, e: ast.Expr, law: str = "L") -> str:  # noqa: C901 - one dispatch, by design
@@ -218,7 +247,7 @@ class _Generator:
                     self.temp += 1
                     t = f"_t{self.temp}"
                     return f"({t} := {when}, {self.parameter(target.name, t)})[1]"
-                return f"{self.as_of_function(target.name)}(F, T, {when})"
+                return self.as_of_call(e, when)
             case ast.ListExpr():
                 return self.collection(e, law)
         raise AssertionError(f"unhandled node: {e!r}")
@@ -281,6 +310,57 @@ def _same_law_names(version: VersionPlan) -> set[str]:
     return out
 
 
+def _expressions(rule: RulePlan) -> list[ast.Expr]:
+    out: list[ast.Expr] = []
+    for v in rule.versions:
+        if v.formula is not None:
+            out.append(v.formula)
+        for row in v.rows or ():
+            out += [x for x in (row.when, row.then) if x is not None]
+    return out
+
+
+def _as_of_reads(plan: Plan) -> list[tuple[str, str]]:
+    """(printed `when`, target rule) of every `x as of d` reading a rule, in plan order."""
+    reads = []
+    for rule in plan.rules.values():
+        for e in _expressions(rule):
+            for node in ast.walk(e):
+                if isinstance(node, ast.AsOf) and node.target.binding is ast.Binding.RULE:
+                    reads.append((to_text(node.when), node.target.name))
+    return reads
+
+
+def _groups_cycle(plan: Plan, groups: list[tuple[str, tuple[str, ...]]]) -> bool:
+    """Would computing some group (its targets and everything they read) call that group again?"""
+    index = {(when, t): i for i, (when, targets) in enumerate(groups) for t in targets}
+    calls: dict[int, set[int]] = {}
+    for i, (_, targets) in enumerate(groups):
+        reached: set[int] = set()
+        for name in plan.graph.dependencies(targets):
+            if name in plan.rules:
+                for e in _expressions(plan.rules[name]):
+                    for node in ast.walk(e):
+                        if isinstance(node, ast.AsOf) and node.target.binding is ast.Binding.RULE:
+                            reached.add(index[(to_text(node.when), node.target.name)])
+        calls[i] = reached
+    visiting: set[int] = set()
+    done: set[int] = set()
+
+    def cyclic(i: int) -> bool:
+        if i in visiting:
+            return True
+        if i in done:
+            return False
+        visiting.add(i)
+        found = any(cyclic(j) for j in calls[i])
+        visiting.discard(i)
+        done.add(i)
+        return found
+
+    return any(cyclic(i) for i in calls)
+
+
 def _raise(error: EvaluationError) -> None:
     raise error
 
@@ -309,9 +389,10 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
         assert _SAFE_NAME.match(name), name  # the reader only admits snake_case names
     g = _Generator(plan)
     g.bounds = g.boundaries()
+    g.form_groups()
     result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
     g.segmented("_main", outputs, result)
-    main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T)"]
+    main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
     source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
         "_div": _div, "_dec": _dec, "_mul_duration": _mul_duration, "_bisect": bisect.bisect_right,

@@ -150,10 +150,10 @@ class Evaluator:
             return Decision(values, self, env, at, recorded)
         try:
             values = self.program(outputs).run(env, at)
-        except EvaluationError:
-            raise
-        except (ArithmeticError, ValueError, OverflowError, TypeError):
-            # Re-run through the interpreter, which raises the same failure with its location.
+        except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+            # The generated code computes eagerly; the interpreter, lazily, is the reference: it
+            # either finds the values (the failure was in a branch not taken) or raises the
+            # failure with its location.
             interpreter = Interpreter(self.plan, env, at)
             values = {name: interpreter.rule(name, at) for name in outputs}
         return Decision(values, self, env, at, None)
