@@ -60,12 +60,6 @@ KNOWN_ENGINE_ISSUES: dict[str, dict[str, str]] = {
     "invalid_date-month-13": {"clean": "the version is dropped, so " + _CASCADE},
     "invalid_date-demain": {"clean": "the version is dropped, so " + _CASCADE},
     "invalid_value-bad-name": {"clean": "the rule is dropped, so " + _CASCADE},
-    "syntax_error-block-missing-else": {
-        "match": "`ends too early` in a `|` block is placed on the line after the block (17:7, past the end "
-        "of the file) instead of the end of its last line (16:16)",
-        "clean": "the syntax error is reported at 17:7 (see match)",
-        "render": "the line 17 does not exist: no source line and no caret are shown",
-    },
     "syntax_error-quoted-escapes": {
         "match": "in a double-quoted scalar, columns ignore the escape characters: 20:46 instead of 20:48",
         "clean": "the syntax error is reported at 20:46 (see match)",
@@ -156,7 +150,8 @@ def test_reports_the_expected_diagnostics(path: Path) -> None:
 def test_nothing_else_is_reported(path: Path) -> None:
     """Apart from its defect(s), the file is clean: no stray error or warning."""
     diagnostics, _ = check_policy(path)
-    assert [located(d) for d in diagnostics] == expectations(path), "\n".join(d.headline() for d in diagnostics)
+    report = "\n".join(d.headline() for d in diagnostics)
+    assert [located(d) for d in diagnostics] == expectations(path), report
 
 
 @pytest.mark.parametrize("path", corpus("load"))
@@ -182,7 +177,8 @@ def test_every_diagnostic_renders_with_its_line_and_caret(path: Path) -> None:
         assert d.help is None or d.help.strip(), d
         rendered = d.render(sources)
         kind = "warning" if d.severity is Severity.WARNING else "error"
-        assert rendered.splitlines()[0] == f"{d.span.file}:{d.span.line}:{d.span.column}: {kind}[{d.code}]: {d.message}"
+        headline = f"{d.span.file}:{d.span.line}:{d.span.column}: {kind}[{d.code}]: {d.message}"
+        assert rendered.splitlines()[0] == headline
         if d.help:
             assert f"  help: {d.help}" in rendered
         # The quoted source line is the file's line, and the caret sits under the reported column.
