@@ -188,8 +188,8 @@ def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple
     parameters = a.parameters()
     rules = a.rules()
     graph, graph_diagnostics = build(a.graph_nodes(), a.uses)
-    if any(d.code in (Code.SYNTAX, Code.TOO_COMPLEX) for d in a.diagnostics):
-        # An expression that did not parse hides its uses: "unused" would be noise.
+    if any(d.severity.value == "error" for d in a.diagnostics):
+        # A declaration or expression dropped for an error hides its uses: "unused" would be noise.
         unused = (Code.UNUSED_FACT, Code.UNUSED_PARAMETER, Code.UNUSED_RULE)
         graph_diagnostics = [d for d in graph_diagnostics if d.code not in unused]
     a.diagnostics.extend(graph_diagnostics)

@@ -41,7 +41,7 @@ def _fixed(params: list[Type], result: Type) -> Signature:
             return f"takes {len(params)} argument{'s' if len(params) != 1 else ''}, not {len(args)}"
         for i, (got, want) in enumerate(zip(args, params, strict=True), 1):
             if not got.is_error and (got.kind is not want.kind):
-                return f"argument {i} must be a {want}, not a {got}"
+                return f"argument {i} must be {want.a}, not {got.a}"
         return result
 
     return check
@@ -71,7 +71,7 @@ def _round(args: list[Type]) -> Type | str:
         return 'takes 3 arguments: round(value, places, "half_up")'
     value, places, mode = args
     if value.kind not in (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.ERROR):
-        return f"rounds a number or an amount, not a {value}"
+        return f"rounds a number or an amount, not {value.a}"
     if places.kind not in (Kind.INT, Kind.ERROR):
         return "the number of decimal places must be an int"
     if mode.kind not in (Kind.TEXT, Kind.ERROR):

@@ -191,10 +191,10 @@ def _scalar(
     elif ty.kind is Kind.BOOL and node.tag == "bool":
         raw = node.value.lower() in ("true", "yes", "on")
     elif ty.kind is Kind.INT and node.tag == "int":
-        raw = int(node.value)
+        raw = _integer(node.value)
     elif ty.kind in (Kind.MONEY, Kind.DECIMAL) and node.tag in ("int", "float"):
         try:
-            raw = Decimal(node.value)
+            raw = Decimal(node.value.replace("_", "")) if len(node.value) <= 40 else node.value
         except InvalidOperation:
             raw = node.value
     elif node.tag in ("int", "float", "bool") and ty.kind not in (Kind.TEXT, Kind.ENUM):
@@ -210,8 +210,16 @@ def _typed_scalar(node: YamlNode) -> object:
     if node.tag == "bool":
         return node.value.lower() in ("true", "yes", "on")
     if node.tag == "int":
-        return int(node.value)
+        return _integer(node.value)
     return node.value
+
+
+def _integer(text: str) -> object:
+    """A plain decimal integer as YAML writes it; other forms (0x10, 1:20) stay text and are refused."""
+    digits = text.replace("_", "")
+    if len(digits) <= 18 and digits.lstrip("+-").isdigit():
+        return int(digits)
+    return text
 
 
 def run_case(policy: Policy, case: Case, *, trace: bool = False) -> CaseResult:

@@ -89,13 +89,13 @@ class Checker:
         if got.optional and fits(got.required(), want):
             self.report(
                 Code.NULL,
-                f"{what} is a {want}, but this value may be null",
+                f"{what} is {want.a}, but this value may be null",
                 e.span,
                 f"declare the type as `{want.as_optional()}`, or give a value for the null case "
                 "(`x ?? default`, `if x is not null then … else …`)",
             )
             return
-        self.report(Code.TYPE, f"{what} must be a {want}, but this is a {got}", e.span, _conversion_help(got, want))
+        self.report(Code.TYPE, f"{what} must be {want.a}, but this is {got.a}", e.span, _conversion_help(got, want))
 
     def condition(self, e: ast.Expr, known: Known, what: str = "a condition") -> ast.Expr:
         e = self.check(e, known, BOOL)
@@ -118,7 +118,7 @@ class Checker:
             )
             return False
         if want is not None and not fits(got, want):
-            self.report(Code.TYPE, f"{what} needs a {want}, but this is a {got}", e.span, _conversion_help(got, want))
+            self.report(Code.TYPE, f"{what} needs {want.a}, but this is {got.a}", e.span, _conversion_help(got, want))
             return False
         return True
 
@@ -137,7 +137,7 @@ class Checker:
                 o = self.check(o, known, expect)
                 ok = self.value(o, None, "`-`")
                 if ok and (o.ty or ERROR).kind not in (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DURATION):
-                    self.report(Code.TYPE, f"cannot negate a {o.ty}", o.span)
+                    self.report(Code.TYPE, f"cannot negate {(o.ty or ERROR).a}", o.span)
                     ok = False
                 return replace(e, operand=o, ty=o.ty if ok else ERROR)
             case ast.Binary(op="and" | "or" as op, left=a, right=b):
@@ -150,7 +150,7 @@ class Checker:
                 b = self.check(b, known, expect or (a.ty.required() if a.ty else None))
                 ty = unify((a.ty or ERROR).required(), b.ty or ERROR)
                 if ty is None:
-                    self.report(Code.TYPE, f"`??` gives a {a.ty} or a {b.ty}: they must be of one type", e.span)
+                    self.report(Code.TYPE, f"`??` gives {(a.ty or ERROR).a} or {(b.ty or ERROR).a}: they must be of one type", e.span)
                     ty = ERROR
                 elif not ty.is_error:
                     ty = ty.as_optional() if (b.ty and b.ty.optional) else ty.required()
@@ -158,7 +158,7 @@ class Checker:
             case ast.Binary(op="==" | "!=", left=a, right=b):
                 a, b = self.pair(a, b, known)
                 if unify(a.ty or ERROR, b.ty or ERROR) is None or _is_list(a) or _is_list(b):
-                    self.report(Code.TYPE, f"cannot compare a {a.ty} with a {b.ty}", e.span)
+                    self.report(Code.TYPE, f"cannot compare {(a.ty or ERROR).a} with {(b.ty or ERROR).a}", e.span)
                 return replace(e, left=a, right=b, ty=BOOL)
             case ast.Binary(op="<" | "<=" | ">" | ">=" as op, left=a, right=b):
                 a, b = self.pair(a, b, known)
@@ -168,7 +168,7 @@ class Checker:
                     if common is None or common.kind not in (*_ORDERED, Kind.ERROR):
                         help = "durations cannot be ordered (is 1 month more than 30 days?)" if Kind.DURATION in (
                             (a.ty or ERROR).kind, (b.ty or ERROR).kind) else None  # fmt: skip
-                        self.report(Code.TYPE, f"cannot order a {a.ty} and a {b.ty} with `{op}`", e.span, help)
+                        self.report(Code.TYPE, f"cannot order {(a.ty or ERROR).a} and {(b.ty or ERROR).a} with `{op}`", e.span, help)
                 return replace(e, left=a, right=b, ty=BOOL)
             case ast.Binary(op=op, left=a, right=b):
                 a = self.check(a, known, expect)
@@ -183,7 +183,7 @@ class Checker:
                 o = self.check(o, known | non_null_when(c, False), expect)
                 ty = unify(t.ty or ERROR, o.ty or ERROR)
                 if ty is None:
-                    self.report(Code.TYPE, f"the branches give a {t.ty} and a {o.ty}: they must be of one type",
+                    self.report(Code.TYPE, f"the branches give {(t.ty or ERROR).a} and {(o.ty or ERROR).a}: they must be of one type",
                                 e.span, "make both branches the same type")  # fmt: skip
                     ty = ERROR
                 return replace(e, cond=c, then=t, orelse=o, ty=ty)
@@ -192,7 +192,7 @@ class Checker:
                 items = self.list_items(items, v.ty or ERROR, known)
                 item_ty = (items.ty.item if items.ty else None) or ERROR
                 if not (v.ty or ERROR).is_error and unify((v.ty or ERROR).required(), item_ty) is None:
-                    self.report(Code.TYPE, f"cannot look for a {v.ty} in a list of {item_ty}", e.span)
+                    self.report(Code.TYPE, f"cannot look for {(v.ty or ERROR).a} in a list of {item_ty}", e.span)
                 return replace(e, value=v, items=items, ty=BOOL)
             case ast.IsNull(value=v):
                 return replace(e, value=self.check(v, known), ty=BOOL)
@@ -263,7 +263,7 @@ class Checker:
         checked_items = self.check(items, known)
         ty = checked_items.ty or ERROR
         if not ty.is_error and ty.kind is not Kind.LIST:
-            self.report(Code.TYPE, f"`in` needs a list, but this is a {ty}", items.span, "write `x in [a, b]`")
+            self.report(Code.TYPE, f"`in` needs a list, but this is {ty.a}", items.span, "write `x in [a, b]`")
             return replace(checked_items, ty=list_of(ERROR))
         return checked_items
 
@@ -273,9 +273,9 @@ class Checker:
         fine = True
         for side in (a, b):
             ty = side.ty or ERROR
-            if not ty.is_error and ty.kind not in allowed:
+            if not ty.is_error and not ty.optional and ty.kind not in allowed:  # nulls: reported by value()
                 subject = f"`{side.name}`" if isinstance(side, ast.Name) else "this value"
-                self.report(Code.TYPE, f"`{op}` works on {_ARITHMETIC_WORDS[op]}, but {subject} is a {ty}", side.span)
+                self.report(Code.TYPE, f"`{op}` works on {_ARITHMETIC_WORDS[op]}, but {subject} is {ty.a}", side.span)
                 fine = False
         return fine
 
@@ -300,7 +300,7 @@ class Checker:
                 help = "write amounts with their unit, e.g. `500 €`"
             elif Kind.DATE in (ka, kb) and Kind.INT in (ka, kb):
                 help = "add a duration: `d + 3 days`, `d + 1 month`"
-            self.report(Code.TYPE, f"cannot {'add' if op == '+' else 'subtract'} a {b} {'to' if op == '+' else 'from'} a {a}", span, help)
+            self.report(Code.TYPE, f"cannot {'add' if op == '+' else 'subtract'} {b.a} {'to' if op == '+' else 'from'} {a.a}", span, help)
             return ERROR
         if op == "*":
             if ka in num and kb in num:
@@ -309,7 +309,7 @@ class Checker:
                 return MONEY
             if Kind.DURATION in (ka, kb) and Kind.INT in (ka, kb):
                 return DURATION
-            self.report(Code.TYPE, f"cannot multiply a {a} by a {b}", span)
+            self.report(Code.TYPE, f"cannot multiply {a.a} by {b.a}", span)
             return ERROR
         if op == "/":
             if ka in num and kb in num:
@@ -318,7 +318,7 @@ class Checker:
                 return MONEY
             if ka is kb is Kind.MONEY:
                 return DECIMAL
-            self.report(Code.TYPE, f"cannot divide a {a} by a {b}", span)
+            self.report(Code.TYPE, f"cannot divide {a.a} by {b.a}", span)
             return ERROR
         raise AssertionError(f"unknown operator {op}")
 

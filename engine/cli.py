@@ -256,9 +256,9 @@ def _report(result: CaseResult, out: _Out, quiet: bool, sources: SourceCache) ->
     where = f"{case.file}:{case.span.line}"
     if result.passed:
         if not quiet:
-            out.print(f"PASS {where} — {case.description}", "green")
+            out.print(f"PASS {where} — {case.description or '(sans description)'}", "green")
         return
-    out.print(f"FAIL {where} — {case.description}", "bold red")
+    out.print(f"FAIL {where} — {case.description or '(sans description)'}", "bold red")
     for m in result.mismatches:
         out.print(f"     {m.decision}: expected {_plain(m.expected)}, got {_plain(m.got)}  ({m.span})")
     if result.error is not None:

@@ -19,7 +19,7 @@ from engine import ast, calendar
 from engine.builtins import TABLE
 from engine.calendar import Duration
 from engine.diagnostics import EvaluationError
-from engine.interpreter import not_in_force, parameter_not_in_force
+from engine.interpreter import not_in_force, parameter_not_in_force, same_law_reads
 from engine.plan import Plan, RulePlan, VersionPlan
 from engine.printer import to_text
 from engine.types import Kind
@@ -138,7 +138,7 @@ class _Generator:
             if name in self.plan.rules:
                 version = self.in_force(self.plan.rules[name])
                 if version is not None:
-                    stack.extend(_same_law_names(version))
+                    stack.extend(same_law_reads(version))
         return seen
 
     def rule(self, rule: RulePlan) -> list[str]:
@@ -293,23 +293,6 @@ class _Generator:
         return f"{self.const(fn)}({left}, {self.expr(b, law)})"
 
 
-def _same_law_names(version: VersionPlan) -> set[str]:
-    exprs = [version.formula] if version.formula is not None else []
-    for row in version.rows or ():
-        exprs += [x for x in (row.when, row.then) if x is not None]
-    out: set[str] = set()
-    stack = list(exprs)
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.AsOf):
-            stack.append(e.when)  # the target is read under another law: not here
-            continue
-        if isinstance(e, ast.Name) and e.binding in (ast.Binding.FACT, ast.Binding.RULE):
-            out.add(e.name)
-        stack.extend(ast.children(e))
-    return out
-
-
 def _expressions(rule: RulePlan) -> list[ast.Expr]:
     out: list[ast.Expr] = []
     for v in rule.versions:
@@ -370,17 +353,20 @@ def _kind(e: ast.Expr) -> Kind | None:
 
 
 def _may_be_int(e: ast.Expr) -> bool:
+    """Can this money- or decimal-typed expression produce a Python int at run time (from `0`, say)?"""
+    if _kind(e) is Kind.INT:
+        return True
     match e:
-        case ast.Literal(kind=Kind.INT):
-            return True
         case ast.If(then=t, orelse=o):
             return _may_be_int(t) or _may_be_int(o)
         case ast.Binary(op="??", left=a, right=b):
             return _may_be_int(a) or _may_be_int(b)
-        case ast.Call(func="min" | "max" | "abs"):
-            return True
-        case ast.Binary(op="+" | "-" | "*"):
-            return _kind(e) is Kind.INT
+        case ast.Call(func="min" | "max" | "abs", args=args):
+            return any(_may_be_int(a) for a in args)
+        case ast.Binary(op="+" | "-" | "*", left=a, right=b):
+            return _may_be_int(a) and _may_be_int(b)
+        case ast.Unary(op="-", operand=o):
+            return _may_be_int(o)
     return False
 
 

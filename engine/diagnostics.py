@@ -76,7 +76,8 @@ class Diagnostic:
 
     def headline(self) -> str:
         kind = "warning" if self.severity is Severity.WARNING else "error"
-        return f"{self.span}: {kind}[{self.code}]: {self.message}"
+        where = "" if self.span.file == "<input>" else f"{self.span}: "
+        return f"{where}{kind}[{self.code}]: {self.message}"
 
     def render(self, sources: SourceCache | None = None) -> str:
         """`path:line:col: error[code]: message`, the source line and a caret, then notes."""

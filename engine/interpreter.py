@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+import decimal
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
 from engine import ast, calendar
 from engine.builtins import TABLE
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, EvaluationError
-from engine.plan import Plan, RowPlan, RulePlan
+from engine.plan import Plan, RowPlan, RulePlan, VersionPlan
 from engine.printer import to_text
 from engine.source import Span
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
@@ -75,6 +76,10 @@ class Interpreter:
         key = (name, law)
         if key in self.memo:
             return self.memo[key]
+        if not self.active:
+            self.warm_up(name, law)
+            if key in self.memo:
+                return self.memo[key]
         if key in self.active:  # the checker forbids cycles; never loop even so
             raise failure(self.plan, f"circular evaluation of `{name}`", self.plan.rules[name].decl.span)
         self.active.add(key)
@@ -84,6 +89,32 @@ class Interpreter:
             self.active.discard(key)
         self.memo[key] = value
         return value
+
+    def warm_up(self, name: str, law: date) -> None:
+        """Evaluate what `name` reads, deepest first, so that no chain of rules, however long, deepens
+        Python's stack. A failure here is left for the lazy evaluation to meet (or never meet)."""
+        needed: list[str] = []
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.plan.rules:
+                continue
+            seen.add(current)
+            needed.append(current)
+            version = self.plan.rules[current].version_on(law)
+            if version is not None:
+                stack.extend(same_law_reads(version))
+        order = {n: i for i, n in enumerate(self.plan.graph.order)}
+        for dep in sorted(needed, key=order.__getitem__):
+            if dep != name and (dep, law) not in self.memo:
+                self.active.add((dep, law))
+                try:
+                    self.memo[(dep, law)] = self._rule(self.plan.rules[dep], law)
+                except (EvaluationError, ArithmeticError, ValueError, TypeError):
+                    pass
+                finally:
+                    self.active.discard((dep, law))
 
     def _rule(self, rule: RulePlan, law: date) -> object:
         version = rule.version_on(law)
@@ -251,7 +282,9 @@ class Interpreter:
         try:
             return binary(op, a, b)
         except (ArithmeticError, DivisionByZero, InvalidOperation, OverflowError) as exc:
-            raise failure(self.plan, f"cannot compute `{op}`: {exc or 'division by zero'}", span) from None
+            reason = "the result is too large" if isinstance(exc, decimal.Overflow | OverflowError) else (
+                str(exc) or "division by zero")  # fmt: skip
+            raise failure(self.plan, f"cannot compute `{op}`: {reason}", span) from None
 
 
 def binary(op: str, a: object, b: object) -> object:
@@ -289,6 +322,23 @@ def binary(op: str, a: object, b: object) -> object:
     if op == ">=":
         return a >= b  # type: ignore[operator]
     raise AssertionError(f"unknown operator {op}")
+
+
+def same_law_reads(version: VersionPlan) -> set[str]:
+    """Facts and rules a version reads under its own law date (`x as of d` reads only d's inputs)."""
+    exprs = [version.formula] if version.formula is not None else []
+    for row in version.rows or ():
+        exprs += [x for x in (row.when, row.then) if x is not None]
+    out: set[str] = set()
+    while exprs:
+        e = exprs.pop()
+        if isinstance(e, ast.AsOf):
+            exprs.append(e.when)
+            continue
+        if isinstance(e, ast.Name) and e.binding in (ast.Binding.FACT, ast.Binding.RULE):
+            out.add(e.name)
+        exprs.extend(ast.children(e))
+    return out
 
 
 def _unique(inputs: list[Input]) -> list[Input]:

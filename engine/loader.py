@@ -35,6 +35,8 @@ class YamlNode:
     origin: Origin | None = None  # scalars: how text positions map onto the file
 
     def describe(self) -> str:
+        if self.kind == "scalar" and not self.value.strip():
+            return "an empty value"
         return {"map": "a mapping (key: value)", "seq": "a list (- item)"}.get(self.kind, f"`{self.value}`")
 
 
@@ -109,6 +111,10 @@ def parse_yaml(text: str, file: str) -> YamlNode | None:
 
 
 def _yaml_help(problem: str) -> str | None:
+    if "did not find expected key" in problem or "expected <block end>" in problem:
+        return "check the indentation: the keys of one mapping must start in the same column"
+    if "another document" in problem:
+        return "a policy file holds one YAML document: remove the `---` line"
     if "mapping values are not allowed" in problem:
         return "a value containing `: ` must be quoted, or written as a block after `|`"
     if "found character '\\t'" in problem or "tab" in problem:
@@ -144,6 +150,11 @@ def _convert(root: Node, file: str, lines: list[str]) -> YamlNode:
 
 def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
     span = _span(file, node)
+    if node.tag == "tag:yaml.org,2002:merge":
+        raise PolicyCompileError(
+            [Diagnostic(Code.YAML, "merge keys (`<<:`) are not allowed in policy files", span,
+                        help="write every field out where it is used")]  # fmt: skip
+        )
     if node.tag not in _STANDARD_TAGS:
         raise PolicyCompileError(
             [Diagnostic(Code.YAML, f"YAML tag `{node.tag}` is not allowed in policy files", span)]
@@ -159,7 +170,8 @@ def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
 
 def _origin(node: ScalarNode, span: Span, lines: list[str]) -> Origin:
     style = node.style
-    if style in (None, "", '"', "'") and span.line == span.end_line:
+    escaped = style == '"' and "\\" in lines[span.line - 1] if 0 < span.line <= len(lines) else False
+    if style in (None, "", '"', "'") and span.line == span.end_line and not escaped:
         quote = 1 if style in ('"', "'") else 0
         return Origin(span, "inline", span.line, span.column + quote)
     if style == "|":

@@ -18,6 +18,7 @@ from engine.types import Kind
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 64
+MAX_DIGITS = 30
 
 _UNITS = {
     "day": (0, 1), "days": (0, 1), "jour": (0, 1), "jours": (0, 1),
@@ -79,7 +80,7 @@ def parse(text: str, origin: Origin | None = None) -> ast.Expr:
     if depth > MAX_DEPTH:
         raise _error(
             Code.TOO_COMPLEX,
-            f"expression nested too deeply ({depth} levels, at most {MAX_DEPTH})",
+            f"expression nested too deeply (more than {MAX_DEPTH} levels of operations)",
             origin.field,
             "split it into intermediate rules",
         )
@@ -194,17 +195,26 @@ class _ToAst(Transformer[Token, ast.Expr]):
         return self._origin.span(tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
 
     def int_lit(self, meta: Meta, tok: Token) -> ast.Literal:
-        return ast.Literal(int(tok), Kind.INT, self._span(meta))
+        return ast.Literal(self._int(tok), Kind.INT, self._span(meta))
+
+    def _int(self, tok: Token) -> int:
+        if len(tok) > MAX_DIGITS:
+            raise _error(Code.TOO_COMPLEX, f"number too long ({len(tok)} digits, at most {MAX_DIGITS})",
+                         self._tok_span(tok))  # fmt: skip
+        return int(tok)
 
     def decimal_lit(self, meta: Meta, tok: Token) -> ast.Literal:
+        self._int(Token("INT", str(tok).replace(".", ""), 0, tok.line, tok.column, tok.end_line, tok.end_column))
         return ast.Literal(Decimal(str(tok)), Kind.DECIMAL, self._span(meta))
 
     def money_lit(self, meta: Meta, amount: Token, _currency: Token) -> ast.Literal:
+        self._int(Token("INT", str(amount).replace(".", ""), 0, amount.line, amount.column, amount.end_line,
+                        amount.end_column))  # fmt: skip
         return ast.Literal(Decimal(str(amount)), Kind.MONEY, self._span(meta))
 
     def duration_lit(self, meta: Meta, count: Token, unit: Token) -> ast.Literal:
         months, days = _UNITS[str(unit)]
-        n = int(count)
+        n = self._int(count)
         return ast.Literal(Duration(months * n, days * n), Kind.DURATION, self._span(meta))
 
     def text_lit(self, meta: Meta, tok: Token) -> ast.Literal:

@@ -6,6 +6,7 @@ versions must follow each other without overlap or gap.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -30,6 +31,11 @@ from engine.source import Origin, Span
 
 T = TypeVar("T")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Words of the expression language and type names: a declaration named so could never be read back.
+RESERVED = frozenset(
+    "if then else and or not in is null true false as of today day days week weeks month months year years "
+    "jour jours semaine semaines mois an ans bool int decimal money date duration text list enum EUR".split()
+)
 _SECTIONS = ("enums", "facts", "parameters", "rules")
 _REFERENCE_FIELDS = ("article", "url", "excerpt")
 
@@ -120,15 +126,23 @@ class _Reader:
         return seen
 
     def fields(
-        self, node: YamlNode, what: str, required: tuple[str, ...], optional: tuple[str, ...]
+        self,
+        node: YamlNode,
+        what: str,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+        anchor: Span | None = None,
     ) -> dict[str, YamlNode] | None:
+        """The fields of a mapping; missing ones are reported at `anchor` (the declaration's name)."""
         entries = self.mapping(node, what)
         if entries is None:
             return None
         allowed = required + optional
         out: dict[str, YamlNode] = {}
+        misspelt: set[str] = set()
         for name, (key, value) in entries.items():
             if name not in allowed:
+                misspelt.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
                 self.report(
                     Code.UNKNOWN_FIELD,
                     f"unknown field `{name}` in {what}{suggest(name, allowed)}",
@@ -138,8 +152,8 @@ class _Reader:
                 continue
             out[name] = value
         for name in required:
-            if name not in out:
-                self.report(Code.MISSING_FIELD, f"{what} has no `{name}`", node.span, f"add `{name}:`")
+            if name not in out and name not in misspelt:  # a misspelt field is reported once, as unknown
+                self.report(Code.MISSING_FIELD, f"{what} has no `{name}`", anchor or node.span, f"add `{name}:`")
         return out
 
     def text(self, node: YamlNode | None, what: str) -> str | None:
@@ -173,7 +187,7 @@ class _Reader:
             except ValueError:
                 pass
         self.report(
-            Code.INVALID_DATE, f"{what} must be a date written YYYY-MM-DD, not {node.describe()}", node.span
+            Code.INVALID_DATE, f"`{what}` must be a date written YYYY-MM-DD, not {node.describe()}", node.span
         )
         return None
 
@@ -194,6 +208,14 @@ class _Reader:
         return [x for x in (read(item) for item in node.items) if x is not None]
 
     def name(self, key: YamlNode, what: str) -> bool:
+        if key.value in RESERVED:
+            self.report(
+                Code.INVALID_VALUE,
+                f"`{key.value}` is a reserved word and cannot name a {what}",
+                key.span,
+                "choose another name (reserved: keywords, units, type names and `today`)",
+            )
+            return False
         if _NAME.match(key.value):
             return True
         self.report(
@@ -235,7 +257,7 @@ class _Reader:
                 readers[section](key, body)
 
     def enum(self, key: YamlNode, node: YamlNode) -> None:
-        f = self.fields(node, f"enum `{key.value}`", ("label", "values"), ("description",))
+        f = self.fields(node, f"enum `{key.value}`", ("label", "values"), ("description",), key.span)
         if f is None or not self.name(key, "enum") or not self.declare("enum", key.value, key.span):
             return
         values: list[tuple[str, str]] = []
@@ -247,7 +269,7 @@ class _Reader:
         self.docs.enums[key.value] = EnumDecl(key.value, label, tuple(values), key.span)
 
     def fact(self, key: YamlNode, node: YamlNode) -> None:
-        f = self.fields(node, f"fact `{key.value}`", ("type", "label"), ("description", "default"))
+        f = self.fields(node, f"fact `{key.value}`", ("type", "label"), ("description", "default"), key.span)
         if f is None or not self.name(key, "fact") or not self.declare("fact", key.value, key.span):
             return
         type_ = self.expression(f.get("type"), "type")
@@ -280,6 +302,7 @@ class _Reader:
             f"parameter `{key.value}`",
             ("type", "label", "values"),
             ("description", "unit", "assumption"),
+            key.span,
         )
         if f is None or not self.name(key, "parameter") or not self.declare("parameter", key.value, key.span):
             return
@@ -327,6 +350,7 @@ class _Reader:
             f"rule `{key.value}`",
             ("type", "label"),
             ("description", "output", "references", "versions", *version_fields),
+            key.span,
         )
         if f is None or not self.name(key, "rule") or not self.declare("rule", key.value, key.span):
             return
@@ -375,14 +399,14 @@ class _Reader:
         end = self.date(f.get("until"), "until") if "until" in f else None
         formula = self.expression(f.get("formula"), "formula")
         table = tuple(self.each(f.get("table"), "table", self.row)) if "table" in f else None
-        if ("formula" in f) == ("table" in f):
+        if ("formula" in f) == ("table" in f) and not self._misspelt_body(node):
             self.report(
                 Code.MISSING_FIELD if "formula" not in f else Code.UNKNOWN_FIELD,
                 f"{what} needs exactly one of `formula` and `table`",
                 node.span,
                 "define the value by one expression (`formula`) or by a decision table (`table`)",
             )
-        if table is not None:
+        if table is not None and f["table"].kind == "seq":
             self.table_shape(f["table"], table)
         if start is None:
             return None
@@ -398,6 +422,14 @@ class _Reader:
             table,
             node.span,
         )
+
+    def _misspelt_body(self, node: YamlNode) -> bool:
+        """A key like `formule` or `tabel` was already reported as unknown: say nothing more."""
+        known = {"from", "until", "label", "references", "formula", "table", "type", "description", "output",
+                 "versions"}  # fmt: skip
+        keys = [k.value for k, _ in node.pairs] if node.kind == "map" else []
+        return any(difflib.get_close_matches(k, ("formula", "table"), n=1, cutoff=0.6) for k in keys
+                   if k not in known)  # fmt: skip
 
     def row(self, node: YamlNode) -> TableRow | None:
         entries = self.mapping(node, "a table row")

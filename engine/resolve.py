@@ -81,7 +81,7 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
                     Diagnostic(
                         Code.TYPE,
                         f"`as of` reads a rule or a parameter under another date's law; "
-                        f"`{target.name}` is a {binding.value.replace('_', ' ')}",
+                        f"`{target.name}` is {_WHAT[binding]}",
                         target.span,
                         help="facts do not change with the law: remove `as of`",
                     )
@@ -93,10 +93,19 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
     raise AssertionError(f"unhandled node: {e!r}")
 
 
+_WHAT = {
+    ast.Binding.FACT: "a fact",
+    ast.Binding.TODAY: "the evaluation date",
+    ast.Binding.ENUM_VALUE: "an enum value",
+    ast.Binding.RULE: "a rule",
+    ast.Binding.PARAMETER: "a parameter",
+}
+
+
 def _unknown(name: str, what: str, known: list[str], span: Span) -> Diagnostic:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean `{close[0]}`?" if close else ""
-    help = None if close else f"declare it under `facts`, `parameters` or `rules`, or check its spelling"
+    help = None if close else "declare it under `facts`, `parameters` or `rules`, or check its spelling"
     if what == "function":
         help = None if close else f"the functions are: {', '.join(sorted(known))}"
     return Diagnostic(Code.UNKNOWN_REF, f"unknown {what} `{name}`{hint}", span, help=help)

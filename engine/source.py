@@ -35,7 +35,8 @@ class Span:
         )
 
 
-UNKNOWN = Span("<input>", 1, 1, 1, 1)
+UNKNOWN = Span("<input>", 1, 1, 1, 1)  # values given through the API or the command line
+_WIDTH = 120
 
 
 class SourceCache:
@@ -59,13 +60,18 @@ def excerpt(span: Span, sources: SourceCache) -> str:
     text = sources.line(span.file, span.line)
     if text is None:
         return ""
+    column = span.column
+    if len(text) > _WIDTH:  # a very long line: show a window around the column
+        start = max(0, min(column - 20, len(text) - _WIDTH))
+        text = ("…" if start else "") + text[start : start + _WIDTH] + ("…" if start + _WIDTH < len(text) else "")
+        column = column - start + (1 if start else 0)
     width = 1
     if span.end_line == span.line and span.end_column > span.column:
         width = span.end_column - span.column
-    width = max(1, min(width, len(text) - span.column + 1))
+    width = max(1, min(width, len(text) - column + 1, 60))
     number = str(span.line)
     pad = " " * len(number)
-    caret = " " * (span.column - 1) + "^" * width
+    caret = " " * (column - 1) + "^" * width
     return f"{pad} |\n{number} | {text}\n{pad} | {caret}"
 
 

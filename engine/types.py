@@ -37,6 +37,12 @@ class Type:
             base = self.kind.value
         return base + ("?" if self.optional and self.kind is not Kind.NULL else "")
 
+    @property
+    def a(self) -> str:
+        """The type with its English article: "a date", "an int", "an organisme"."""
+        text = str(self)
+        return ("an " if text[:1] in "aeiou" else "a ") + text
+
     def as_optional(self) -> Type:
         return self if self.optional or self.kind in (Kind.NULL, Kind.ERROR) else replace(self, optional=True)
 

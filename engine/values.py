@@ -10,6 +10,9 @@ from engine.documents import EnumDecl
 from engine.types import Kind, Type
 
 
+MAX_AMOUNT = Decimal(10) ** 15  # exact amounts far beyond any budget; keeps arithmetic in range
+
+
 def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) -> tuple[object, str | None]:
     """Return (the value in its runtime form, None) or (None, what is wrong in plain words)."""
     if value is None:
@@ -23,7 +26,9 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
         return _wrong(value, "a whole number")
     if kind in (Kind.DECIMAL, Kind.MONEY):
         if isinstance(value, Decimal):
-            return (value, None) if value.is_finite() else _wrong(value, "a finite number")
+            if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+                return None, f"must be a number below {MAX_AMOUNT:,}".replace(",", " ") + f" in size, not {value}"
+            return value, None
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value), None
         if isinstance(value, float):
@@ -33,7 +38,7 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
                 parsed = Decimal(value.replace("€", "").strip())
             except ArithmeticError:
                 return _wrong(value, "an amount such as 12.50")
-            if parsed.is_finite():
+            if parsed.is_finite() and abs(parsed) < MAX_AMOUNT:
                 return parsed, None
         return _wrong(value, "an amount such as 12.50" if kind is Kind.MONEY else "a number")
     if kind is Kind.DATE:

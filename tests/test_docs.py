@@ -76,10 +76,11 @@ def fenced(text: str, info: str) -> list[Block]:
     while i < len(lines):
         if lines[i].strip() == f"```{info}":
             start = i
+            indent = len(lines[i]) - len(lines[i].lstrip())  # a block inside a list item is indented
             i += 1
             body = []
             while i < len(lines) and lines[i].strip() != "```":
-                body.append(lines[i])
+                body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i])
                 i += 1
             if i == len(lines):
                 raise AssertionError(f"docs/language.md:{start + 1}: ```{info} block is never closed")
