@@ -219,8 +219,7 @@ def profile(args: argparse.Namespace, top: int = 15) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Time the RSA pack case by case: the engine (trace off and on) "
-        "against a hand-written function.",
+        description="Time the RSA pack case by case: the engine (trace off and on) against a hand-written function.",
         epilog="Reference (project brief, this machine): hand-written ~2.5 µs/person, zen-engine ~15, "
         "json-logic ~165, rule-engine ~270, OpenFisca ~430. Target: < 15 µs and <= 3x hand-written.",
     )

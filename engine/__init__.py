@@ -1,9 +1,9 @@
 """policy-engine: rules as code, dated, typed and explained.
 
-    from engine import load_policy
-    policy = load_policy("policy")
-    decision = policy.evaluate({"date_entree_rsa": date(2022, 3, 1)}, at=date(2022, 3, 15))
-    print(decision.explain("orientation_organisme"))
+from engine import load_policy
+policy = load_policy("policy")
+decision = policy.evaluate({"date_entree_rsa": date(2022, 3, 1)}, at=date(2022, 3, 15))
+print(decision.explain("orientation_organisme"))
 """
 
 from engine.calendar import Duration

@@ -12,7 +12,7 @@ from engine import ast
 from engine.calendar import Duration
 from engine.checker import Checker, Known, non_null_when
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
-from engine.documents import PolicyDocuments, Text
+from engine.documents import PolicyDocuments, TableRow, Text, VersionDecl
 from engine.graph import Node, Use, build
 from engine.parser import parse
 from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
@@ -34,8 +34,7 @@ class _Analysis:
         for enum in docs.enums.values():
             for value, _ in enum.values:
                 owners.setdefault(value, []).append(enum.name)
-        self.scope = Scope(self.fact_types, self.param_types, self.rule_types,
-                           {v: tuple(o) for v, o in owners.items()})  # fmt: skip
+        self.scope = Scope(self.fact_types, self.param_types, self.rule_types, {v: tuple(o) for v, o in owners.items()})
         self.checker = Checker(self.scope, docs.enums, self.diagnostics.append)
 
     def report(self, d: Diagnostic) -> None:
@@ -59,8 +58,10 @@ class _Analysis:
             for node in ast.walk(e):
                 name = node.target if isinstance(node, ast.AsOf) else node
                 if isinstance(name, ast.Name) and name.binding in (
-                    ast.Binding.FACT, ast.Binding.PARAMETER, ast.Binding.RULE,
-                ):  # fmt: skip
+                    ast.Binding.FACT,
+                    ast.Binding.PARAMETER,
+                    ast.Binding.RULE,
+                ):
                     self.uses.append(Use(name.name, user, name.span))
         return e
 
@@ -74,8 +75,13 @@ class _Analysis:
             return False, None
         ok, value = _constant_value(e)
         if not ok:
-            self.report(Diagnostic(Code.INVALID_VALUE, f"{what} must be written as a constant, like `500 €`, "
-                                   "`1 month`, `26` or `true`", text.span))  # fmt: skip
+            self.report(
+                Diagnostic(
+                    Code.INVALID_VALUE,
+                    f"{what} must be written as a constant, like `500 €`, `1 month`, `26` or `true`",
+                    text.span,
+                )
+            )
             return False, None
         return True, _coerce(value, ty)
 
@@ -96,11 +102,17 @@ class _Analysis:
             ty = self.param_types[name]
             values = []
             for v in decl.values:
-                ok, value = self.constant(v.value, ty, f"a value of `{name}`") if not ty.is_error else (False, None)
+                _, value = self.constant(v.value, ty, f"a value of `{name}`") if not ty.is_error else (False, None)
                 values.append(value)
                 if not v.references:
-                    self.report(Diagnostic(Code.MISSING_LEGAL_BASIS, f"this value of `{name}` cites no source",
-                                           v.span, help="add `references:` with the article or document"))  # fmt: skip
+                    self.report(
+                        Diagnostic(
+                            Code.MISSING_LEGAL_BASIS,
+                            f"this value of `{name}` cites no source",
+                            v.span,
+                            help="add `references:` with the article or document",
+                        )
+                    )
             out[name] = ParameterPlan(name, ty, tuple(v.start for v in decl.values), tuple(values), decl)
         return out
 
@@ -110,12 +122,18 @@ class _Analysis:
             ty = self.rule_types[name]
             versions = tuple(self.version(name, ty, v) for v in decl.versions)
             if not decl.references and any(not v.references for v in decl.versions):
-                self.report(Diagnostic(Code.MISSING_LEGAL_BASIS, f"rule `{name}` cites no legal basis", decl.span,
-                                       help="add `references:` with the article it rests on"))  # fmt: skip
+                self.report(
+                    Diagnostic(
+                        Code.MISSING_LEGAL_BASIS,
+                        f"rule `{name}` cites no legal basis",
+                        decl.span,
+                        help="add `references:` with the article it rests on",
+                    )
+                )
             out[name] = RulePlan(name, ty, versions, decl)
         return out
 
-    def version(self, rule: str, ty: Type, decl: VersionDecl) -> VersionPlan:  # type: ignore[name-defined]
+    def version(self, rule: str, ty: Type, decl: VersionDecl) -> VersionPlan:
         what = f"the value of `{rule}`"
         formula = None
         if decl.formula is not None:
@@ -126,7 +144,7 @@ class _Analysis:
             rows = self.table(rule, ty, decl.table, what)
         return VersionPlan(decl.start, decl.end, formula, rows, decl)
 
-    def table(self, rule: str, ty: Type, decls: tuple, what: str) -> tuple[RowPlan, ...]:  # type: ignore[type-arg]
+    def table(self, rule: str, ty: Type, decls: tuple[TableRow, ...], what: str) -> tuple[RowPlan, ...]:
         rows: list[RowPlan] = []
         known: Known = frozenset()
         for row in decls:
@@ -143,11 +161,15 @@ class _Analysis:
         conditions = [r.when for r in rows if r.when is not None]
         if len(conditions) == len([r for r in decls if r.when is not None]):
             for index in unreachable_rows(conditions):
-                self.report(Diagnostic(Code.UNREACHABLE_ROW,
-                                       f"row {index + 1} of `{rule}` can never match: the rows above it already cover "
-                                       "every case where its condition holds",
-                                       rows[index].decl.span, help="remove the row, or move it above the rows that "
-                                       "hide it"))  # fmt: skip
+                self.report(
+                    Diagnostic(
+                        Code.UNREACHABLE_ROW,
+                        f"row {index + 1} of `{rule}` can never match: the rows above it already cover "
+                        "every case where its condition holds",
+                        rows[index].decl.span,
+                        help="remove the row, or move it above the rows that hide it",
+                    )
+                )
         return tuple(rows)
 
     def graph_nodes(self) -> list[Node]:

@@ -100,23 +100,38 @@ TABLE: dict[str, Builtin] = {
         Builtin("max", "max(a, b, …)", "le plus grand de", _extremum, _maximum),
         Builtin("abs", "abs(x)", "valeur absolue", _abs, abs),
         Builtin("round", 'round(x, places, "half_up")', "arrondi", _round, _round_impl),
-        Builtin("add_months", "add_months(d, n)", "date augmentée de n mois", _fixed([DATE, INT], DATE),
-                calendar.add_months),
-        Builtin("add_days", "add_days(d, n)", "date augmentée de n jours", _fixed([DATE, INT], DATE),
-                calendar.add_days),
-        Builtin("days_between", "days_between(a, b)", "nombre de jours entre", _fixed([DATE, DATE], INT),
-                calendar.days_between),
-        Builtin("months_between", "months_between(a, b)", "nombre de mois entiers entre",
-                _fixed([DATE, DATE], INT), calendar.months_between),
+        Builtin(
+            "add_months", "add_months(d, n)", "date augmentée de n mois", _fixed([DATE, INT], DATE), calendar.add_months
+        ),
+        Builtin(
+            "add_days", "add_days(d, n)", "date augmentée de n jours", _fixed([DATE, INT], DATE), calendar.add_days
+        ),
+        Builtin(
+            "days_between",
+            "days_between(a, b)",
+            "nombre de jours entre",
+            _fixed([DATE, DATE], INT),
+            calendar.days_between,
+        ),
+        Builtin(
+            "months_between",
+            "months_between(a, b)",
+            "nombre de mois entiers entre",
+            _fixed([DATE, DATE], INT),
+            calendar.months_between,
+        ),
         Builtin("age", "age(birth, on)", "âge en années révolues", _fixed([DATE, DATE], INT), calendar.age),
         Builtin("year", "year(d)", "année", _fixed([DATE], INT), lambda d: d.year),
         Builtin("month", "month(d)", "mois", _fixed([DATE], INT), lambda d: d.month),
         Builtin("day", "day(d)", "jour du mois", _fixed([DATE], INT), lambda d: d.day),
-        Builtin("end_of_month", "end_of_month(d)", "dernier jour du mois", _fixed([DATE], DATE),
-                calendar.end_of_month),
-        Builtin("next_working_day", "next_working_day(d)", "premier jour ouvrable à partir de",
-                _fixed([DATE], DATE), calendar.next_working_day),
-        Builtin("is_working_day", "is_working_day(d)", "jour ouvrable", _fixed([DATE], BOOL),
-                calendar.is_working_day),
+        Builtin("end_of_month", "end_of_month(d)", "dernier jour du mois", _fixed([DATE], DATE), calendar.end_of_month),
+        Builtin(
+            "next_working_day",
+            "next_working_day(d)",
+            "premier jour ouvrable à partir de",
+            _fixed([DATE], DATE),
+            calendar.next_working_day,
+        ),
+        Builtin("is_working_day", "is_working_day(d)", "jour ouvrable", _fixed([DATE], BOOL), calendar.is_working_day),
     )
-}  # fmt: skip
+}

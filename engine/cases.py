@@ -95,8 +95,14 @@ def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> Iterator[YamlNode
     if root.kind == "map" and any(k.value == "cases" for k, _ in root.pairs):
         for key, value in root.pairs:
             if key.value != "cases":
-                problems.append(Diagnostic(Code.UNKNOWN_FIELD, f"unknown field `{key.value}` next to `cases`",
-                                           key.span, help="put each case's fields inside the `cases` list"))  # fmt: skip
+                problems.append(
+                    Diagnostic(
+                        Code.UNKNOWN_FIELD,
+                        f"unknown field `{key.value}` next to `cases`",
+                        key.span,
+                        help="put each case's fields inside the `cases` list",
+                    )
+                )
             elif value.kind != "seq":
                 problems.append(Diagnostic(Code.WRONG_KIND, "`cases` must be a list (- item)", value.span))
             else:
@@ -104,23 +110,34 @@ def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> Iterator[YamlNode
     elif root.kind == "map":
         yield root
     else:
-        problems.append(Diagnostic(Code.WRONG_KIND, "a case file is a mapping (description, at, facts, expect) "
-                                   "or a list under `cases:`", root.span))  # fmt: skip
+        problems.append(
+            Diagnostic(
+                Code.WRONG_KIND,
+                "a case file is a mapping (description, at, facts, expect) or a list under `cases:`",
+                root.span,
+            )
+        )
 
 
 def _fields(node: YamlNode, problems: list[Diagnostic]) -> dict[str, YamlNode] | None:
     if node.kind != "map":
-        problems.append(Diagnostic(Code.WRONG_KIND, "a case must be a mapping (description, at, facts, expect)",
-                                   node.span))  # fmt: skip
+        problems.append(
+            Diagnostic(Code.WRONG_KIND, "a case must be a mapping (description, at, facts, expect)", node.span)
+        )
         return None
     out: dict[str, YamlNode] = {}
     for key, value in node.pairs:
         if key.value in out:
             problems.append(Diagnostic(Code.DUPLICATE_KEY, f"duplicate key `{key.value}`", key.span))
         elif key.value not in _CASE_FIELDS:
-            problems.append(Diagnostic(Code.UNKNOWN_FIELD, f"unknown field `{key.value}` in a case"
-                                       f"{suggest(key.value, _CASE_FIELDS)}", key.span,
-                                       help=f"the fields of a case are: {', '.join(_CASE_FIELDS)}"))  # fmt: skip
+            problems.append(
+                Diagnostic(
+                    Code.UNKNOWN_FIELD,
+                    f"unknown field `{key.value}` in a case{suggest(key.value, _CASE_FIELDS)}",
+                    key.span,
+                    help=f"the fields of a case are: {', '.join(_CASE_FIELDS)}",
+                )
+            )
         else:
             out[key.value] = value
     return out
@@ -133,8 +150,11 @@ def _read_case(node: YamlNode, file: str, policy: Policy, problems: list[Diagnos
     description = f["description"].value if "description" in f and f["description"].kind == "scalar" else ""
     at = None
     if "at" not in f:
-        problems.append(Diagnostic(Code.MISSING_FIELD, "the case has no `at` (its evaluation date)", node.span,
-                                   help="add `at: YYYY-MM-DD`"))  # fmt: skip
+        problems.append(
+            Diagnostic(
+                Code.MISSING_FIELD, "the case has no `at` (its evaluation date)", node.span, help="add `at: YYYY-MM-DD`"
+            )
+        )
     else:
         at = _scalar(f["at"], Type(Kind.DATE), "`at`", problems)
     facts, fact_spans = _entries(f.get("facts"), "facts", policy, problems)
@@ -164,8 +184,14 @@ def _entries(
         if name not in table:
             code = Code.UNKNOWN_FACT if section == "facts" else Code.UNKNOWN_DECISION
             what = "fact" if section == "facts" else "decision"
-            problems.append(Diagnostic(code, f"unknown {what} `{name}`{suggest(name, list(table))}", key.span,
-                                       help=f"the {what}s of this policy are listed by `policy graph --format json`"))  # fmt: skip
+            problems.append(
+                Diagnostic(
+                    code,
+                    f"unknown {what} `{name}`{suggest(name, list(table))}",
+                    key.span,
+                    help=f"the {what}s of this policy are listed by `policy graph --format json`",
+                )
+            )
             continue
         ty = table[name].type
         what = f"fact `{name}`" if section == "facts" else f"expected `{name}`"

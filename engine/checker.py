@@ -37,9 +37,15 @@ Report = Callable[[Diagnostic], None]
 Known = frozenset[str]  # names proven non-null at this point
 _ORDERED = (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DATE)
 _LITERAL_TYPES = {
-    Kind.INT: INT, Kind.DECIMAL: DECIMAL, Kind.MONEY: MONEY, Kind.TEXT: TEXT, Kind.BOOL: BOOL,
-    Kind.NULL: NULL, Kind.DATE: DATE, Kind.DURATION: DURATION,
-}  # fmt: skip
+    Kind.INT: INT,
+    Kind.DECIMAL: DECIMAL,
+    Kind.MONEY: MONEY,
+    Kind.TEXT: TEXT,
+    Kind.BOOL: BOOL,
+    Kind.NULL: NULL,
+    Kind.DATE: DATE,
+    Kind.DURATION: DURATION,
+}
 
 
 def non_null_when(e: ast.Expr, truth: bool) -> Known:
@@ -50,9 +56,17 @@ def non_null_when(e: ast.Expr, truth: bool) -> Known:
         case ast.Unary(op="not", operand=o):
             return non_null_when(o, not truth)
         case ast.Binary(op="and", left=a, right=b):
-            return non_null_when(a, True) | non_null_when(b, True) if truth else non_null_when(a, False) & non_null_when(b, False)
+            return (
+                non_null_when(a, True) | non_null_when(b, True)
+                if truth
+                else non_null_when(a, False) & non_null_when(b, False)
+            )
         case ast.Binary(op="or", left=a, right=b):
-            return non_null_when(a, False) | non_null_when(b, False) if not truth else non_null_when(a, True) & non_null_when(b, True)
+            return (
+                non_null_when(a, False) | non_null_when(b, False)
+                if not truth
+                else non_null_when(a, True) & non_null_when(b, True)
+            )
         case ast.Binary(op="==", left=ast.Name(name=n), right=other) if truth and _never_null(other):
             return frozenset({n})
         case ast.Binary(op="==", left=other, right=ast.Name(name=n)) if truth and _never_null(other):
@@ -150,7 +164,11 @@ class Checker:
                 b = self.check(b, known, expect or (a.ty.required() if a.ty else None))
                 ty = unify((a.ty or ERROR).required(), b.ty or ERROR)
                 if ty is None:
-                    self.report(Code.TYPE, f"`??` gives {(a.ty or ERROR).a} or {(b.ty or ERROR).a}: they must be of one type", e.span)
+                    self.report(
+                        Code.TYPE,
+                        f"`??` gives {(a.ty or ERROR).a} or {(b.ty or ERROR).a}: they must be of one type",
+                        e.span,
+                    )
                     ty = ERROR
                 elif not ty.is_error:
                     ty = ty.as_optional() if (b.ty and b.ty.optional) else ty.required()
@@ -166,9 +184,17 @@ class Checker:
                 if ok:
                     common = unify(a.ty or ERROR, b.ty or ERROR)
                     if common is None or common.kind not in (*_ORDERED, Kind.ERROR):
-                        help = "durations cannot be ordered (is 1 month more than 30 days?)" if Kind.DURATION in (
-                            (a.ty or ERROR).kind, (b.ty or ERROR).kind) else None  # fmt: skip
-                        self.report(Code.TYPE, f"cannot order {(a.ty or ERROR).a} and {(b.ty or ERROR).a} with `{op}`", e.span, help)
+                        help = (
+                            "durations cannot be ordered (is 1 month more than 30 days?)"
+                            if Kind.DURATION in ((a.ty or ERROR).kind, (b.ty or ERROR).kind)
+                            else None
+                        )
+                        self.report(
+                            Code.TYPE,
+                            f"cannot order {(a.ty or ERROR).a} and {(b.ty or ERROR).a} with `{op}`",
+                            e.span,
+                            help,
+                        )
                 return replace(e, left=a, right=b, ty=BOOL)
             case ast.Binary(op=op, left=a, right=b):
                 a = self.check(a, known, expect)
@@ -183,8 +209,12 @@ class Checker:
                 o = self.check(o, known | non_null_when(c, False), expect)
                 ty = unify(t.ty or ERROR, o.ty or ERROR)
                 if ty is None:
-                    self.report(Code.TYPE, f"the branches give {(t.ty or ERROR).a} and {(o.ty or ERROR).a}: they must be of one type",
-                                e.span, "make both branches the same type")  # fmt: skip
+                    self.report(
+                        Code.TYPE,
+                        f"the branches give {(t.ty or ERROR).a} and {(o.ty or ERROR).a}: they must be of one type",
+                        e.span,
+                        "make both branches the same type",
+                    )
                     ty = ERROR
                 return replace(e, cond=c, then=t, orelse=o, ty=ty)
             case ast.In(value=v, items=items):
@@ -227,15 +257,23 @@ class Checker:
             if enum is not None and value in dict(enum.values):
                 return replace(e, ty=enum_type(enum.name))
             choices = [v for v, _ in enum.values] if enum else []
-            self.report(Code.UNKNOWN_REF, f"`{value}` is not a value of `{expect.enum}`{suggest(value, choices)}",
-                        e.span, f"the values of `{expect.enum}` are: {', '.join(choices)}")  # fmt: skip
+            self.report(
+                Code.UNKNOWN_REF,
+                f"`{value}` is not a value of `{expect.enum}`{suggest(value, choices)}",
+                e.span,
+                f"the values of `{expect.enum}` are: {', '.join(choices)}",
+            )
             return replace(e, ty=ERROR)
         if isinstance(e, ast.Literal):
             return replace(e, ty=TEXT)
         if len(owners) == 1:
             return replace(e, ty=enum_type(owners[0]))
-        self.report(Code.TYPE, f"`{value}` is a value of several enums ({', '.join(owners)}): which one is meant?",
-                    e.span, "compare it with a fact or rule of the enum's type")  # fmt: skip
+        self.report(
+            Code.TYPE,
+            f"`{value}` is a value of several enums ({', '.join(owners)}): which one is meant?",
+            e.span,
+            "compare it with a fact or rule of the enum's type",
+        )
         return replace(e, ty=ERROR)
 
     def pair(self, a: ast.Expr, b: ast.Expr, known: Known) -> tuple[ast.Expr, ast.Expr]:
@@ -300,7 +338,12 @@ class Checker:
                 help = "write amounts with their unit, e.g. `500 €`"
             elif Kind.DATE in (ka, kb) and Kind.INT in (ka, kb):
                 help = "add a duration: `d + 3 days`, `d + 1 month`"
-            self.report(Code.TYPE, f"cannot {'add' if op == '+' else 'subtract'} {b.a} {'to' if op == '+' else 'from'} {a.a}", span, help)
+            self.report(
+                Code.TYPE,
+                f"cannot {'add' if op == '+' else 'subtract'} {b.a} {'to' if op == '+' else 'from'} {a.a}",
+                span,
+                help,
+            )
             return ERROR
         if op == "*":
             if ka in num and kb in num:
@@ -335,8 +378,12 @@ class Checker:
         if e.func == "round" and len(args) == 3:
             mode = args[2]
             if not (isinstance(mode, ast.Literal) and mode.value in ROUNDING_MODES):
-                self.report(Code.TYPE, f"the rounding mode must be written out: one of {', '.join(ROUNDING_MODES)}",
-                            mode.span, 'e.g. round(x, 2, "half_up")')  # fmt: skip
+                self.report(
+                    Code.TYPE,
+                    f"the rounding mode must be written out: one of {', '.join(ROUNDING_MODES)}",
+                    mode.span,
+                    'e.g. round(x, 2, "half_up")',
+                )
         return replace(e, args=args, ty=result if fine else ERROR)
 
 

@@ -17,25 +17,24 @@ from rich.console import Console
 from rich.markup import escape
 
 from engine import CaseError, PolicyError, load_policy
-from engine.policy import inspect_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
 from engine.diagnostics import Diagnostic, Severity
 from engine.explain import json_value
-from engine.policy import Policy
+from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache
 
 OK, FAILED, USAGE = 0, 1, 2
 
 EXAMPLES = {
     "check": "policy check                 # the repository's policy/\n  policy check path/to/policy --json",
-    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n"
-            "  policy eval case.yaml --at 2025-02-01 --json",
+    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json",
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
-               "  policy explain case.yaml contrat_date_limite --format markdown",
-    "test": "policy test                  # policy/tests and policy/examples\n  policy test policy/tests/contrat-limites.yaml",
+    "  policy explain case.yaml contrat_date_limite --format markdown",
+    "test": "policy test                  # policy/tests and policy/examples\n"
+    "  policy test policy/tests/contrat-limites.yaml",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
-             "  policy graph --impact date_notification_orientation",
-}  # fmt: skip
+    "  policy graph --impact date_notification_orientation",
+}
 
 
 class _Out:
@@ -76,8 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help, epilog="examples:\n  " + EXAMPLES[name],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+        return sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog="examples:\n  " + EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
     p = command("check", "Check a policy: every error and warning, located in its file.")
     p.add_argument("policy", nargs="?", default="policy", help="policy folder (default: policy)")
@@ -137,17 +141,23 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
-        out.raw(json.dumps({"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]},
-                           ensure_ascii=False, indent=2))  # fmt: skip
+        out.raw(
+            json.dumps(
+                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
             out.print(f"{args.policy}: {len(errors)} error(s), {len(warnings)} warning(s)", "bold red")
         else:
             plan = policy.plan
-            out.print(f"{args.policy}: ok — {len(plan.rules)} rules ({len(plan.outputs)} decisions), "
-                      f"{len(plan.parameters)} parameters, {len(plan.facts)} facts, "
-                      f"{len(warnings)} warning(s)", "bold green")  # fmt: skip
+            out.print(
+                f"{args.policy}: ok — {len(plan.rules)} rules ({len(plan.outputs)} decisions), "
+                f"{len(plan.parameters)} parameters, {len(plan.facts)} facts, "
+                f"{len(warnings)} warning(s)",
+                "bold green",
+            )
     return FAILED if errors or (args.strict and warnings) else OK
 
 
@@ -170,8 +180,10 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
             raise type(exc)(exc.diagnostics, exc.sources or sources) from None
         results.append((case, at, decision))
     if args.json:
-        payload = [{"case": c.description, "file": c.file, "line": c.span.line, "at": at.isoformat(),
-                    "decisions": d.to_dict()} for c, at, d in results]  # fmt: skip
+        payload = [
+            {"case": c.description, "file": c.file, "line": c.span.line, "at": at.isoformat(), "decisions": d.to_dict()}
+            for c, at, d in results
+        ]
         out.raw(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
         return OK
     for case, at, decision in results:
@@ -192,14 +204,15 @@ def _show(policy: Policy, name: str, value: object) -> str:
     rule = policy.plan.rules.get(name)
     if rule is not None and rule.type.kind.value == "money":
         return f"{shown} €"
-    if rule is not None and rule.type.enum in policy.plan.enums and isinstance(value, str):
-        return f"{value}  ({policy.plan.enums[rule.type.enum].label_of(value)})"
+    enum = policy.plan.enums.get(rule.type.enum or "") if rule is not None else None
+    if enum is not None and isinstance(value, str):
+        return f"{value}  ({enum.label_of(value)})"
     return str(shown)
 
 
 def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
-    cases, sources = _cases(args.case, policy)
+    cases, _ = _cases(args.case, policy)
     if not 1 <= args.case_index <= len(cases):
         out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
         return USAGE
@@ -244,8 +257,13 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     passed = sum(r.passed for r in results)
     failed = len(results) - passed + load_errors
     if args.json:
-        out.raw(json.dumps({"passed": passed, "failed": failed, "results": [_result_json(r) for r in results]},
-                           ensure_ascii=False, indent=2))  # fmt: skip
+        out.raw(
+            json.dumps(
+                {"passed": passed, "failed": failed, "results": [_result_json(r) for r in results]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         out.print(f"{passed} passed, {failed} failed", "bold green" if not failed else "bold red")
     return FAILED if failed else OK
@@ -277,8 +295,15 @@ def _result_json(r: CaseResult) -> dict[str, object]:
         "line": r.case.span.line,
         "description": r.case.description,
         "passed": r.passed,
-        "mismatches": [{"decision": m.decision, "expected": json_value(m.expected), "got": json_value(m.got),
-                        "line": m.span.line} for m in r.mismatches],  # fmt: skip
+        "mismatches": [
+            {
+                "decision": m.decision,
+                "expected": json_value(m.expected),
+                "got": json_value(m.got),
+                "line": m.span.line,
+            }
+            for m in r.mismatches
+        ],
         "error": [d.to_dict() for d in r.error.diagnostics] if r.error else None,
     }
 

@@ -42,7 +42,7 @@ def _div(a: object, b: object) -> Decimal:
 
 
 def _dec(x: object) -> object:
-    return Decimal(x) if type(x) is int else x  # noqa: E721 - bool must not match
+    return Decimal(x) if type(x) is int else x
 
 
 def _mul_duration(a: object, b: object) -> Duration:
@@ -100,16 +100,28 @@ class _Generator:
             self.day = day
             lines = self.body(targets)
             variants.append(f"{name}_{index}")
-            self.functions[f"{name}_{index}"] = [f"def {name}_{index}(F, T, L, C):", *("    " + s for s in lines),
-                                                 f"    return {result}"]  # fmt: skip
+            self.functions[f"{name}_{index}"] = [
+                f"def {name}_{index}(F, T, L, C):",
+                *("    " + s for s in lines),
+                f"    return {result}",
+            ]
         self.functions.pop(name, None)  # (re)insert after its variants, which it names
         dispatch = f"{name}_segments[_bisect(_bounds, L)](F, T, L, C)"
         if memo is None:
             body = [f"    return {dispatch}"]
         else:
-            body = [f"    k = ({memo}, L)", "    r = C.get(k)", "    if r is None:", f"        r = C[k] = {dispatch}",
-                    "    return r"]  # fmt: skip
-        self.functions[name] = [f"{name}_segments = ({', '.join(variants)},)", f"def {name}(F, T, L, C):", *body]
+            body = [
+                f"    k = ({memo}, L)",
+                "    r = C.get(k)",
+                "    if r is None:",
+                f"        r = C[k] = {dispatch}",
+                "    return r",
+            ]
+        self.functions[name] = [
+            f"{name}_segments = ({', '.join(variants)},)",
+            f"def {name}(F, T, L, C):",
+            *body,
+        ]
         return name
 
     def body(self, targets: tuple[str, ...]) -> list[str]:
@@ -196,7 +208,7 @@ class _Generator:
                 self.group_of[(when, t)] = (index, targets)
 
     # -- expressions ------------------------------------------------------------------------------
-    def expr(self, e: ast.Expr, law: str = "L") -> str:  # noqa: C901 - one dispatch, by design
+    def expr(self, e: ast.Expr, law: str = "L") -> str:
         match e:
             case ast.Literal(value=None):
                 return "None"
@@ -381,9 +393,14 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
     source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
-        "_div": _div, "_dec": _dec, "_mul_duration": _mul_duration, "_bisect": bisect.bisect_right,
-        "_bounds": tuple(g.bounds), "__builtins__": {}, **g.constants,
-    }  # fmt: skip
-    exec(compile(source, "<policy plan>", "exec"), namespace)  # noqa: S102 - our own code, from the typed AST
+        "_div": _div,
+        "_dec": _dec,
+        "_mul_duration": _mul_duration,
+        "_bisect": bisect.bisect_right,
+        "_bounds": tuple(g.bounds),
+        "__builtins__": {},
+        **g.constants,
+    }
+    exec(compile(source, "<policy plan>", "exec"), namespace)
     required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)
     return Program(outputs, required, source, namespace["run"])  # type: ignore[arg-type]

@@ -50,7 +50,13 @@ class Code(StrEnum):
 
 
 WARNINGS = frozenset(
-    {Code.UNUSED_RULE, Code.UNUSED_PARAMETER, Code.UNUSED_FACT, Code.UNREACHABLE_ROW, Code.MISSING_LEGAL_BASIS}
+    {
+        Code.UNUSED_RULE,
+        Code.UNUSED_PARAMETER,
+        Code.UNUSED_FACT,
+        Code.UNREACHABLE_ROW,
+        Code.MISSING_LEGAL_BASIS,
+    }
 )
 
 
@@ -106,9 +112,7 @@ class Diagnostic:
             "column": self.span.column,
             "end_line": self.span.end_line,
             "end_column": self.span.end_column,
-            "notes": [
-                {"message": text, "file": s.file, "line": s.line, "column": s.column} for text, s in self.notes
-            ],
+            "notes": [{"message": text, "file": s.file, "line": s.line, "column": s.column} for text, s in self.notes],
             "help": self.help,
         }
 

@@ -26,9 +26,15 @@ if TYPE_CHECKING:
 
 
 _EXACT: dict[Kind, type] = {
-    Kind.BOOL: bool, Kind.INT: int, Kind.DECIMAL: Decimal, Kind.MONEY: Decimal, Kind.DATE: date,
-    Kind.TEXT: str, Kind.ENUM: str, Kind.DURATION: Duration,
-}  # fmt: skip
+    Kind.BOOL: bool,
+    Kind.INT: int,
+    Kind.DECIMAL: Decimal,
+    Kind.MONEY: Decimal,
+    Kind.DATE: date,
+    Kind.TEXT: str,
+    Kind.ENUM: str,
+    Kind.DURATION: Duration,
+}
 
 
 class Evaluator:
@@ -48,8 +54,9 @@ class Evaluator:
             exact = _EXACT.get(fact.type.kind)
             if exact is not None:
                 allowed = None
-                if fact.type.kind is Kind.ENUM and fact.type.enum in plan.enums:
-                    allowed = frozenset(v for v, _ in plan.enums[fact.type.enum].values)
+                enum = plan.enums.get(fact.type.enum or "")
+                if fact.type.kind is Kind.ENUM and enum is not None:
+                    allowed = frozenset(v for v, _ in enum.values)
                 self._fast[name] = (exact, fact.type.optional, allowed)
 
     def program(self, outputs: tuple[str, ...]) -> Program:
@@ -68,8 +75,12 @@ class Evaluator:
         if unknown:
             raise CaseError(
                 [
-                    Diagnostic(Code.UNKNOWN_DECISION, f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
-                               UNKNOWN, help=f"the decisions are: {', '.join(self.plan.outputs)}")  # fmt: skip
+                    Diagnostic(
+                        Code.UNKNOWN_DECISION,
+                        f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
+                        UNKNOWN,
+                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                    )
                     for n in unknown
                 ]
             )
@@ -80,7 +91,7 @@ class Evaluator:
         if not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
         env = dict(self._defaults)
-        slow = []
+        slow: list[tuple[object, object]] = []
         fast = self._fast
         for name, value in given.items():
             spec = fast.get(name)
@@ -94,7 +105,9 @@ class Evaluator:
             self._slow_facts(slow, env, spans or {})
         return env
 
-    def _slow_facts(self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]) -> None:
+    def _slow_facts(
+        self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]
+    ) -> None:
         """Conversions (int → Decimal, ISO text → date) and located errors."""
         problems: list[Diagnostic] = []
         for name, value in items:
@@ -102,8 +115,12 @@ class Evaluator:
             fact = self.plan.facts.get(name) if isinstance(name, str) else None
             if fact is None:
                 problems.append(
-                    Diagnostic(Code.UNKNOWN_FACT, f"unknown fact `{name}`{suggest(str(name), self._known)}", where,
-                               help="the facts a case may give are declared in the policy's `facts` section")  # fmt: skip
+                    Diagnostic(
+                        Code.UNKNOWN_FACT,
+                        f"unknown fact `{name}`{suggest(str(name), self._known)}",
+                        where,
+                        help="the facts a case may give are declared in the policy's `facts` section",
+                    )
                 )
                 continue
             converted, error = check_value(value, fact.type, self._enums)
@@ -125,8 +142,12 @@ class Evaluator:
         for fact in absent:
             chain = next((p for p in (self.plan.graph.path(fact, o) for o in outputs) if p), [fact])
             problems.append(
-                Diagnostic(Code.MISSING_FACT, f"fact `{fact}` is required: " + " → ".join(f"`{n}`" for n in chain),
-                           self.plan.facts[fact].decl.span, help=f"give `{fact}` in the case's facts")  # fmt: skip
+                Diagnostic(
+                    Code.MISSING_FACT,
+                    f"fact `{fact}` is required: " + " → ".join(f"`{n}`" for n in chain),
+                    self.plan.facts[fact].decl.span,
+                    help=f"give `{fact}` in the case's facts",
+                )
             )
         raise CaseError(problems, self.plan.sources)
 
@@ -170,7 +191,12 @@ class Decision(Mapping[str, object]):
     __slots__ = ("_env", "_evaluator", "_trace", "_values", "at")
 
     def __init__(
-        self, values: dict[str, object], evaluator: Evaluator, env: Mapping[str, object], at: date, trace: Trace | None
+        self,
+        values: dict[str, object],
+        evaluator: Evaluator,
+        env: Mapping[str, object],
+        at: date,
+        trace: Trace | None,
     ) -> None:
         self._values = values
         self._evaluator = evaluator

@@ -10,9 +10,22 @@ from decimal import Decimal
 from engine.calendar import Duration
 from engine.plan import Plan
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
+from engine.types import Type
 
-_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"]  # fmt: skip
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 def french_date(d: date) -> str:
@@ -65,10 +78,10 @@ class Explanation:
             return f"{value} ({label})" if label and label != value else f"« {value} »"
         return str(value)
 
-    def _type_of(self, name: str):  # type: ignore[no-untyped-def]
+    def _type_of(self, name: str) -> Type | None:
         for table in (self.plan.rules, self.plan.facts, self.plan.parameters):
             if name in table:
-                return table[name].type  # type: ignore[attr-defined]
+                return table[name].type
         return None
 
     def _is_money(self, name: str) -> bool:
@@ -77,9 +90,8 @@ class Explanation:
 
     def _enum_label(self, name: str, value: str) -> str | None:
         ty = self._type_of(name)
-        if ty is not None and ty.enum in self.plan.enums:
-            return self.plan.enums[ty.enum].label_of(value)
-        return None
+        enum = self.plan.enums.get(ty.enum or "") if ty is not None else None
+        return enum.label_of(value) if enum is not None else None
 
     # -- text ---------------------------------------------------------------------------------------
     def __str__(self) -> str:
@@ -89,8 +101,11 @@ class Explanation:
         root = self.trace.get(self.name)
         if root is None:
             return f"{self.name} : aucune trace"
-        lines = [f"Décision « {self.plan.label(self.name)} » ({self.name}) au {french_date(self.trace.today)} : "
-                 f"{self.show(self.name, root.value)}", ""]  # fmt: skip
+        lines = [
+            f"Décision « {self.plan.label(self.name)} » ({self.name}) au {french_date(self.trace.today)} : "
+            f"{self.show(self.name, root.value)}",
+            "",
+        ]
         self._text(root, lines, 0, set())
         return "\n".join(lines).rstrip() + "\n"
 
@@ -100,8 +115,9 @@ class Explanation:
         rule = self.plan.rules[r.rule]
         lines.append(f"{pad}■ {rule.decl.label} ({r.rule}) = {self.show(r.rule, r.value)}")
         lines.append(f"{pad}  Règle définie en {r.span.file}:{r.span.line}")
-        period = f"du {french_date(r.version_start)}" + (f" au {french_date(r.version_end)}" if r.version_end else
-                                                          ", sans date de fin")  # fmt: skip
+        period = f"du {french_date(r.version_start)}" + (
+            f" au {french_date(r.version_end)}" if r.version_end else ", sans date de fin"
+        )
         label = f" « {r.version_label} »" if r.version_label else ""
         lines.append(f"{pad}  Droit applicable au {french_date(r.law)} : version{label} en vigueur {period}")
         for ref in r.references:
@@ -141,7 +157,9 @@ class Explanation:
         for row in skipped:
             where = "ligne « sinon »" if row.condition is None else f"ligne {row.index}"
             lines.append(f"{pad}    – {where} : {row.because}")
-            lines.append(f"{pad}        non examinée : la ligne {chosen.index if chosen else '?'} s'applique en priorité")
+            lines.append(
+                f"{pad}        non examinée : la ligne {chosen.index if chosen else '?'} s'applique en priorité"
+            )
 
     def _atom(self, atom: Atom) -> str:
         if len(atom.names) == 1 and atom.text == atom.names[0][0]:
@@ -214,18 +232,42 @@ class Explanation:
             "label": self.plan.label(r.rule),
             "value": json_value(r.value),
             "law_date": r.law.isoformat(),
-            "version": {"from": r.version_start.isoformat(),
-                        "until": r.version_end.isoformat() if r.version_end else None, "label": r.version_label},
+            "version": {
+                "from": r.version_start.isoformat(),
+                "until": r.version_end.isoformat() if r.version_end else None,
+                "label": r.version_label,
+            },
             "references": [ref.to_dict() for ref in r.references],
             "location": {"file": r.span.file, "line": r.span.line, "column": r.span.column},
             "formula": r.formula,
-            "rows": None if r.rows is None else [
-                {"row": row.index, "because": row.because, "condition": row.condition, "matched": row.matched,
-                 "atoms": [{"condition": a.text, "value": json_value(a.value),
-                            "values": {n: json_value(v) for n, v in a.names}} for a in row.atoms]}
+            "rows": None
+            if r.rows is None
+            else [
+                {
+                    "row": row.index,
+                    "because": row.because,
+                    "condition": row.condition,
+                    "matched": row.matched,
+                    "atoms": [
+                        {
+                            "condition": a.text,
+                            "value": json_value(a.value),
+                            "values": {n: json_value(v) for n, v in a.names},
+                        }
+                        for a in row.atoms
+                    ],
+                }
                 for row in r.rows
             ],
-            "inputs": [{"name": i.name, "kind": i.kind, "value": json_value(i.value),
-                        "law_date": i.law.isoformat() if i.law else None, "as_of": i.as_of} for i in r.inputs],
+            "inputs": [
+                {
+                    "name": i.name,
+                    "kind": i.kind,
+                    "value": json_value(i.value),
+                    "law_date": i.law.isoformat() if i.law else None,
+                    "as_of": i.as_of,
+                }
+                for i in r.inputs
+            ],
             "depends_on": children,
-        }  # fmt: skip
+        }

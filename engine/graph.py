@@ -123,8 +123,14 @@ class DependencyGraph:
     def to_json(self) -> str:
         data = {
             "nodes": [
-                {"name": n.name, "kind": n.kind, "label": n.label, "output": n.output, "file": n.span.file,
-                 "line": n.span.line}  # fmt: skip
+                {
+                    "name": n.name,
+                    "kind": n.kind,
+                    "label": n.label,
+                    "output": n.output,
+                    "file": n.span.file,
+                    "line": n.span.line,
+                }
                 for n in (self.nodes[x] for x in self.order)
             ],
             "edges": [

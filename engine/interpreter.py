@@ -5,9 +5,9 @@ Slower than the generated code of `codegen.py`, simpler to trust; tests make the
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
 from datetime import date
-import decimal
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
 from engine import ast, calendar
@@ -196,8 +196,11 @@ class Interpreter:
                 out.append((to_text(node), self.quiet(node, law)))
                 stack.append(node.when)
             elif isinstance(node, ast.Name) and node.binding in (
-                ast.Binding.FACT, ast.Binding.PARAMETER, ast.Binding.RULE, ast.Binding.TODAY,
-            ):  # fmt: skip
+                ast.Binding.FACT,
+                ast.Binding.PARAMETER,
+                ast.Binding.RULE,
+                ast.Binding.TODAY,
+            ):
                 out.append((node.name, self.quiet(node, law)))
             else:
                 stack.extend(reversed(ast.children(node)))
@@ -216,7 +219,7 @@ class Interpreter:
             self.inputs[-1].append(item)
 
     # -- expressions ------------------------------------------------------------------------------
-    def expr(self, e: ast.Expr, law: date) -> object:  # noqa: C901 - one dispatch, by design
+    def expr(self, e: ast.Expr, law: date) -> object:
         match e:
             case ast.Literal(value=v):
                 return v
@@ -282,8 +285,11 @@ class Interpreter:
         try:
             return binary(op, a, b)
         except (ArithmeticError, DivisionByZero, InvalidOperation, OverflowError) as exc:
-            reason = "the result is too large" if isinstance(exc, decimal.Overflow | OverflowError) else (
-                str(exc) or "division by zero")  # fmt: skip
+            reason = (
+                "the result is too large"
+                if isinstance(exc, decimal.Overflow | OverflowError)
+                else (str(exc) or "division by zero")
+            )
             raise failure(self.plan, f"cannot compute `{op}`: {reason}", span) from None
 
 

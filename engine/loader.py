@@ -18,9 +18,7 @@ from engine.source import Origin, SourceCache, Span
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NESTING = 40
-_STANDARD_TAGS = {
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
-}
+_STANDARD_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 
 
 @dataclass(slots=True)
@@ -66,8 +64,9 @@ def _scan(text: str, file: str) -> None:
             depth -= 1
 
 
-def _located(code: Code, message: str, file: str, mark: yaml.Mark, help: str | None = None) -> PolicyCompileError:
-    span = Span(file, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+def _located(code: Code, message: str, file: str, mark: object, help: str | None = None) -> PolicyCompileError:
+    line, column = getattr(mark, "line", 0), getattr(mark, "column", 0)
+    span = Span(file, line + 1, column + 1, line + 1, column + 2)
     return PolicyCompileError([Diagnostic(code, message, span, help=help)])
 
 
@@ -152,13 +151,17 @@ def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
     span = _span(file, node)
     if node.tag == "tag:yaml.org,2002:merge":
         raise PolicyCompileError(
-            [Diagnostic(Code.YAML, "merge keys (`<<:`) are not allowed in policy files", span,
-                        help="write every field out where it is used")]  # fmt: skip
+            [
+                Diagnostic(
+                    Code.YAML,
+                    "merge keys (`<<:`) are not allowed in policy files",
+                    span,
+                    help="write every field out where it is used",
+                )
+            ]
         )
     if node.tag not in _STANDARD_TAGS:
-        raise PolicyCompileError(
-            [Diagnostic(Code.YAML, f"YAML tag `{node.tag}` is not allowed in policy files", span)]
-        )
+        raise PolicyCompileError([Diagnostic(Code.YAML, f"YAML tag `{node.tag}` is not allowed in policy files", span)])
     if isinstance(node, MappingNode):
         return YamlNode("map", span)
     if isinstance(node, SequenceNode):

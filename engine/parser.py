@@ -7,7 +7,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import LarkError, VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    LarkError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 from lark.tree import Meta
 
 from engine import ast
@@ -21,25 +28,73 @@ MAX_DEPTH = 64
 MAX_DIGITS = 30
 
 _UNITS = {
-    "day": (0, 1), "days": (0, 1), "jour": (0, 1), "jours": (0, 1),
-    "week": (0, 7), "weeks": (0, 7), "semaine": (0, 7), "semaines": (0, 7),
-    "month": (1, 0), "months": (1, 0), "mois": (1, 0),
-    "year": (12, 0), "years": (12, 0), "an": (12, 0), "ans": (12, 0),
-}  # fmt: skip
+    "day": (0, 1),
+    "days": (0, 1),
+    "jour": (0, 1),
+    "jours": (0, 1),
+    "week": (0, 7),
+    "weeks": (0, 7),
+    "semaine": (0, 7),
+    "semaines": (0, 7),
+    "month": (1, 0),
+    "months": (1, 0),
+    "mois": (1, 0),
+    "year": (12, 0),
+    "years": (12, 0),
+    "an": (12, 0),
+    "ans": (12, 0),
+}
 
 # Lark's terminal names, in words a policy officer reads.
 _WORDS = {
-    "NAME": "a name", "INT": "a number", "DECIMAL": "a number", "STRING": "a text in quotes",
-    "DATE": "a date", "COMP_OP": "a comparison (==, <, …)", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`",
-    "UNIT": "a unit (days, weeks, months, years)", "CURRENCY": "`€`",
-    "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "__ANON_0": "`??`",
-    "IF": "`if`", "THEN": "`then`", "ELSE": "`else`", "AND": "`and`", "OR": "`or`", "NOT": "`not`",
-    "IN": "`in`", "IS": "`is`", "NULL": "`null`", "TRUE": "`true`", "FALSE": "`false`",
-    "AS": "`as`", "OF": "`of`", "MINUS": "`-`", "QUESTION": "`??`", "$END": "the end of the expression",
-}  # fmt: skip
+    "NAME": "a name",
+    "INT": "a number",
+    "DECIMAL": "a number",
+    "STRING": "a text in quotes",
+    "DATE": "a date",
+    "COMP_OP": "a comparison (==, <, …)",
+    "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*` or `/`",
+    "UNIT": "a unit (days, weeks, months, years)",
+    "CURRENCY": "`€`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "COMMA": "`,`",
+    "__ANON_0": "`??`",
+    "IF": "`if`",
+    "THEN": "`then`",
+    "ELSE": "`else`",
+    "AND": "`and`",
+    "OR": "`or`",
+    "NOT": "`not`",
+    "IN": "`in`",
+    "IS": "`is`",
+    "NULL": "`null`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "AS": "`as`",
+    "OF": "`of`",
+    "MINUS": "`-`",
+    "QUESTION": "`??`",
+    "$END": "the end of the expression",
+}
 _EXPRESSION_STARTS = {
-    "NAME", "INT", "DECIMAL", "STRING", "DATE", "LPAR", "LSQB", "IF", "NOT", "MINUS", "NULL", "TRUE", "FALSE",
-}  # fmt: skip
+    "NAME",
+    "INT",
+    "DECIMAL",
+    "STRING",
+    "DATE",
+    "LPAR",
+    "LSQB",
+    "IF",
+    "NOT",
+    "MINUS",
+    "NULL",
+    "TRUE",
+    "FALSE",
+}
 _OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "AND", "OR", "IN", "IS", "AS", "NOT", "QUESTION", "__ANON_0"}
 
 
@@ -122,14 +177,15 @@ def _describe(expected: set[str]) -> str:
         return "an expression" + (f" or {', '.join(rest)}" if rest and len(rest) <= 3 else "")
     words = sorted({_WORDS.get(t, f"`{t.lower()}`") for t in expected})
     if len(words) > 6:
-        words = words[:6] + ["…"]
+        words = [*words[:6], "…"]
     return " or ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
     line, column = max(exc.line, 1), max(exc.column, 1)
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        pos = exc.pos_in_stream if isinstance(exc.pos_in_stream, int) else -1
+        char = text[pos] if 0 <= pos < len(text) else "?"
         message = f"unexpected character `{char}`"
         help = _char_help(char)
         span = origin.span(line, column, line, column + 1)
@@ -199,8 +255,9 @@ class _ToAst(Transformer[Token, ast.Expr]):
 
     def _int(self, tok: Token) -> int:
         if len(tok) > MAX_DIGITS:
-            raise _error(Code.TOO_COMPLEX, f"number too long ({len(tok)} digits, at most {MAX_DIGITS})",
-                         self._tok_span(tok))  # fmt: skip
+            raise _error(
+                Code.TOO_COMPLEX, f"number too long ({len(tok)} digits, at most {MAX_DIGITS})", self._tok_span(tok)
+            )
         return int(tok)
 
     def decimal_lit(self, meta: Meta, tok: Token) -> ast.Literal:
@@ -208,8 +265,11 @@ class _ToAst(Transformer[Token, ast.Expr]):
         return ast.Literal(Decimal(str(tok)), Kind.DECIMAL, self._span(meta))
 
     def money_lit(self, meta: Meta, amount: Token, _currency: Token) -> ast.Literal:
-        self._int(Token("INT", str(amount).replace(".", ""), 0, amount.line, amount.column, amount.end_line,
-                        amount.end_column))  # fmt: skip
+        self._int(
+            Token(
+                "INT", str(amount).replace(".", ""), 0, amount.line, amount.column, amount.end_line, amount.end_column
+            )
+        )
         return ast.Literal(Decimal(str(amount)), Kind.MONEY, self._span(meta))
 
     def duration_lit(self, meta: Meta, count: Token, unit: Token) -> ast.Literal:

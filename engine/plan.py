@@ -94,5 +94,5 @@ class Plan:
     def label(self, name: str) -> str:
         for table in (self.rules, self.facts, self.parameters):
             if name in table:
-                return table[name].decl.label  # type: ignore[attr-defined, no-any-return]
+                return table[name].decl.label
         return name

@@ -7,6 +7,7 @@ versions must follow each other without overlap or gap.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -33,8 +34,47 @@ T = TypeVar("T")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Words of the expression language and type names: a declaration named so could never be read back.
 RESERVED = frozenset(
-    "if then else and or not in is null true false as of today day days week weeks month months year years "
-    "jour jours semaine semaines mois an ans bool int decimal money date duration text list enum EUR".split()
+    [
+        "if",
+        "then",
+        "else",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "null",
+        "true",
+        "false",
+        "as",
+        "of",
+        "today",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "jour",
+        "jours",
+        "semaine",
+        "semaines",
+        "mois",
+        "an",
+        "ans",
+        "bool",
+        "int",
+        "decimal",
+        "money",
+        "date",
+        "duration",
+        "text",
+        "list",
+        "enum",
+        "EUR",
+    ]
 )
 _SECTIONS = ("enums", "facts", "parameters", "rules")
 _REFERENCE_FIELDS = ("article", "url", "excerpt")
@@ -86,7 +126,7 @@ def _list_text(node: YamlNode) -> str:
     """A YAML list of scalars as the expression-language list it stands for."""
     items = []
     for item in node.items:
-        if item.tag == "str" and item.style is not None or item.tag == "str" and not _NAME.match(item.value):
+        if (item.tag == "str" and item.style is not None) or (item.tag == "str" and not _NAME.match(item.value)):
             escaped = item.value.replace("\\", "\\\\").replace('"', '\\"')
             items.append(f'"{escaped}"')
         else:
@@ -99,7 +139,9 @@ class _Reader:
         self.docs = docs
         self.diagnostics = diagnostics
 
-    def report(self, code: Code, message: str, span: Span, help: str | None = None, notes: tuple = ()) -> None:
+    def report(
+        self, code: Code, message: str, span: Span, help: str | None = None, notes: tuple[tuple[str, Span], ...] = ()
+    ) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, notes, help))
 
     # -- generic shapes -------------------------------------------------------------------
@@ -186,9 +228,7 @@ class _Reader:
                 return date.fromisoformat(node.value.strip())
             except ValueError:
                 pass
-        self.report(
-            Code.INVALID_DATE, f"`{what}` must be a date written YYYY-MM-DD, not {node.describe()}", node.span
-        )
+        self.report(Code.INVALID_DATE, f"`{what}` must be a date written YYYY-MM-DD, not {node.describe()}", node.span)
         return None
 
     def boolean(self, node: YamlNode | None, what: str, default: bool) -> bool:
@@ -234,7 +274,7 @@ class _Reader:
             ("rule", self.docs.rules),
         ):
             if name in table:
-                first = table[name].span  # type: ignore[attr-defined]
+                first = table[name].span
                 self.report(
                     Code.DUPLICATE_NAME,
                     f"`{name}` is already declared as {'an' if other[0] in 'aeiou' else 'a'} {other}",
@@ -253,7 +293,7 @@ class _Reader:
         readers = {"enums": self.enum, "facts": self.fact, "parameters": self.parameter, "rules": self.rule}
         for section, value in sections.items():
             entries = self.mapping(value, f"the `{section}` section")
-            for name, (key, body) in (entries or {}).items():
+            for key, body in (entries or {}).values():
                 readers[section](key, body)
 
     def enum(self, key: YamlNode, node: YamlNode) -> None:
@@ -310,7 +350,7 @@ class _Reader:
         values = self.each(f.get("values"), "values", self.parameter_value)
         if "values" in f and f["values"].kind == "seq" and not f["values"].items:
             self.report(Code.MISSING_FIELD, f"parameter `{key.value}` has no value", f["values"].span)
-        for before, after in zip(values, values[1:], strict=False):
+        for before, after in itertools.pairwise(values):
             if after.start <= before.start:
                 self.report(
                     Code.VERSION_ORDER,
@@ -425,11 +465,20 @@ class _Reader:
 
     def _misspelt_body(self, node: YamlNode) -> bool:
         """A key like `formule` or `tabel` was already reported as unknown: say nothing more."""
-        known = {"from", "until", "label", "references", "formula", "table", "type", "description", "output",
-                 "versions"}  # fmt: skip
+        known = {
+            "from",
+            "until",
+            "label",
+            "references",
+            "formula",
+            "table",
+            "type",
+            "description",
+            "output",
+            "versions",
+        }
         keys = [k.value for k, _ in node.pairs] if node.kind == "map" else []
-        return any(difflib.get_close_matches(k, ("formula", "table"), n=1, cutoff=0.6) for k in keys
-                   if k not in known)  # fmt: skip
+        return any(difflib.get_close_matches(k, ("formula", "table"), n=1, cutoff=0.6) for k in keys if k not in known)
 
     def row(self, node: YamlNode) -> TableRow | None:
         entries = self.mapping(node, "a table row")
@@ -472,7 +521,7 @@ class _Reader:
             )
 
     def periods(self, rule: str, versions: list[VersionDecl]) -> None:
-        for before, after in zip(versions, versions[1:], strict=False):
+        for before, after in itertools.pairwise(versions):
             if after.start <= before.start:
                 self.report(
                     Code.VERSION_ORDER,
@@ -487,8 +536,7 @@ class _Reader:
             if before.end >= after.start:
                 self.report(
                     Code.VERSION_OVERLAP,
-                    f"versions of `{rule}` overlap: one is in force until {before.end}, "
-                    f"the next from {after.start}",
+                    f"versions of `{rule}` overlap: one is in force until {before.end}, the next from {after.start}",
                     after.span,
                     f"end the earlier version on {expected}",
                     (("the earlier version", before.span),),
@@ -498,7 +546,6 @@ class _Reader:
                     Code.VERSION_GAP,
                     f"no version of `{rule}` is in force from {before.end + timedelta(days=1)} to {expected}",
                     after.span,
-                    f"end the earlier version on {expected}, or start this one on "
-                    f"{before.end + timedelta(days=1)}",
+                    f"end the earlier version on {expected}, or start this one on {before.end + timedelta(days=1)}",
                     (("the earlier version", before.span),),
                 )

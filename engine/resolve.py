@@ -61,8 +61,9 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
         case ast.Binary(left=a, right=b):
             return replace(e, left=resolve(a, scope, report), right=resolve(b, scope, report))
         case ast.If(cond=c, then=t, orelse=o):
-            return replace(e, cond=resolve(c, scope, report), then=resolve(t, scope, report),
-                           orelse=resolve(o, scope, report))  # fmt: skip
+            return replace(
+                e, cond=resolve(c, scope, report), then=resolve(t, scope, report), orelse=resolve(o, scope, report)
+            )
         case ast.In(value=v, items=i):
             return replace(e, value=resolve(v, scope, report), items=resolve(i, scope, report))
         case ast.IsNull(value=v):

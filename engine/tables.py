@@ -52,9 +52,7 @@ def unreachable_rows(conditions: list[ast.Expr]) -> list[int]:
     worlds = list(itertools.product((False, True), repeat=len(atoms)))
     dead = []
     for i, cond in enumerate(conditions):
-        reachable = any(
-            _value(cond, atoms, w) and not any(_value(c, atoms, w) for c in conditions[:i]) for w in worlds
-        )
+        reachable = any(_value(cond, atoms, w) and not any(_value(c, atoms, w) for c in conditions[:i]) for w in worlds)
         if not reachable:
             dead.append(i)
     return dead

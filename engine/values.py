@@ -9,7 +9,6 @@ from engine.calendar import Duration
 from engine.documents import EnumDecl
 from engine.types import Kind, Type
 
-
 MAX_AMOUNT = Decimal(10) ** 15  # exact amounts far beyond any budget; keeps arithmetic in range
 
 
@@ -32,7 +31,7 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value), None
         if isinstance(value, float):
-            return None, "must be exact: give a Decimal, an int or a string such as \"12.50\", not a float"
+            return None, 'must be exact: give a Decimal, an int or a string such as "12.50", not a float'
         if isinstance(value, str):
             try:
                 parsed = Decimal(value.replace("€", "").strip())
@@ -61,7 +60,9 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
             return value, None
         return None, f"must be one of {', '.join(allowed)}, not {_show(value)}"
     if kind is Kind.LIST:
-        return (frozenset(value), None) if isinstance(value, list | tuple | set | frozenset) else _wrong(value, "a list")
+        return (
+            (frozenset(value), None) if isinstance(value, list | tuple | set | frozenset) else _wrong(value, "a list")
+        )
     return _wrong(value, str(ty))
 
 

@@ -63,8 +63,7 @@ def disagreements(policy, cases, trace: bool = False) -> list[str]:
         for name in DECISIONS:
             if not same(name, got[name], expected[name]):
                 found.append(
-                    f"case {i} at={at} {name}: engine {got[name]!r}, "
-                    f"baseline {expected[name]!r}; facts={facts!r}"
+                    f"case {i} at={at} {name}: engine {got[name]!r}, baseline {expected[name]!r}; facts={facts!r}"
                 )
     return found
 
@@ -97,8 +96,10 @@ def test_baseline_matches_the_hand_computed_case_files():
                 checked += 1
                 want = Decimal(str(value)) if name in MONEY else value
                 if not same(name, want, result[name]):
-                    wrong.append(f"{path.name}: {case.get('description', '')[:60]!r} {name}: "
-                                 f"expected {value!r}, baseline {result[name]!r}")  # fmt: skip
+                    wrong.append(
+                        f"{path.name}: {case.get('description', '')[:60]!r} {name}: "
+                        f"expected {value!r}, baseline {result[name]!r}"
+                    )
     assert checked > 100
     assert not wrong, "\n".join(wrong)
 
@@ -106,10 +107,16 @@ def test_baseline_matches_the_hand_computed_case_files():
 def test_population_respects_the_vocabulary(policy, population):
     declared = set(policy.facts)
     bools = {
-        "soumis_droits_et_devoirs", "inscrit_france_travail", "suivi_social_mds_en_cours",
-        "disponible_emploi", "difficulte_logement", "sans_logement", "difficulte_sante",
-        "freins_peripheriques", "suit_coup_de_pouce",
-    }  # fmt: skip
+        "soumis_droits_et_devoirs",
+        "inscrit_france_travail",
+        "suivi_social_mds_en_cours",
+        "disponible_emploi",
+        "difficulte_logement",
+        "sans_logement",
+        "difficulte_sante",
+        "freins_peripheriques",
+        "suit_coup_de_pouce",
+    }
     organismes = {"pole_emploi", "france_travail", "mds", "aave", "cos_iti"}
     for facts, at in population:
         assert set(facts) <= declared
@@ -156,11 +163,12 @@ def test_population_covers_every_outcome(population):
         assert any(e is not None and 0 < (pivot - e).days <= 31 for e in entries), pivot
         assert any(e is not None and 0 <= (e - pivot).days <= 31 for e in entries), pivot
     assert any(
-        f.get("date_entree_rsa") is not None and f["date_entree_rsa"] < date(2025, 1, 1)
+        f.get("date_entree_rsa") is not None
+        and f["date_entree_rsa"] < date(2025, 1, 1)
         and f.get("date_notification_orientation") is not None
         and f["date_notification_orientation"] >= date(2025, 1, 1)
         for f, _ in population
-    )  # fmt: skip
+    )
     ages = Counter()
     for facts, at in population:
         law, birth = facts.get("date_entree_rsa") or at, facts.get("date_naissance")

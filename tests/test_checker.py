@@ -155,7 +155,10 @@ def test_table_rows_narrow_nulls_and_unreachable_rows_warn(tmp_path: Path) -> No
 
 
 def test_unused_declarations_warn(tmp_path: Path) -> None:
-    text = HEADER + rule("r", "int", "a") + """  helper:
+    text = (
+        HEADER
+        + rule("r", "int", "a")
+        + """  helper:
     label: h
     type: int
     output: false
@@ -163,6 +166,7 @@ def test_unused_declarations_warn(tmp_path: Path) -> None:
     from: 2020-01-01
     formula: 1
 """
+    )
     diagnostics, _ = check_policy(write_policy(tmp_path, text))
     found = {d.code for d in diagnostics}
     assert {Code.UNUSED_RULE, Code.UNUSED_PARAMETER, Code.UNUSED_FACT} <= found

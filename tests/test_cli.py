@@ -41,8 +41,11 @@ def test_check_ok() -> None:
 
 
 def test_check_reports_located_errors_with_a_caret(tmp_path: Path) -> None:
-    path = write_policy(tmp_path, "facts:\n  a: {type: int, label: A}\nrules:\n  r:\n    label: R\n    type: int\n"
-                                  "    references: [{article: X}]\n    from: 2020-01-01\n    formula: a +* 2\n")
+    path = write_policy(
+        tmp_path,
+        "facts:\n  a: {type: int, label: A}\nrules:\n  r:\n    label: R\n    type: int\n"
+        "    references: [{article: X}]\n    from: 2020-01-01\n    formula: a +* 2\n",
+    )
     result = run("check", str(path))
     assert result.returncode == 1
     assert f"{path}:9:17: error[syntax_error]" in result.stderr
@@ -62,7 +65,9 @@ def test_eval_text_and_json() -> None:
 
 def test_eval_at_overrides_the_case_date() -> None:
     data = json.loads(run("eval", "policy/examples/contrat-non-encore-echu.yaml", "--json").stdout)
-    later = json.loads(run("eval", "policy/examples/contrat-non-encore-echu.yaml", "--json", "--at", "2030-01-01").stdout)
+    later = json.loads(
+        run("eval", "policy/examples/contrat-non-encore-echu.yaml", "--json", "--at", "2030-01-01").stdout
+    )
     assert data["decisions"]["contrat_statut"] == "a_signer"
     assert later["decisions"]["contrat_statut"] == "en_retard" and later["at"] == "2030-01-01"
 
@@ -72,7 +77,10 @@ def test_eval_bad_case_file_is_located_not_a_traceback(tmp_path: Path) -> None:
     case.write_text("at: 2022-03-15\nfacts:\n  date_naisance: 1980-01-01\n  inscrit_france_travail: oui\n")
     result = run("eval", str(case))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"{case}:3:3: error[unknown_fact]: unknown fact `date_naisance`; did you mean `date_naissance`?" in result.stderr
+    assert (
+        f"{case}:3:3: error[unknown_fact]: unknown fact `date_naisance`; did you mean `date_naissance`?"
+        in result.stderr
+    )
     assert f"{case}:4:27: error[fact_type_error]" in result.stderr
 
 

@@ -252,14 +252,14 @@ def run_example(ex: Example, folder: Path) -> None:
         if ex.error is not None and ex.error in raised:
             return
         found = "\n".join(f"  {d.code}: {d.message}" for d in exc.diagnostics)
-        raise AssertionError(f"{where}: evaluation failed:\n{found}{shown}\n  facts: {ex.facts}\n  at: {ex.at}") from None
+        raise AssertionError(
+            f"{where}: evaluation failed:\n{found}{shown}\n  facts: {ex.facts}\n  at: {ex.at}"
+        ) from None
     got = decision.to_dict()[RULE]
     if ex.error is not None:
         raise AssertionError(f"{where}: expected evaluation to fail with {ex.error}, got {got!r}{shown}")
     if not same(ex.result, got, rule_type):
-        raise AssertionError(
-            f"{where}: expected {ex.result!r}, got {got!r}{shown}\n  facts: {ex.facts}\n  at: {ex.at}"
-        )
+        raise AssertionError(f"{where}: expected {ex.result!r}, got {got!r}{shown}\n  facts: {ex.facts}\n  at: {ex.at}")
 
 
 # -- the tests ----------------------------------------------------------------------------------------
@@ -289,8 +289,33 @@ def test_every_builtin_and_operator_has_an_example() -> None:
     text = " ".join(parse_block(b).expression for b in BLOCKS)
     missing = [name for name in TABLE if not re.search(rf"\b{name}\(", text)]
     missing += [f'"{mode}"' for mode in ROUNDING_MODES if f'"{mode}"' not in text]
-    for token in ("if", "then", "else", "and", "or", "not", "in", "not in", "is null", "is not null", "??",
-                  "as of", "today", "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "€", "EUR"):  # fmt: skip
+    for token in (
+        "if",
+        "then",
+        "else",
+        "and",
+        "or",
+        "not",
+        "in",
+        "not in",
+        "is null",
+        "is not null",
+        "??",
+        "as of",
+        "today",
+        "+",
+        "-",
+        "*",
+        "/",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "€",
+        "EUR",
+    ):
         if not re.search(rf"(?<!\w){re.escape(token)}(?!\w)", text):
             missing.append(token)
     assert not missing, f"docs/language.md has no example of: {', '.join(missing)}"
@@ -324,7 +349,10 @@ def commands() -> list[tuple[str, list[str]]]:
             for block in fenced(path.read_text(encoding="utf-8"), info):
                 for offset, line in enumerate(block.lines, 1):
                     text = line.strip().removeprefix("$ ")
-                    if text.startswith(("policy ", "python3 -m engine ", "make ")) or text in ("policy", "make"):
+                    if text.startswith(("policy ", "python3 -m engine ", "make ")) or text in (
+                        "policy",
+                        "make",
+                    ):
                         words = shlex.split(text, comments=True)
                         found.append((f"{name}:{block.line + offset}", words))
     return found

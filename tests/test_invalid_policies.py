@@ -184,9 +184,14 @@ def test_every_code_has_a_corpus_file() -> None:
 def test_case_and_evaluation_codes_are_exactly_the_exemptions() -> None:
     """The exemption list is explicit: a new code must be given a corpus file or be listed above."""
     assert {c.value for c in CASE_AND_EVALUATION_CODES} == {
-        "file_error", "unknown_fact", "fact_type_error", "missing_fact", "unknown_decision", "not_in_force",
+        "file_error",
+        "unknown_fact",
+        "fact_type_error",
+        "missing_fact",
+        "unknown_decision",
+        "not_in_force",
         "evaluation_error",
-    }  # fmt: skip
+    }
 
 
 def test_several_defects_are_all_reported_in_one_run_sorted_by_line() -> None:

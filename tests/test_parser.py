@@ -143,8 +143,12 @@ def _extend(children: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr
         st.builds(ast.Unary, st.just("-"), NAMES.map(name)),
         st.builds(ast.If, children, children, children),
         st.builds(ast.IsNull, children, st.booleans()),
-        st.builds(ast.In, children, st.lists(children, max_size=3).map(lambda xs: ast.ListExpr(tuple(xs))),
-                  st.booleans()),
+        st.builds(
+            ast.In,
+            children,
+            st.lists(children, max_size=3).map(lambda xs: ast.ListExpr(tuple(xs))),
+            st.booleans(),
+        ),
         st.builds(ast.Call, st.sampled_from(["min", "max", "age"]), st.lists(children, max_size=3).map(tuple)),
         st.builds(ast.AsOf, NAMES.map(name), children),
     )

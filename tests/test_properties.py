@@ -104,8 +104,13 @@ def typed() -> dict[str, st.SearchStrategy[str]]:
     s["bool"] = st.deferred(
         lambda: st.one_of(
             st.just("b"),
-            st.sampled_from(["true", "false", "d is null", 'e == rouge', 't in ["x", "y"]', "k is not null"]),
-            st.builds(lambda a, b, op: f"({a} {op} {b})", s["int"], s["int"], st.sampled_from(["<", "<=", "==", "!="])),
+            st.sampled_from(["true", "false", "d is null", "e == rouge", 't in ["x", "y"]', "k is not null"]),
+            st.builds(
+                lambda a, b, op: f"({a} {op} {b})",
+                s["int"],
+                s["int"],
+                st.sampled_from(["<", "<=", "==", "!="]),
+            ),
             st.builds(lambda a, b: f"({a} <= {b})", s["date"], s["date"]),
             st.builds(lambda a, b: f"({a} > {b})", s["money"], s["money"]),
             st.builds(lambda a, b, op: f"({a} {op} {b})", s["bool"], s["bool"], st.sampled_from(["and", "or"])),
@@ -139,7 +144,11 @@ def programs(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(programs(), st.lists(FACTS, min_size=1, max_size=3), st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+@given(
+    programs(),
+    st.lists(FACTS, min_size=1, max_size=3),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+)
 def test_well_typed_expressions_evaluate_or_raise_policy_errors(
     tmp_path_factory: object, program: tuple[str, str], cases: list[dict[str, object]], at: date
 ) -> None:

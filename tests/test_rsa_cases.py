@@ -41,12 +41,20 @@ def test_the_pack_checks_without_warnings(rsa: Policy) -> None:
 
 
 VOCABULARY_DECISIONS = {
-    "orientation_mode": "mode_orientation?", "orientation_parcours": "parcours?",
-    "orientation_organisme": "organisme?", "orientation_date_cible": "date?", "contrat_type": "type_contrat?",
-    "contrat_date_limite": "date?", "contrat_statut": "statut_contrat?", "contrat_jours_de_retard": "int?",
-    "aave_objectif": "objectif_aave?", "adre_versement_prise_de_poste": "money",
-    "adre_date_versement_six_mois": "date?", "adre_versement_six_mois": "money", "adre_total": "money",
-}  # fmt: skip
+    "orientation_mode": "mode_orientation?",
+    "orientation_parcours": "parcours?",
+    "orientation_organisme": "organisme?",
+    "orientation_date_cible": "date?",
+    "contrat_type": "type_contrat?",
+    "contrat_date_limite": "date?",
+    "contrat_statut": "statut_contrat?",
+    "contrat_jours_de_retard": "int?",
+    "aave_objectif": "objectif_aave?",
+    "adre_versement_prise_de_poste": "money",
+    "adre_date_versement_six_mois": "date?",
+    "adre_versement_six_mois": "money",
+    "adre_total": "money",
+}
 
 
 def test_every_decision_of_the_vocabulary_exists_with_its_type(rsa: Policy) -> None:
