@@ -106,8 +106,29 @@ class Explanation:
             f"{self.show(self.name, root.value)}",
             "",
         ]
+        summary = self._summary(root)
+        if summary:
+            lines += ["En bref :", *summary, "", "Détail :", ""]
         self._text(root, lines, 0, set())
         return "\n".join(lines).rstrip() + "\n"
+
+    def _summary(self, root: RuleTrace, limit: int = 12) -> list[str]:
+        """One line per rule of the chain: its value and the reason of the row it took."""
+        out: list[str] = []
+        seen: set[tuple[str, date]] = set()
+        stack = [root]
+        while stack and len(out) < limit:
+            r = stack.pop()
+            if (r.rule, r.law) in seen:
+                continue
+            seen.add((r.rule, r.law))
+            chosen = next((row for row in r.rows or () if row.matched), None)
+            reason = chosen.because if chosen else (f"calcul : {r.formula}" if r.formula else "")
+            when = "" if r.law == self.trace.today else f" (droit au {french_date(r.law)})"
+            out.append(f"  • {self.plan.label(r.rule)}{when} : {self.show(r.rule, r.value)} — {reason}")
+            children = [self.trace.get(i.name, i.law) for i in r.inputs if i.kind == "rule" and i.law is not None]
+            stack.extend(c for c in reversed(children) if c is not None)
+        return out
 
     def _text(self, r: RuleTrace, lines: list[str], depth: int, seen: set[tuple[str, date]]) -> None:
         pad = "    " * depth
@@ -145,7 +166,7 @@ class Explanation:
             where = "ligne « sinon »" if chosen.condition is None else f"ligne {chosen.index}"
             lines.append(f"{pad}  Retenu ({where}) : {chosen.because}")
             for atom in chosen.atoms:
-                lines.append(f"{pad}      car {self._atom(atom)}")
+                lines.append(f"{pad}      car {self._atom(atom, True)}")
         refused = [row for row in rows if row.matched is False]
         skipped = [row for row in rows if row.matched is None]
         if refused or skipped:
@@ -153,7 +174,7 @@ class Explanation:
         for row in refused:
             lines.append(f"{pad}    – ligne {row.index} : {row.because}")
             for atom in row.atoms:
-                lines.append(f"{pad}        condition non remplie : {self._atom(atom)}")
+                lines.append(f"{pad}        condition non remplie : {self._atom(atom, False)}")
         for row in skipped:
             where = "ligne « sinon »" if row.condition is None else f"ligne {row.index}"
             lines.append(f"{pad}    – {where} : {row.because}")
@@ -161,13 +182,21 @@ class Explanation:
                 f"{pad}        non examinée : la ligne {chosen.index if chosen else '?'} s'applique en priorité"
             )
 
-    def _atom(self, atom: Atom) -> str:
+    def _atom(self, atom: Atom, held: bool) -> str:
+        """An elementary condition in words; for a row not taken, what the row would have needed."""
+        needed = bool(atom.value) if held else not atom.value
         if len(atom.names) == 1 and atom.text == atom.names[0][0]:
             name, value = atom.names[0]
-            return f"{self.plan.label(name)} ({name}) : {self.show(name, value)}"
+            text = f"{self.plan.label(name)} ({name}) : {self.show(name, value)}"
+            if not held and isinstance(value, bool):
+                text += f", alors que cette ligne demande « {'oui' if needed else 'non'} »"
+            return text
         values = " ; ".join(f"{n} = {self.show(n, v)}" for n, v in atom.names)
         truth = "vrai" if atom.value else "faux"
-        return f"`{atom.text}` est {truth}" + (f" ({values})" if values else "")
+        text = f"`{atom.text}` est {truth}" + (f" ({values})" if values else "")
+        if not held and not needed:
+            text += ", alors que cette ligne demande le contraire"
+        return text
 
     def _input(self, i: Input) -> str:
         value = self.show(i.name, i.value)
