@@ -17,6 +17,10 @@ plus one rule, `valeur`, whose formula is the expression. A `result:` block is e
 `engine.load_policy(path).evaluate(facts, at=...)`; an `error:` block must be reported by
 `engine.check_policy`, or, for the run-time codes, raised by `evaluate`. A failure names the
 block's line in docs/language.md.
+
+The README and the guides are checked too: every `policy …` and `make …` command they show in a
+shell block parses with the real CLI (and the case files it names exist), and every relative
+link points at an existing file and heading. docs/diagnostics.md has its own tests.
 """
 
 from __future__ import annotations
@@ -384,3 +388,30 @@ def test_documented_command_exists(where: str, words: list[str]) -> None:
     for word in argv:
         if word.startswith("policy/") and word.endswith((".yaml", ".yml")) and word not in CREATED_IN_GUIDES:
             assert (ROOT / word).exists(), f"{where}: `{word}` does not exist"
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.replace("`", "").strip().lower()).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return {_slug(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+
+
+def test_links_between_documents_resolve() -> None:
+    broken = []
+    for path in OWN_DOCUMENTS:
+        text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            file, _, anchor = target.partition("#")
+            dest = (path.parent / file).resolve() if file else path
+            where = f"{path.relative_to(ROOT).as_posix()}: ({target})"
+            if not dest.exists():
+                broken.append(f"{where}: no such file")
+            elif anchor and dest.suffix == ".md" and anchor not in _anchors(dest):
+                broken.append(f"{where}: no heading with this anchor")
+    assert not broken, "\n".join(broken)
