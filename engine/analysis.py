@@ -40,6 +40,21 @@ class _Analysis:
     def report(self, d: Diagnostic) -> None:
         self.diagnostics.append(d)
 
+    def shadowing(self) -> None:
+        """A fact, parameter or rule named like an enum value would silently replace that value."""
+        for table, kind in ((self.docs.facts, "fact"), (self.docs.parameters, "parameter"), (self.docs.rules, "rule")):
+            for name, decl in table.items():
+                owners = self.scope.enum_values.get(name)
+                if owners:
+                    self.report(
+                        Diagnostic(
+                            Code.DUPLICATE_NAME,
+                            f"{kind} `{name}` has the name of a value of enum `{owners[0]}`",
+                            decl.span,
+                            help="rename one of them: in formulas the name would hide the enum value",
+                        )
+                    )
+
     def type_of(self, text: Text, enums: set[str]) -> Type:
         parsed = parse_type(text.text, enums)
         if isinstance(parsed, str):
@@ -206,6 +221,7 @@ def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple
     """Check everything; return the plan (None when there is any error) and all diagnostics."""
     a = _Analysis(docs)
     a.diagnostics.extend(pre or [])
+    a.shadowing()
     facts = a.facts()
     parameters = a.parameters()
     rules = a.rules()

@@ -82,6 +82,8 @@ def _round(args: list[Type]) -> Type | str:
 def _round_impl(value: Decimal | int, places: int, mode: str) -> Decimal:
     if mode not in ROUNDING_MODES:
         raise ValueError(f"unknown rounding mode {mode!r}")
+    if not -12 <= places <= 12:
+        raise ValueError(f"cannot round to {places} decimal places (-12 to 12)")
     return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
 
 

@@ -73,6 +73,10 @@ def non_null_when(e: ast.Expr, truth: bool) -> Known:
             return frozenset({n})
         case ast.In(value=ast.Name(name=n), negated=False) if truth:
             return frozenset({n})
+        case ast.Binary(op="!=" | "==" as op, left=ast.Name(name=n), right=ast.Literal(kind=Kind.NULL)) if truth == (
+            op == "!="
+        ):
+            return frozenset({n})
     return frozenset()
 
 

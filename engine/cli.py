@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from engine import CaseError, PolicyError, load_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
-from engine.diagnostics import Diagnostic, Severity
+from engine.diagnostics import Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache
@@ -313,7 +313,15 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
     graph = policy.graph
     if args.impact:
         if args.impact not in graph.nodes:
-            policy.evaluate({}, date.today(), decisions=[args.impact])  # raises a located unknown-name error
+            raise CaseError(
+                [
+                    Diagnostic(
+                        Code.UNKNOWN_REF,
+                        f"unknown fact, parameter or rule `{args.impact}`{suggest(args.impact, list(graph.nodes))}",
+                        Span("<command line>", 1, 1, 1, 1),
+                    )
+                ]
+            )
         keep = graph.impact(args.impact) | {args.impact}
         graph = graph.subgraph(keep)
     elif args.decision:

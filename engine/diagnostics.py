@@ -82,7 +82,7 @@ class Diagnostic:
 
     def headline(self) -> str:
         kind = "warning" if self.severity is Severity.WARNING else "error"
-        where = "" if self.span.file == "<input>" else f"{self.span}: "
+        where = "" if self.span.file.startswith("<") else f"{self.span}: "
         return f"{where}{kind}[{self.code}]: {self.message}"
 
     def render(self, sources: SourceCache | None = None) -> str:
@@ -153,4 +153,4 @@ class CaseError(PolicyError):
 
 
 class EvaluationError(PolicyError):
-    """Evaluation could not finish: no rule version in force, a missing fact, an overflow."""
+    """Evaluation could not finish: no rule version or parameter value in force, a division by zero, an overflow."""

@@ -216,22 +216,30 @@ class Explanation:
                 note = f" ; valeur du {french_date(v.start)}" + (f", source : {refs}" if refs else "")
                 if p.decl.assumption:
                     note += " ; HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
-            return f"{label} ({i.name}) : {value} — paramètre en vigueur{when}{note}"
+            how = " (lecture « as of »)" if i.as_of else ""
+            return f"{label} ({i.name}) : {value} — paramètre en vigueur{when}{how}{note}"
         how = f"droit en vigueur{when}" + (" (lecture « as of »)" if i.as_of else "")
         return f"{label} ({i.name}) : {value} — règle, {how}"
 
     # -- markdown -------------------------------------------------------------------------------------
     def to_markdown(self) -> str:
+        """The text explanation as Markdown: a heading per rule, its facts and reasons as lists."""
         text = self.to_text().splitlines()
-        out = [f"## {text[0]}", ""] if text else []
-        for line in text[2:]:
-            stripped = line.lstrip()
-            indent = (len(line) - len(stripped)) // 2
-            if stripped.startswith("■"):
-                out.append("")
-                out.append(f"{'#' * min(3 + indent // 2, 6)} {stripped[1:].strip()}")
-            elif stripped:
-                out.append(f"{'  ' * max(indent - 1, 0)}- {stripped.lstrip('•–').strip()}")
+        out = [f"## {text[0]}"] if text else []
+        base = -1  # indentation of the current rule's heading; -1 in the summary
+        for line in text[1:]:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            indent = len(line) - len(line.lstrip())
+            if stripped in ("En bref :", "Détail :"):
+                out += ["", f"### {stripped[:-2]}", ""]
+            elif stripped.startswith("■"):
+                base = indent
+                out += ["", f"{'#' * min(4 + indent // 8, 6)} {stripped[1:].strip()}", ""]
+            else:
+                level = 0 if base < 0 else {2: 0, 4: 1, 6: 1}.get(indent - base, 2)
+                out.append(f"{'  ' * level}- {stripped.lstrip('•–').strip()}")
         return "\n".join(out).strip() + "\n"
 
     # -- JSON ---------------------------------------------------------------------------------------

@@ -266,7 +266,7 @@ class Interpreter:
                 try:
                     return TABLE[func].impl(*values)
                 except (ArithmeticError, ValueError, OverflowError) as exc:
-                    raise failure(self.plan, f"`{func}` failed: {exc}", e.span) from None
+                    raise failure(self.plan, f"`{func}` failed: {_reason(exc)}", e.span) from None
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 assert isinstance(when, date)
@@ -328,6 +328,17 @@ def binary(op: str, a: object, b: object) -> object:
     if op == ">=":
         return a >= b  # type: ignore[operator]
     raise AssertionError(f"unknown operator {op}")
+
+
+def _reason(exc: BaseException) -> str:
+    """A Python arithmetic failure in words (decimal's own messages are class names)."""
+    if isinstance(exc, decimal.Overflow | OverflowError):
+        return "the result is too large"
+    if isinstance(exc, ZeroDivisionError | DivisionByZero):
+        return "division by zero"
+    if isinstance(exc, InvalidOperation):
+        return "the result cannot be represented exactly"
+    return str(exc) or type(exc).__name__
 
 
 def same_law_reads(version: VersionPlan) -> set[str]:

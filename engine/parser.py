@@ -220,6 +220,8 @@ def _char_help(char: str) -> str | None:
 
 
 def _token_help(token: str, expected: set[str]) -> str | None:
+    if token == ",":
+        return "decimals are written with a point (`600.00 €`); a comma only separates list items and arguments"
     if token in {"&&", "AND", "And"}:
         return "write `and`"
     if "THEN" in expected:

@@ -40,9 +40,9 @@ def literal_text(value: object, kind: Kind) -> str:
 def _duration(d: Duration) -> str:
     parts = []
     if d.months:
-        parts.append(f"{abs(d.months)} months")
+        parts.append(f"{abs(d.months)} month" + ("s" if abs(d.months) != 1 else ""))
     if d.days or not parts:
-        parts.append(f"{abs(d.days)} days")
+        parts.append(f"{abs(d.days)} day" + ("s" if abs(d.days) != 1 else ""))
     if d.months and d.days:
         sign_m = "-" if d.months < 0 else ""
         sign_d = "-" if d.days < 0 else "+"
