@@ -40,6 +40,7 @@ class Code(StrEnum):
     UNUSED_FACT = "unused_fact"
     UNREACHABLE_ROW = "unreachable_row"
     MISSING_LEGAL_BASIS = "missing_legal_basis"
+    TEXT_CUT = "text_cut_by_comment"
     # Cases and evaluation
     UNKNOWN_FACT = "unknown_fact"
     FACT_TYPE = "fact_type_error"
@@ -56,6 +57,7 @@ WARNINGS = frozenset(
         Code.UNUSED_FACT,
         Code.UNREACHABLE_ROW,
         Code.MISSING_LEGAL_BASIS,
+        Code.TEXT_CUT,
     }
 )
 

@@ -168,7 +168,7 @@ def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
         return YamlNode("seq", span)
     assert isinstance(node, ScalarNode)
     tag = node.tag.rsplit(":", 1)[-1]
-    return YamlNode("scalar", span, str(node.value), tag, node.style, origin=_origin(node, span, lines))
+    return YamlNode("scalar", span, str(node.value), tag, node.style or None, origin=_origin(node, span, lines))
 
 
 def _origin(node: ScalarNode, span: Span, lines: list[str]) -> Origin:

@@ -204,7 +204,22 @@ class _Reader:
         if node.kind != "scalar" or node.tag == "null":
             self.report(Code.WRONG_KIND, f"{what} must be a text, not {node.describe()}", node.span)
             return None
+        if node.style is None:
+            self.comment_cut(node, what)
         return node.value
+
+    def comment_cut(self, node: YamlNode, what: str) -> None:
+        """In an unquoted YAML text, ` #` starts a comment: the rest of the line is silently lost."""
+        line = self.docs.sources.line(node.span.file, node.span.end_line) or ""
+        rest = line[node.span.end_column - 1 :]
+        if rest.lstrip().startswith("#") and rest[:1] in (" ", "\t"):
+            column = node.span.end_column + len(rest) - len(rest.lstrip())
+            self.report(
+                Code.TEXT_CUT,
+                f"{what} stops before ` #`: YAML reads the rest of the line as a comment",
+                Span(node.span.file, node.span.end_line, column, node.span.end_line, len(line) + 1),
+                "put the whole text in quotes, or write it after `>-` on the next lines",
+            )
 
     def expression(self, node: YamlNode | None, what: str) -> Text | None:
         if node is None:
