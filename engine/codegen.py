@@ -62,6 +62,7 @@ class _Generator:
     bounds: list[date] = field(default_factory=list)
     day: date | None = None  # first day of the segment being generated; None before every boundary
     group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -130,10 +131,14 @@ class _Generator:
         rules = [n for n in self.plan.graph.order if n in needed and n in self.plan.rules]
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
         lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
-        for name in rules:
-            lines += self.rule(self.plan.rules[name])
+        self.local_groups.append({})
+        try:
+            for name in rules:
+                lines += self.rule(self.plan.rules[name])
+        finally:
+            cached = self.local_groups.pop()
         self.facts_read.update(facts)
-        return lines
+        return [f"{variable} = None" for variable in cached.values()] + lines
 
     def in_force(self, rule: RulePlan) -> VersionPlan | None:
         return rule.version_on(self.day) if self.day is not None else None
@@ -190,7 +195,11 @@ class _Generator:
             result = "(" + "".join(f"{self.rule_id(t)}, " for t in targets) + ")"
             self.segmented(name, targets, result, memo=index)
             self.day = saved
-        return f"{name}(F, T, {when}, C)[{targets.index(node.target.name)}]"
+        # Within one function body the same `when` text has the same value: call the group once.
+        cache = self.local_groups[-1]
+        variable = cache.setdefault(f"{index}:{to_text(node.when)}", f"_c{len(self.constants)}_{len(cache)}")
+        call = f"{name}(F, T, {when}, C)"
+        return f"({variable} if {variable} is not None else ({variable} := {call}))[{targets.index(node.target.name)}]"
 
     def form_groups(self) -> None:
         """Group the rules read `as of` the same expression; fall back to one rule per group if
@@ -256,6 +265,8 @@ class _Generator:
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 if target.binding is ast.Binding.PARAMETER:
+                    if when.isidentifier():  # a local or T: no need to name it
+                        return self.parameter(target.name, when)
                     self.temp += 1
                     t = f"_t{self.temp}"
                     return f"({t} := {when}, {self.parameter(target.name, t)})[1]"

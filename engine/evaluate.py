@@ -46,6 +46,7 @@ class Evaluator:
         self._defaults = {n: f.default for n, f in plan.facts.items()}
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
+        self._all: Program | None = None  # the program computing every decision, once generated
         self._enums = dict(plan.enums)
         # Fast path of fact checking: the exact Python type a fact's value already has when it is
         # valid as given (and the allowed values of an enum). Anything else takes the slow path.
@@ -63,6 +64,8 @@ class Evaluator:
         program = self._programs.get(outputs)
         if program is None:
             program = self._programs[outputs] = generate(self.plan, outputs)
+            if outputs == self._outputs:
+                self._all = program
         return program
 
     def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
@@ -88,19 +91,19 @@ class Evaluator:
 
     def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
         """Validate a case's facts and fill in defaults; every problem is reported at once."""
-        if not isinstance(given, Mapping):
+        if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
         env = dict(self._defaults)
         slow: list[tuple[object, object]] = []
         fast = self._fast
         for name, value in given.items():
             spec = fast.get(name)
-            if spec is not None and (
-                (type(value) is spec[0] and (spec[2] is None or value in spec[2])) or (value is None and spec[1])
-            ):
-                env[name] = value
-            else:
-                slow.append((name, value))
+            if spec is not None:
+                exact, optional, allowed = spec
+                if (type(value) is exact and (allowed is None or value in allowed)) or (value is None and optional):
+                    env[name] = value
+                    continue
+            slow.append((name, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
         return env
@@ -159,18 +162,20 @@ class Evaluator:
         trace: bool = False,
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
-        if not isinstance(at, date) or isinstance(at, datetime):
+        if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
             raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
-        outputs = self.outputs(decisions)
+        outputs = self._outputs if decisions is None else self.outputs(decisions)
         env = self.facts(facts, spans)
-        self.missing(env, outputs, facts)
+        program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
+        if program.required_facts:
+            self.missing(env, outputs, facts)
         if trace:
             recorded = Trace(at)
             interpreter = Interpreter(self.plan, env, at, recorded)
             values = {name: interpreter.rule(name, at) for name in outputs}
             return Decision(values, self, env, at, recorded)
         try:
-            values = self.program(outputs).run(env, at)
+            values = program.run(env, at)
         except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
             # The generated code computes eagerly; the interpreter, lazily, is the reference: it
             # either finds the values (the failure was in a branch not taken) or raises the
