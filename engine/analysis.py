@@ -5,7 +5,6 @@ All diagnostics of all stages are gathered, so an author fixes every mistake in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from engine import ast
@@ -18,7 +17,7 @@ from engine.parser import parse
 from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
 from engine.resolve import Scope, resolve
 from engine.tables import unreachable_rows
-from engine.types import BOOL, ERROR, Kind, Type, parse_type
+from engine.types import ERROR, Kind, Type, parse_type
 
 
 class _Analysis:
@@ -235,7 +234,3 @@ def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple
     if errors:
         return None, a.diagnostics
     return Plan(docs.enums, facts, parameters, rules, graph, docs.sources), a.diagnostics
-
-
-Coerce = Callable[[object], object]
-__all__ = ["BOOL", "analyse"]

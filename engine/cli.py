@@ -18,10 +18,10 @@ from rich.markup import escape
 
 from engine import CaseError, PolicyError, load_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
-from engine.diagnostics import Diagnostic, Severity, suggest
+from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.policy import Policy, inspect_policy
-from engine.source import SourceCache
+from engine.source import SourceCache, Span
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -331,9 +331,6 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
     out.raw(text)
     return OK
 
-
-from engine.diagnostics import Code  # noqa: E402 - kept beside its only users
-from engine.source import Span  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
@@ -367,10 +367,3 @@ def _unquote(raw: str) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
