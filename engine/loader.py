@@ -185,7 +185,103 @@ def _origin(node: ScalarNode, span: Span, lines: list[str]) -> Origin:
                 indent = len(content) - len(content.lstrip(" "))
                 return Origin(span, "block", index + 1 - _leading_blank(node.value), indent + 1)
         return Origin(span, "approx")
+    if style in (None, "", '"', "'"):
+        table = _flow_positions(node, style or None, lines)
+        if table is not None:
+            starts = [0] + [i + 1 for i, ch in enumerate(node.value) if ch == "\n"]
+            return Origin(span, "table", table=tuple(table), starts=tuple(starts))
     return Origin(span, "approx")
+
+
+_ESCAPES = {
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
+_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _flow_positions(node: ScalarNode, style: str | None, lines: list[str]) -> list[tuple[int, int]] | None:
+    """The file position of each character of a plain or quoted scalar's value.
+
+    Re-reads the source the way YAML folds it (trim, join lines with a space, keep empty lines
+    as line breaks, decode escapes); if the result is not exactly the parsed value, gives up.
+    """
+    s, e = node.start_mark, node.end_mark
+    quoted = style in ('"', "'")
+    segments: list[list[tuple[str, tuple[int, int]]]] = []
+    for row in range(s.line, e.line + 1):
+        if row >= len(lines):
+            return None
+        text = lines[row]
+        begin = s.column + (1 if quoted else 0) if row == s.line else 0
+        end = e.column - (1 if quoted else 0) if row == e.line else len(text)
+        part = [(text[c], (row + 1, c + 1)) for c in range(begin, min(end, len(text)))]
+        if row != s.line:
+            while part and part[0][0] in " \t":
+                part.pop(0)
+        if row != e.line:
+            while part and part[-1][0] in " \t":
+                part.pop()
+        segments.append(_unescape(part, style))
+    chars = list(segments[0])
+    empty = 0
+    for part in segments[1:]:
+        if not part:
+            empty += 1
+            continue
+        where = chars[-1][1] if chars else part[0][1]
+        chars += [("\n", where)] * empty if empty else [(" ", (where[0], where[1] + 1))]
+        empty = 0
+        chars += part
+    if "".join(c for c, _ in chars) != node.value:
+        return None
+    return [where for _, where in chars]
+
+
+def _unescape(part: list[tuple[str, tuple[int, int]]], style: str | None) -> list[tuple[str, tuple[int, int]]]:
+    if style == "'":
+        out, i = [], 0
+        while i < len(part):
+            out.append(part[i])
+            i += 2 if part[i][0] == "'" and i + 1 < len(part) and part[i + 1][0] == "'" else 1
+        return out
+    if style != '"':
+        return part
+    out, i = [], 0
+    while i < len(part):
+        ch, where = part[i]
+        if ch == "\\" and i + 1 < len(part):
+            code = part[i + 1][0]
+            if code in _HEX:
+                digits = "".join(c for c, _ in part[i + 2 : i + 2 + _HEX[code]])
+                try:
+                    out.append((chr(int(digits, 16)), where))
+                except ValueError:
+                    return part
+                i += 2 + _HEX[code]
+                continue
+            out.append((_ESCAPES.get(code, code), where))
+            i += 2
+            continue
+        out.append((ch, where))
+        i += 1
+    return out
 
 
 def _leading_blank(value: str) -> int:

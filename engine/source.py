@@ -81,19 +81,32 @@ class Origin:
 
     `inline`: a one-line scalar whose first character is at (line, column).
     `block`: a `|` block scalar; text line n is file line `line + n - 1`, shifted by `column - 1`.
-    `approx`: positions inside the text cannot be mapped (folded scalars): use `field`.
+    `table`: any other scalar (several lines, escapes): `table` gives the file (line, column) of
+    each character of the text, and `starts` the index where each text line begins.
+    `approx`: positions inside the text cannot be mapped: use `field`.
     """
 
     field: Span
     mode: str = "inline"
     line: int = 1
     column: int = 1
+    table: tuple[tuple[int, int], ...] = ()
+    starts: tuple[int, ...] = ()
+
+    def _at(self, line: int, column: int) -> tuple[int, int]:
+        start = self.starts[min(max(line, 1), len(self.starts)) - 1] if self.starts else 0
+        index = min(max(start + column - 1, 0), len(self.table) - 1)
+        return self.table[index]
 
     @staticmethod
     def of_text(span: Span) -> Origin:
         return Origin(span, "inline", span.line, span.column)
 
     def span(self, line: int, column: int, end_line: int, end_column: int) -> Span:
+        if self.mode == "table" and self.table:
+            first = self._at(line, column)
+            last = self._at(end_line, end_column - 1) if end_column > 1 else first
+            return Span(self.field.file, first[0], first[1], last[0], last[1] + 1)
         if self.mode == "approx" or (self.mode == "inline" and (line > 1 or end_line > 1)):
             return self.field
         base = self.column - 1

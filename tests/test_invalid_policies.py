@@ -44,13 +44,7 @@ CASE_AND_EVALUATION_CODES = frozenset(
 # Which checks fail today, per file: "match" (the reported diagnostics of the expected severity),
 # "clean" (no diagnostic besides the expected ones), "load" (load_policy raises for errors only),
 # "render" (the quoted line and caret).
-KNOWN_ENGINE_ISSUES: dict[str, dict[str, str]] = {
-    "syntax_error-quoted-escapes": {
-        "match": "in a double-quoted scalar with escapes, positions inside the text are not mapped: the error "
-        "points at the whole field (20:14) instead of 20:48",
-        "clean": "the syntax error is reported at the field (see match)",
-    },
-}
+KNOWN_ENGINE_ISSUES: dict[str, dict[str, str]] = {}
 
 
 def expectations(path: Path) -> list[tuple[str, int, int]]:
