@@ -100,8 +100,12 @@ class Evaluator:
             spec = fast.get(name)
             if spec is not None:
                 exact, optional, allowed = spec
-                if (type(value) is exact and (allowed is None or value in allowed)) or (value is None and optional):
+                if type(value) is exact and (allowed is None or value in allowed):
                     env[name] = value
+                    continue
+                if value is None:  # null means absent: the default, if any, applies
+                    if optional:
+                        env[name] = self._defaults[name]
                     continue
             slow.append((name, value))
         if slow:

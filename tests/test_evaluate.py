@@ -161,3 +161,10 @@ def test_bad_at() -> None:
     policy = load_policy(Path(__file__).parent / "fixtures" / "mini")
     with pytest.raises(CaseError):
         policy.evaluate({}, at="2024-01-01")  # type: ignore[arg-type]
+
+
+def test_null_means_absent_so_defaults_apply(rsa: Policy) -> None:
+    at = date(2022, 3, 15)
+    given = {"soumis_droits_et_devoirs": None, "inscrit_france_travail": None, "date_naissance": None}
+    assert dict(rsa.evaluate(given, at=at)) == dict(rsa.evaluate({}, at=at))
+    assert rsa.evaluate({"soumis_droits_et_devoirs": None}, at=at)["orientation_mode"] == "reunion_de_situation"
