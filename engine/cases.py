@@ -194,6 +194,10 @@ def _entries(
             )
             continue
         ty = table[name].type
+        if section == "facts" and value.kind == "scalar" and value.tag == "null":
+            values[name] = None  # null means absent: the fact's default applies
+            spans[name] = value.span
+            continue
         what = f"fact `{name}`" if section == "facts" else f"expected `{name}`"
         parsed = _scalar(value, ty, what, problems, dict(plan.enums))
         if parsed is not _INVALID:
