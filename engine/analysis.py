@@ -5,6 +5,7 @@ All diagnostics of all stages are gathered, so an author fixes every mistake in 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from engine import ast
@@ -61,13 +62,18 @@ class _Analysis:
             return ERROR
         return parsed
 
-    def expression(self, text: Text, user: str | None) -> ast.Expr | None:
+    def expression(self, text: Text, user: str | None, value_type: Type | None = None) -> ast.Expr | None:
+        """Parse and bind one expression; `value_type` is the type its value must have, if known."""
         try:
             e = parse(text.text, text.origin)
         except PolicyCompileError as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
-        e = resolve(e, self.scope, self.report)
+        scope = self.scope
+        enum = self.docs.enums.get(value_type.enum or "") if value_type is not None else None
+        if enum is not None and isinstance(e, ast.Name):
+            scope = replace(scope, expected=(enum.name, tuple(v for v, _ in enum.values)))
+        e = resolve(e, scope, self.report)
         if user is not None:
             for node in ast.walk(e):
                 name = node.target if isinstance(node, ast.AsOf) else node
@@ -81,7 +87,7 @@ class _Analysis:
 
     def constant(self, text: Text, ty: Type, what: str) -> tuple[bool, object]:
         """A literal value (fact default, parameter value) of type `ty`."""
-        e = self.expression(text, None)
+        e = self.expression(text, None, ty)
         if e is None:
             return False, None
         e = self.checker.result(e, ty, frozenset(), what)
@@ -151,7 +157,7 @@ class _Analysis:
         what = f"the value of `{rule}`"
         formula = None
         if decl.formula is not None:
-            e = self.expression(decl.formula, rule)
+            e = self.expression(decl.formula, rule, ty)
             formula = self.checker.result(e, ty, frozenset(), what) if e is not None else None
         rows = None
         if decl.table is not None:
@@ -167,7 +173,7 @@ class _Analysis:
                 parsed = self.expression(row.when, rule)
                 when = self.checker.condition(parsed, known, "a table condition") if parsed is not None else None
             then_known = known | (non_null_when(when, True) if when is not None else frozenset())
-            parsed_then = self.expression(row.then, rule)
+            parsed_then = self.expression(row.then, rule, ty)
             then = self.checker.result(parsed_then, ty, then_known, what) if parsed_then is not None else None
             if when is not None:
                 known = known | non_null_when(when, False)

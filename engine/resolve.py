@@ -26,6 +26,7 @@ class Scope:
     parameters: Mapping[str, Type]
     rules: Mapping[str, Type]
     enum_values: Mapping[str, tuple[str, ...]]  # value -> the enums that list it
+    expected: tuple[str, tuple[str, ...]] | None = None  # (enum, values) where the value is an enum
 
     def binding(self, name: str) -> ast.Binding | None:
         if name in self.facts:
@@ -54,7 +55,7 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
         case ast.Name(name=name):
             binding = scope.binding(name)
             if binding is None:
-                report(_unknown(name, "name", scope.all_names(), e.span))
+                report(_unknown(name, "name", scope.all_names(), e.span, scope.expected))
             return replace(e, binding=binding)
         case ast.Unary(operand=o):
             return replace(e, operand=resolve(o, scope, report))
@@ -103,7 +104,19 @@ _WHAT = {
 }
 
 
-def _unknown(name: str, what: str, known: list[str], span: Span) -> Diagnostic:
+def _unknown(
+    name: str, what: str, known: list[str], span: Span, expected: tuple[str, tuple[str, ...]] | None = None
+) -> Diagnostic:
+    if expected is not None:  # the value of an enum-typed rule: most likely a misspelt enum value
+        enum, values = expected
+        close = difflib.get_close_matches(name, values, n=1, cutoff=0.5)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        return Diagnostic(
+            Code.UNKNOWN_REF,
+            f"unknown name `{name}`{hint}",
+            span,
+            help=f"the values of `{enum}` are: {', '.join(values)}",
+        )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean `{close[0]}`?" if close else ""
     help = None if close else "declare it under `facts`, `parameters` or `rules`, or check its spelling"
