@@ -29,7 +29,8 @@ EXAMPLES = {
     "check": "policy check                 # the repository's policy/\n  policy check path/to/policy --json",
     "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json",
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
-    "  policy explain case.yaml contrat_date_limite --format markdown",
+    "  policy explain case.yaml contrat_date_limite --format markdown\n"
+    "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
     p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--why-not", metavar="VALUE", help="explain only why the decision is not VALUE")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
 
     p = command("test", "Run case files and compare their `expect` with the decisions.")
@@ -219,7 +221,9 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     case = cases[args.case_index - 1]
     decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
     explanation = decision.explain(args.decision)
-    if args.format == "json":
+    if args.why_not is not None:
+        out.raw(explanation.why_not(args.why_not))
+    elif args.format == "json":
         out.raw(explanation.to_json())
     elif args.format == "markdown":
         out.raw(explanation.to_markdown())

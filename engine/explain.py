@@ -33,6 +33,19 @@ def french_date(d: date) -> str:
     return f"{day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def _same(written: str, value: str) -> bool:
+    """Does a row's value, as written (`mds`, `"mds"`, `500 €`), equal the value asked about?"""
+
+    def norm(text: str) -> str:
+        text = text.strip().strip('"').strip("'").replace("€", "").replace("EUR", "").strip()
+        try:
+            return str(Decimal(text).normalize())
+        except ArithmeticError:
+            return text
+
+    return bool(written) and norm(written) == norm(value)
+
+
 def json_value(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
@@ -178,9 +191,75 @@ class Explanation:
         for row in skipped:
             where = "ligne « sinon »" if row.condition is None else f"ligne {row.index}"
             lines.append(f"{pad}    – {where} : {row.because}")
-            lines.append(
-                f"{pad}        non examinée : la ligne {chosen.index if chosen else '?'} s'applique en priorité"
-            )
+            lines += [f"{pad}        {line}" for line in self._skipped(row, chosen)]
+
+    def _skipped(self, row: RowOutcome, chosen: RowOutcome | None) -> list[str]:
+        """A row below the one taken: not examined, and whether its condition would hold anyway."""
+        first = f"non examinée : la ligne {chosen.index if chosen else '?'} s'applique en priorité"
+        if row.condition is None or row.would is None:
+            return [first]
+        if row.would:
+            return [first + " (sa condition serait par ailleurs remplie)"]
+        return [first + " ; sa condition n'est d'ailleurs pas remplie :"] + [
+            f"  {self._atom(atom, False)}" for atom in row.atoms
+        ]
+
+    # -- "why not?" ---------------------------------------------------------------------------------
+    def why_not(self, value: str) -> str:
+        """Why the decision is not `value`: every row of the rules used that gives `value`, and why
+        it did not apply (its condition failed, or a row above it had priority)."""
+        root = self.trace.get(self.name)
+        if root is None:
+            return f"{self.name} : aucune trace\n"
+        label = self.plan.label(self.name)
+        lines = [f"Pourquoi « {label} » ({self.name}) ne vaut-il pas « {value} » au {french_date(self.trace.today)} ?"]
+        if _same(str(json_value(root.value)), value):
+            lines.append(f"Elle vaut justement {self.show(self.name, root.value)}.")
+            return "\n".join(lines) + "\n"
+        lines.append(f"Elle vaut {self.show(self.name, root.value)}.")
+        found = False
+        for r in self._chain(root):
+            rows = r.rows or ()
+            chosen = next((row for row in rows if row.matched), None)
+            for row in rows:
+                given = str(json_value(row.value)) if row.value is not None else ""
+                if not (_same(row.then, value) or _same(given, value)):
+                    continue
+                found = True
+                rule = self.plan.label(r.rule)
+                where = "ligne « sinon »" if row.condition is None else f"ligne {row.index}"
+                lines += ["", f"• {rule} ({r.rule}), droit au {french_date(r.law)}, {where} : {row.because}"]
+                if row.condition is not None:
+                    lines.append(f"    condition : `{row.condition}`")
+                if row.matched:
+                    lines.append(f"    cette ligne s'applique : {r.rule} vaut {self.show(r.rule, r.value)}, mais la "
+                                 "décision dépend aussi d'autres règles (voir l'explication complète)")  # fmt: skip
+                elif row.matched is False:
+                    lines += [f"    non retenue : {self._atom(atom, False)}" for atom in row.atoms]
+                else:
+                    lines += [f"    {line}" for line in self._skipped(row, chosen)]
+        if not found:
+            lines += ["", f"Aucune ligne des règles utilisées ne donne « {value} »."]
+            ty = self._type_of(self.name)
+            enum = self.plan.enums.get(ty.enum or "") if ty is not None else None
+            if enum is not None:
+                lines.append(f"Valeurs possibles : {', '.join(v for v, _ in enum.values)}.")
+        return "\n".join(lines) + "\n"
+
+    def _chain(self, root: RuleTrace) -> list[RuleTrace]:
+        """Every rule record the decision rests on, depth first, each once."""
+        out: list[RuleTrace] = []
+        seen: set[tuple[str, date]] = set()
+        stack = [root]
+        while stack:
+            r = stack.pop()
+            if (r.rule, r.law) in seen:
+                continue
+            seen.add((r.rule, r.law))
+            out.append(r)
+            children = [self.trace.get(i.name, i.law) for i in r.inputs if i.kind == "rule" and i.law is not None]
+            stack.extend(c for c in reversed(children) if c is not None)
+        return out
 
     def _atom(self, atom: Atom, held: bool) -> str:
         """An elementary condition in words; for a row not taken, what the row would have needed."""
@@ -285,6 +364,8 @@ class Explanation:
                     "because": row.because,
                     "condition": row.condition,
                     "matched": row.matched,
+                    "would_match": row.would,
+                    "value": json_value(row.value),
                     "atoms": [
                         {
                             "condition": a.text,

@@ -149,17 +149,41 @@ class Interpreter:
         outcomes: list[RowOutcome] = []
         chosen: object = None
         found = False
+        tracing = self.trace is not None
         for index, row in enumerate(rows, 1):
             text = to_text(row.when) if row.when is not None else None
+            then = to_text(row.then) if tracing else ""
             if found:
-                outcomes.append(RowOutcome(index, row.decl.because, text, None, span=row.decl.span))
+                would, atoms = self.hypothetical(row, law) if tracing else (None, [])
+                value = self.hypothetical_value(row, law) if tracing else None
+                outcomes.append(RowOutcome(index, row.decl.because, text, None, tuple(atoms), row.decl.span, then,
+                                           would, value))  # fmt: skip
                 continue
             held = True if row.when is None else bool(self.expr(row.when, law))
-            atoms = self.reasons(row.when, law, held) if row.when is not None and self.trace is not None else ()
-            outcomes.append(RowOutcome(index, row.decl.because, text, held, tuple(atoms), row.decl.span))
+            atoms = self.reasons(row.when, law, held) if row.when is not None and tracing else []
             if held:
                 chosen, found = self.expr(row.then, law), True
+            value = chosen if held else (self.hypothetical_value(row, law) if tracing else None)
+            outcomes.append(RowOutcome(index, row.decl.because, text, held, tuple(atoms), row.decl.span, then, None,
+                                       value))  # fmt: skip
         return chosen, outcomes
+
+    def hypothetical_value(self, row: RowPlan, law: date) -> object:
+        """The value a row not taken would give (to answer "why not X?"), or None."""
+        try:
+            return self.quiet(row.then, law)
+        except Exception:  # a row not taken may be undefined for this case
+            return None
+
+    def hypothetical(self, row: RowPlan, law: date) -> tuple[bool | None, list[Atom]]:
+        """Would this row's condition hold, had no earlier row applied? (Only to explain "why not".)"""
+        if row.when is None:
+            return True, []
+        try:
+            held = bool(self.quiet(row.when, law))
+            return held, self.reasons(row.when, law, held)
+        except Exception:  # the rows above may be what keeps this one well-defined
+            return None, []
 
     def parameter(self, name: str, law: date) -> object:
         p = self.plan.parameters[name]

@@ -35,6 +35,9 @@ class RowOutcome:
     matched: bool | None  # None: not examined, an earlier row matched
     atoms: tuple[Atom, ...] = ()  # why it matched, or why not
     span: Span | None = None
+    then: str = ""  # the row's value, as written
+    would: bool | None = None  # for a row not examined: whether its condition holds anyway
+    value: object = None  # the value the row gives (or would give), when it could be computed
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,3 +148,12 @@ def test_the_installed_policy_script_when_present() -> None:
         pytest.skip("the `policy` script is installed by `make test` (pip install -e .)")
     result = subprocess.run([str(script), "check"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "ok" in result.stdout
+
+
+def test_explain_why_not() -> None:
+    result = run(
+        "explain", "policy/examples/orientation-reunion-aave.yaml", "orientation_organisme", "--why-not", "cos_iti"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ne vaut-il pas « cos_iti »" in result.stdout
+    assert "`territoire_mds in cos_iti_territoires` est faux" in result.stdout

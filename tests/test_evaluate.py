@@ -168,3 +168,23 @@ def test_null_means_absent_so_defaults_apply(rsa: Policy) -> None:
     given = {"soumis_droits_et_devoirs": None, "inscrit_france_travail": None, "date_naissance": None}
     assert dict(rsa.evaluate(given, at=at)) == dict(rsa.evaluate({}, at=at))
     assert rsa.evaluate({"soumis_droits_et_devoirs": None}, at=at)["orientation_mode"] == "reunion_de_situation"
+
+
+def test_why_not_finds_the_rows_giving_that_value(rsa: Policy) -> None:
+    facts = {
+        "date_naissance": date(1975, 9, 12),
+        "date_entree_rsa": date(2023, 1, 16),
+        "suivi_social_mds_en_cours": True,
+    }
+    d = rsa.evaluate(facts, at=date(2023, 3, 1))
+    text = d.explain("orientation_organisme").why_not("pole_emploi")
+    assert "Elle vaut mds" in text
+    # Row 1 (registration) failed; row 3 (réunion, professional route) was not examined, and would fail anyway.
+    assert (
+        "ligne 1" in text
+        and "(orientation_automatique_inscription) : non, alors que cette ligne demande « oui »" in text
+    )
+    assert "ligne 3" in text and "non examinée : la ligne 2 s'applique en priorité" in text
+    assert "`parcours_selon_situation == professionnel` est faux" in text
+    assert "Elle vaut justement" in d.explain("orientation_organisme").why_not("mds")
+    assert "Valeurs possibles" in d.explain("orientation_organisme").why_not("paris")
