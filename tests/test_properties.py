@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -170,3 +171,44 @@ def test_well_typed_expressions_evaluate_or_raise_policy_errors(
         assert fast == slow, (expression, facts)
         if isinstance(fast, dict) and ty in ("money", "decimal"):
             assert isinstance(fast["r"], Decimal)
+
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.dates(),
+    st.datetimes(),
+    st.decimals(allow_nan=True),
+    st.lists(st.integers(), max_size=2),
+)
+RSA_FACTS = [
+    "date_naissance", "date_entree_rsa", "soumis_droits_et_devoirs", "inscrit_france_travail",
+    "disponible_emploi", "territoire_mds", "date_notification_orientation", "organisme_referent",
+    "date_signature_contrat", "date_entree_aave", "suit_coup_de_pouce", "date_prise_de_poste", "nom_inconnu",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(RSA_FACTS), ANY_VALUE, max_size=6), st.dates())
+def test_any_input_gives_decisions_or_a_policy_error(facts: dict[str, object], at: date) -> None:
+    from conftest import POLICY_DIR
+
+    policy = _rsa(POLICY_DIR)
+    try:
+        fast = dict(policy.evaluate(facts, at=at))
+    except PolicyError as exc:
+        assert exc.diagnostics and all(d.message for d in exc.diagnostics)
+        return
+    assert fast == dict(policy.evaluate(facts, at=at, trace=True))
+
+
+_CACHE: dict[str, object] = {}
+
+
+def _rsa(path: Path) -> Any:
+    if "rsa" not in _CACHE:
+        _CACHE["rsa"] = load_policy(path)
+    return _CACHE["rsa"]
