@@ -12,8 +12,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from engine import ast
 from engine.diagnostics import CaseError, Code, Diagnostic, PolicyError, suggest
 from engine.loader import YamlNode, parse_yaml, read_text
+from engine.parser import parse
 from engine.policy import Policy
 from engine.source import SourceCache, Span
 from engine.types import Kind, Type
@@ -212,6 +214,11 @@ _INVALID = object()
 def _scalar(
     node: YamlNode, ty: Type, what: str, problems: list[Diagnostic], enums: dict[str, object] | None = None
 ) -> object:
+    if ty.kind is Kind.LIST and ty.item is not None and node.kind == "seq":
+        items = [_scalar(item, ty.item, f"an item of {what}", problems, enums) for item in node.items]
+        return _INVALID if any(i is _INVALID for i in items) else frozenset(items)
+    if ty.kind is Kind.DURATION and node.kind == "scalar" and node.tag != "null":
+        return _duration(node, what, problems)
     if node.kind != "scalar":
         problems.append(Diagnostic(Code.FACT_TYPE, f"{what} must be a single value, not {node.describe()}", node.span))
         return _INVALID
@@ -234,6 +241,22 @@ def _scalar(
         problems.append(Diagnostic(Code.FACT_TYPE, f"{what} {error}", node.span))
         return _INVALID
     return value
+
+
+def _duration(node: YamlNode, what: str, problems: list[Diagnostic]) -> object:
+    """A duration written as in formulas: `1 month`, `15 days`, `2 weeks`."""
+    try:
+        parsed = parse(node.value, node.origin)
+    except PolicyError:
+        parsed = None
+    if isinstance(parsed, ast.Literal) and parsed.kind is Kind.DURATION:
+        return parsed.value
+    problems.append(
+        Diagnostic(
+            Code.FACT_TYPE, f"{what} must be a duration such as `1 month` or `15 days`, not `{node.value}`", node.span
+        )
+    )
+    return _INVALID
 
 
 def _typed_scalar(node: YamlNode) -> object:

@@ -232,8 +232,10 @@ class Explanation:
                 if row.condition is not None:
                     lines.append(f"    condition : `{row.condition}`")
                 if row.matched:
-                    lines.append(f"    cette ligne s'applique : {r.rule} vaut {self.show(r.rule, r.value)}, mais la "
-                                 "décision dépend aussi d'autres règles (voir l'explication complète)")  # fmt: skip
+                    lines.append(
+                        f"    cette ligne s'applique : {r.rule} vaut {self.show(r.rule, r.value)}, mais la "
+                        "décision dépend aussi d'autres règles (voir l'explication complète)"
+                    )
                 elif row.matched is False:
                     lines += [f"    non retenue : {self._atom(atom, False)}" for atom in row.atoms]
                 else:

@@ -156,16 +156,18 @@ class Interpreter:
             if found:
                 would, atoms = self.hypothetical(row, law) if tracing else (None, [])
                 value = self.hypothetical_value(row, law) if tracing else None
-                outcomes.append(RowOutcome(index, row.decl.because, text, None, tuple(atoms), row.decl.span, then,
-                                           would, value))  # fmt: skip
+                outcomes.append(
+                    RowOutcome(index, row.decl.because, text, None, tuple(atoms), row.decl.span, then, would, value)
+                )
                 continue
             held = True if row.when is None else bool(self.expr(row.when, law))
             atoms = self.reasons(row.when, law, held) if row.when is not None and tracing else []
             if held:
                 chosen, found = self.expr(row.then, law), True
             value = chosen if held else (self.hypothetical_value(row, law) if tracing else None)
-            outcomes.append(RowOutcome(index, row.decl.because, text, held, tuple(atoms), row.decl.span, then, None,
-                                       value))  # fmt: skip
+            outcomes.append(
+                RowOutcome(index, row.decl.because, text, held, tuple(atoms), row.decl.span, then, None, value)
+            )
         return chosen, outcomes
 
     def hypothetical_value(self, row: RowPlan, law: date) -> object:

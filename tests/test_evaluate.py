@@ -188,3 +188,42 @@ def test_why_not_finds_the_rows_giving_that_value(rsa: Policy) -> None:
     assert "`parcours_selon_situation == professionnel` est faux" in text
     assert "Elle vaut justement" in d.explain("orientation_organisme").why_not("mds")
     assert "Valeurs possibles" in d.explain("orientation_organisme").why_not("paris")
+
+
+def test_case_files_can_give_durations_and_lists(tmp_path: Path) -> None:
+    from engine.cases import load_cases, run_case
+
+    path = write_policy(
+        tmp_path,
+        """
+facts:
+  delai: {type: duration, label: Délai}
+  villes: {type: "list[text]", label: Villes}
+  depart: {type: date, label: Départ}
+rules:
+  fin:
+    label: Fin
+    type: date
+    references: [{article: X}]
+    from: 2020-01-01
+    formula: depart + delai
+  chez_nous:
+    label: Chez nous
+    type: bool
+    references: [{article: X}]
+    from: 2020-01-01
+    formula: '"melun" in villes'
+""",
+    )
+    policy = load_policy(path)
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "at: 2024-01-01\nfacts:\n  delai: 1 month\n  villes: [melun, meaux]\n  depart: 2024-01-31\n"
+        "expect:\n  fin: 2024-02-29\n  chez_nous: true\n"
+    )
+    (loaded,) = load_cases(case, policy)
+    assert run_case(policy, loaded).passed
+    case.write_text("at: 2024-01-01\nfacts:\n  delai: un mois\n  depart: 2024-01-31\n")
+    with pytest.raises(CaseError) as info:
+        load_cases(case, policy)
+    assert info.value.diagnostics[0].span.line == 3 and "duration" in info.value.diagnostics[0].message
