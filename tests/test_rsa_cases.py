@@ -78,3 +78,30 @@ def test_every_assumption_parameter_says_why(rsa: Policy) -> None:
 
 def test_case_files_are_listed() -> None:
     assert any(Path(p).name == "examples.yaml" for p in case_files([POLICY_DIR / "tests"]))
+
+
+def test_assumption_a4_is_a_switch_a_policy_officer_can_flip(tmp_path: Path) -> None:
+    import shutil
+    from datetime import date
+
+    copy = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, copy)
+    path = copy / "parameters" / "orientation.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  inscription_prioritaire_sur_suivi_mds:")
+    head, tail = text[:start], text[start:]
+    path.write_text(head + tail.replace("value: true", "value: false", 1), encoding="utf-8")
+    facts = {
+        "date_naissance": date(1977, 2, 2),
+        "date_entree_rsa": date(2022, 3, 1),
+        "inscrit_france_travail": True,
+        "suivi_social_mds_en_cours": True,
+    }
+    at = date(2022, 4, 1)
+    assert load_policy(POLICY_DIR).evaluate(facts, at=at)["orientation_organisme"] == "pole_emploi"
+    flipped = load_policy(copy).evaluate(facts, at=at)
+    assert (flipped["orientation_organisme"], flipped["orientation_parcours"]) == ("mds", "social")
+    assert flipped["orientation_mode"] == "automatique"
+    # Registered but too young for the MDS criteria: registration still decides.
+    young = load_policy(copy).evaluate({**facts, "date_naissance": date(2000, 1, 1)}, at=at)
+    assert young["orientation_organisme"] == "pole_emploi"
