@@ -1,0 +1,597 @@
+"""The checked plan compiled to polars expressions: one column per rule and law date.
+
+Each rule becomes a column computed from the columns of what it reads. A rule evaluated under the
+law of the row's date lives in context 0; `x as of d` opens a context whose law date is the
+column `d` (one per distinct `d`), where x and what it reads are computed again. Within a rule,
+the timeline is cut where its version or a parameter it reads changes (the plan's date segments),
+and a when/then chain on the law date picks the segment's expression.
+
+The scalar engine is lazy (a branch not taken is never computed) where polars computes every
+branch for every row. So whatever could make the scalar code fail — no version in force, a
+required fact missing, a date outside the calendar — is not computed here but *flagged*: the
+flagged rows are handed to the scalar code, which gives their exact values and errors. Anything
+that cannot be vectorised exactly (decimal division, list facts…) raises `Unvectorisable`, and the
+decisions needing it are computed by the scalar code for every row. Both are counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import polars as pl
+
+from engine import ast
+from engine.batch import dates
+from engine.builtins import ROUNDING_MODES
+from engine.calendar import Duration
+from engine.plan import Plan, RulePlan, VersionPlan
+from engine.printer import to_text
+from engine.types import Kind, Type
+
+AT = "__at"  # the row's evaluation date: `today`, and the law date of context 0
+
+
+class Unvectorisable(Exception):
+    """This expression has no exact polars form: the decisions reading it go to the scalar code."""
+
+
+@dataclass(frozen=True)
+class Dur:
+    """A duration value: months and days, two Int64 expressions."""
+
+    months: pl.Expr
+    days: pl.Expr
+
+
+Value = pl.Expr | Dur | tuple[object, ...]  # a tuple: a constant list (a list parameter)
+
+
+@dataclass
+class Context:
+    index: int
+    law: str  # the column holding this context's law date
+
+
+@dataclass
+class Compiled:
+    """Columns to add, level by level (a level reads only lower ones), and the trouble flags."""
+
+    levels: list[list[pl.Expr]]
+    flags: list[pl.Expr]
+    outputs: dict[str, pl.Expr]  # decision → its column, ready for output
+    scalar: tuple[str, ...]  # decisions left to the scalar code for every row, and why
+    reasons: dict[str, str]
+
+
+def dtype_of(ty: Type) -> pl.DataType:
+    kind = ty.kind
+    if kind is Kind.BOOL:
+        return pl.Boolean()
+    if kind is Kind.INT:
+        return pl.Int64()
+    if kind in (Kind.MONEY, Kind.DECIMAL):
+        return pl.Decimal(38, FACT_SCALE[kind])
+    if kind is Kind.DATE:
+        return pl.Date()
+    return pl.String()
+
+
+# Scale of amounts read from a caseload (a cell with more decimal places is refused, not rounded).
+FACT_SCALE = {Kind.MONEY: 6, Kind.DECIMAL: 12}
+
+
+def fact_column(name: str) -> str:
+    return f"__f_{name}"
+
+
+@dataclass
+class Compiler:
+    plan: Plan
+    columns: dict[str, tuple[pl.Expr, int]] = field(default_factory=dict)
+    rules: dict[tuple[int, str], Value] = field(default_factory=dict)
+    contexts: dict[tuple[int, str], Context] = field(default_factory=dict)
+    flags: list[pl.Expr] = field(default_factory=list)
+    level_stack: list[int] = field(default_factory=list)
+    active: set[tuple[int, str]] = field(default_factory=set)
+    day: date = date.min  # first day of the segment being compiled
+    context: Context = field(default_factory=lambda: Context(0, AT))
+
+    # -- columns and levels -------------------------------------------------------------------------
+    facts_read: set[str] = field(default_factory=set)
+
+    def ref(self, column: str) -> pl.Expr:
+        if column.startswith("__f_"):
+            self.facts_read.add(column[4:])
+        level = self.columns[column][1] if column in self.columns else 0
+        if self.level_stack:
+            self.level_stack[-1] = max(self.level_stack[-1], level)
+        return pl.col(column)
+
+    def add_column(self, name: str, expr: pl.Expr, level: int) -> pl.Expr:
+        """A column one level above the highest column it reads; a reference to it."""
+        self.columns[name] = (expr.alias(name), level + 1)
+        return self.ref(name)
+
+    def measured(self, build: Callable[[], Value]) -> tuple[Value, int]:
+        """Build an expression and say the highest level of the columns it reads."""
+        self.level_stack.append(0)
+        try:
+            value = build()
+        finally:
+            level = self.level_stack.pop()
+        return value, level
+
+    def flag(self, condition: pl.Expr) -> None:
+        self.flags.append(condition.fill_null(False))
+
+    # -- rules --------------------------------------------------------------------------------------
+    def rule(self, name: str, ctx: Context) -> Value:
+        key = (ctx.index, name)
+        if key in self.rules:
+            return self.reref(self.rules[key])
+        if key in self.active:
+            raise Unvectorisable(f"`{name}` reads itself")
+        self.active.add(key)
+        try:
+            rule = self.plan.rules[name]
+            value, level = self.measured(lambda: self.rule_value(rule, ctx))
+        finally:
+            self.active.discard(key)
+        column = f"__r{ctx.index}_{name}"
+        stored: Value
+        if isinstance(value, Dur):
+            stored = Dur(
+                self.add_column(column + "__m", value.months, level), self.add_column(column + "__d", value.days, level)
+            )
+        elif isinstance(value, pl.Expr):
+            stored = self.add_column(column, value, level)
+        else:
+            raise Unvectorisable(f"`{name}` is a list")
+        self.rules[key] = stored
+        return stored
+
+    def reref(self, value: Value) -> Value:
+        if isinstance(value, Dur):
+            return Dur(self.ref(value.months.meta.output_name()), self.ref(value.days.meta.output_name()))
+        if isinstance(value, pl.Expr):
+            return self.ref(value.meta.output_name())
+        return value
+
+    def rule_value(self, rule: RulePlan, ctx: Context) -> Value:
+        """The rule under ctx's law: one expression per segment, chosen by the law date."""
+        law = self.ref(ctx.law)
+        bounds = _rule_bounds(self.plan, rule)
+        pieces: list[tuple[list[tuple[date, date | None]], Value | None]] = []
+        by_key: dict[object, int] = {}
+        starts = [date.min, *bounds]
+        saved_day, saved_ctx = self.day, self.context
+        try:
+            for i, lo in enumerate(starts):
+                hi = starts[i + 1] if i + 1 < len(starts) else None
+                version = rule.version_on(lo)
+                params = _same_law_parameters(version) if version is not None else ()
+                key = (id(version), tuple(self.plan.parameters[p].index_on(lo) for p in params))
+                if key in by_key:
+                    pieces[by_key[key]][0].append((lo, hi))
+                    continue
+                self.day, self.context = lo, ctx
+                value = self.version(rule, version) if version is not None else None
+                if value is not None and any(self.plan.parameters[p].index_on(lo) < 0 for p in params):
+                    value = None  # a parameter read here has no value yet: not in force
+                by_key[key] = len(pieces)
+                pieces.append(([(lo, hi)], value))
+        finally:
+            self.day, self.context = saved_day, saved_ctx
+
+        def inside(intervals: list[tuple[date, date | None]]) -> pl.Expr:
+            tests = []
+            for lo, hi in intervals:
+                test = law >= dates.literal_date(lo) if lo > date.min else pl.lit(True)
+                if hi is not None:
+                    test = test & (law < dates.literal_date(hi))
+                tests.append(test)
+            return pl.any_horizontal(tests) if len(tests) > 1 else tests[0]
+
+        for intervals, value in pieces:
+            if value is None:
+                self.flag(inside(intervals) & law.is_not_null())
+        present = [(iv, v) for iv, v in pieces if v is not None]
+        if not present:
+            return Dur(pl.lit(None, pl.Int64), pl.lit(None, pl.Int64)) if rule.type.kind is Kind.DURATION else pl.lit(None)
+        if len(present) == 1 and len(pieces) == 1:
+            return present[0][1]
+        return _choose([(inside(iv), v) for iv, v in present], rule.type)
+
+    def version(self, rule: RulePlan, version: VersionPlan) -> Value:
+        if version.formula is not None:
+            return self.typed(version.formula, rule.type)
+        assert version.rows is not None
+        branches: list[tuple[pl.Expr, Value]] = []
+        fallback: Value | None = None
+        for row in version.rows:
+            then = self.typed(row.then, rule.type)
+            if row.when is None:
+                fallback = then
+                break
+            cond = self.expr(row.when)
+            assert isinstance(cond, pl.Expr)
+            branches.append((cond, then))
+        if not branches:
+            assert fallback is not None
+            return fallback
+        return _choose(branches, rule.type, fallback)
+
+    def typed(self, e: ast.Expr, ty: Type | None) -> Value:
+        """`e` where a value of type `ty` is expected: an int becomes a Decimal where ty is decimal."""
+        value = self.expr(e)
+        if ty is not None and ty.kind in (Kind.MONEY, Kind.DECIMAL) and _kind(e) is Kind.INT:
+            return _expr(value).cast(pl.Decimal(38, 0))
+        return value
+
+    # -- expressions --------------------------------------------------------------------------------
+    def expr(self, e: ast.Expr) -> Value:  # noqa: C901 - one case per node kind
+        match e:
+            case ast.Literal(value=v):
+                return literal(v, e.ty)
+            case ast.Name(name=name, binding=binding):
+                if binding is ast.Binding.FACT:
+                    return self.ref(fact_column(name))
+                if binding is ast.Binding.RULE:
+                    return self.rule(name, self.context)
+                if binding is ast.Binding.PARAMETER:
+                    p = self.plan.parameters[name]
+                    index = p.index_on(self.day)
+                    return literal(p.values[index], p.type) if index >= 0 else _null_of(p.type)
+                if binding is ast.Binding.TODAY:
+                    return self.ref(AT)
+                return pl.lit(name, dtype=pl.String)
+            case ast.Unary(op="not", operand=o):
+                return ~self.boolean(o)
+            case ast.Unary(operand=o):
+                v = self.expr(o)
+                return Dur(-v.months, -v.days) if isinstance(v, Dur) else -_expr(v)
+            case ast.Binary(op="and", left=a, right=b):
+                return self.boolean(a) & self.boolean(b)
+            case ast.Binary(op="or", left=a, right=b):
+                return self.boolean(a) | self.boolean(b)
+            case ast.Binary(op="??", left=a, right=b):
+                left, right = self.expr(a), self.expr(b)
+                if isinstance(left, Dur) or isinstance(right, Dur):
+                    lv, rv = _dur(left), _dur(right)
+                    present = lv.months.is_not_null()
+                    return Dur(
+                        pl.when(present).then(lv.months).otherwise(rv.months),
+                        pl.when(present).then(lv.days).otherwise(rv.days),
+                    )
+                return pl.coalesce(*_numeric_pair(_expr(left), _expr(right), a, b))
+            case ast.Binary(op="/"):
+                raise Unvectorisable("decimal division (Python's 28-digit division has no fixed-scale form)")
+            case ast.Binary(op=op, left=a, right=b):
+                return self.binary(op, a, b)
+            case ast.If(cond=c, then=t, orelse=o):
+                return _choose([(self.boolean(c), self.typed(t, e.ty))], e.ty, self.typed(o, e.ty))
+            case ast.In(value=v, items=items, negated=neg):
+                result = self.membership(v, items)
+                return ~result if neg else result
+            case ast.IsNull(value=v, negated=neg):
+                value = self.expr(v)
+                test = value.months.is_null() if isinstance(value, Dur) else _expr(value).is_null()
+                return ~test if neg else test
+            case ast.Call(func=func, args=args):
+                return self.call(func, args, e)
+            case ast.AsOf(target=target, when=w):
+                return self.as_of(target, w)
+            case ast.ListExpr():
+                raise Unvectorisable("a list outside `in`")
+        raise Unvectorisable(f"unsupported expression {type(e).__name__}")
+
+    def boolean(self, e: ast.Expr) -> pl.Expr:
+        return _expr(self.expr(e))
+
+    def binary(self, op: str, a: ast.Expr, b: ast.Expr) -> Value:
+        left, right = self.expr(a), self.expr(b)
+        ka, kb = _kind(a), _kind(b)
+        if op in ("+", "-") and Kind.DATE in (ka, kb) and (isinstance(left, Dur) or isinstance(right, Dur)):
+            day, dur = (right, left) if isinstance(left, Dur) else (left, right)
+            assert isinstance(dur, Dur)
+            d = _expr(day)
+            result = (
+                dates.add_duration(d, dur.months, dur.days)
+                if op == "+"
+                else dates.subtract_duration(d, dur.months, dur.days)
+            )
+            self.flag(dates.outside_calendar(result))
+            return result
+        if isinstance(left, Dur) or isinstance(right, Dur):
+            if op == "*":
+                dur, n = (left, right) if isinstance(left, Dur) else (right, left)
+                assert isinstance(dur, Dur)
+                return Dur(dur.months * _expr(n), dur.days * _expr(n))
+            lv, rv = _dur(left), _dur(right)
+            if op == "+":
+                return Dur(lv.months + rv.months, lv.days + rv.days)
+            if op == "-":
+                return Dur(lv.months - rv.months, lv.days - rv.days)
+            if op in ("==", "!="):
+                same = lv.months.eq_missing(rv.months) & lv.days.eq_missing(rv.days)
+                return same if op == "==" else ~same
+            raise Unvectorisable(f"`{op}` on durations")
+        x, y = _numeric_pair(_expr(left), _expr(right), a, b)
+        if op == "==":
+            return x.eq_missing(y)
+        if op == "!=":
+            return x.ne_missing(y)
+        operators: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+            "+": lambda p, q: p + q,
+            "-": lambda p, q: p - q,
+            "*": lambda p, q: p * q,
+            "<": lambda p, q: p < q,
+            "<=": lambda p, q: p <= q,
+            ">": lambda p, q: p > q,
+            ">=": lambda p, q: p >= q,
+        }
+        if op not in operators:
+            raise Unvectorisable(f"operator `{op}`")
+        return operators[op](x, y)
+
+    def membership(self, v: ast.Expr, items: ast.Expr) -> pl.Expr:
+        """`in`: a null value is in no list (polars' is_in would say null)."""
+        value = _expr(self.expr(v))
+        if isinstance(items, ast.ListExpr):
+            consts = [i for i in items.items if isinstance(i, ast.Literal) and i.value is not None]
+            enums = [i.name for i in items.items if isinstance(i, ast.Name) and i.binding is ast.Binding.ENUM_VALUE]
+            if len(consts) + len(enums) == len(items.items):
+                pool = [_python(c.value) for c in consts] + enums
+                return _is_in(value, pool)
+            tests = [value.eq_missing(x) for x in (_numeric_pair(value, _expr(self.expr(i)), v, i)[1] for i in items.items)]
+            return pl.any_horizontal(tests) if tests else pl.lit(False)
+        pool_value = self.expr(items)
+        if isinstance(pool_value, tuple):
+            return _is_in(value, list(pool_value))
+        raise Unvectorisable("`in` a list that varies from row to row")
+
+    def call(self, func: str, args: tuple[ast.Expr, ...], e: ast.Expr) -> Value:
+        if func in ("min", "max"):
+            exprs = [_expr(self.typed(a, e.ty)) for a in args]
+            return pl.min_horizontal(exprs) if func == "min" else pl.max_horizontal(exprs)
+        values = [self.expr(a) for a in args]
+        if func == "abs":
+            return _expr(values[0]).abs()
+        if func == "round":
+            return self.round(args, _expr(self.typed(args[0], Type(Kind.DECIMAL))))
+        x = [_expr(v) for v in values]
+        simple: dict[str, Callable[..., pl.Expr]] = {
+            "add_months": dates.add_months,
+            "add_days": dates.add_days,
+            "end_of_month": dates.end_of_month,
+        }
+        if func in simple:
+            result = simple[func](*x)
+            self.flag(dates.outside_calendar(result))
+            return result
+        if func == "days_between":
+            return dates.days_between(*x)
+        if func == "months_between":
+            return dates.months_between(*x)
+        if func == "age":
+            return dates.age(*x)
+        if func in ("year", "month", "day"):
+            part = {"year": x[0].dt.year(), "month": x[0].dt.month(), "day": x[0].dt.day()}[func]
+            return part.cast(pl.Int64)
+        if func in ("next_working_day", "is_working_day"):
+            self.flag(dates.outside_holiday_table(x[0]))
+            result = dates.next_working_day(x[0]) if func == "next_working_day" else dates.is_working_day(x[0])
+            if func == "next_working_day":
+                self.flag(dates.outside_calendar(result))
+            return result
+        raise Unvectorisable(f"function `{func}`")
+
+    def round(self, args: tuple[ast.Expr, ...], value: pl.Expr) -> pl.Expr:
+        places, mode = args[1], args[2]
+        if not (isinstance(places, ast.Literal) and isinstance(mode, ast.Literal)):
+            raise Unvectorisable("round() with places or mode computed at run time")
+        p, m = places.value, mode.value
+        if not isinstance(p, int) or m not in ROUNDING_MODES or not -12 <= p <= 12:
+            raise Unvectorisable("round() that fails for every row")  # the scalar code reports it
+        x = value
+        scale = pl.lit(Decimal(1).scaleb(p), dtype=pl.Decimal(38, max(0, -p)))
+        back = pl.lit(Decimal(1).scaleb(-p), dtype=pl.Decimal(38, max(0, p)))
+        shifted = x * scale
+        if m in ("half_up", "half_even"):  # polars' round() is half-even unless told otherwise
+            how = "half_away_from_zero" if m == "half_up" else "half_to_even"
+            rounded = shifted.round(0, mode=how)
+        else:
+            floor, ceil = shifted.floor(), -((-shifted).floor())
+            rounded = {
+                "floor": floor,
+                "ceiling": ceil,
+                "down": pl.when(shifted >= 0).then(floor).otherwise(ceil),
+                "up": pl.when(shifted >= 0).then(ceil).otherwise(floor),
+            }[str(m)]
+        return rounded * back
+
+    def as_of(self, target: ast.Name, w: ast.Expr) -> Value:
+        if target.binding is ast.Binding.PARAMETER:
+            when = _expr(self.expr(w))
+            p = self.plan.parameters[target.name]
+            self.flag(when.is_not_null() & (when < dates.literal_date(p.starts[0])))
+            pairs = list(zip(p.starts, p.values, strict=True))
+            return _choose(
+                [(when >= dates.literal_date(s), literal(v, p.type)) for s, v in reversed(pairs)], p.type, None
+            )
+        key = (self.context.index, to_text(w))
+        ctx = self.contexts.get(key)
+        if ctx is None:
+            index = len(self.contexts) + 1
+            value, level = self.measured(lambda: self.expr(w))
+            self.add_column(f"__law{index}", _expr(value), level)
+            ctx = self.contexts[key] = Context(index, f"__law{index}")
+        else:
+            self.ref(ctx.law)
+        return self.rule(target.name, ctx)
+
+
+def compile_plan(plan: Plan, decisions: tuple[str, ...]) -> Compiled:
+    """Compile `decisions`; those that cannot be vectorised are listed in `scalar` with the reason."""
+    c = Compiler(plan)
+    outputs: dict[str, pl.Expr] = {}
+    reasons: dict[str, str] = {}
+    for name in decisions:
+        saved = (dict(c.columns), dict(c.rules), dict(c.contexts), list(c.flags), set(c.facts_read))
+        try:
+            value = c.rule(name, c.context)
+        except Unvectorisable as exc:
+            c.columns, c.rules, c.contexts, c.flags, c.facts_read = saved
+            c.active.clear()
+            reasons[name] = str(exc)
+            continue
+        if isinstance(value, Dur):
+            outputs[name] = _duration_text(value)
+        elif isinstance(value, pl.Expr):
+            outputs[name] = value
+        else:
+            reasons[name] = "a list-valued decision"
+    for fact in sorted(c.facts_read):
+        if plan.facts[fact].required:  # missing_fact: the scalar code says which decisions it takes
+            c.flag(pl.col(fact_column(fact)).is_null())
+    depth = max((level for _, level in c.columns.values()), default=0)
+    levels: list[list[pl.Expr]] = [[] for _ in range(depth)]
+    for expr, level in c.columns.values():
+        levels[level - 1].append(expr)
+    return Compiled(levels, c.flags, outputs, tuple(reasons), reasons)
+
+
+def _duration_text(d: Dur) -> pl.Expr:
+    """str(Duration): "2 months 3 days", "1 month", "0 days"."""
+
+    def part(n: pl.Expr, unit: str) -> pl.Expr:
+        return pl.format("{} " + unit, n) + pl.when(n.abs() == 1).then(pl.lit("")).otherwise(pl.lit("s"))
+
+    months, days = part(d.months, "month"), part(d.days, "day")
+    text = (
+        pl.when(d.months == 0)
+        .then(days)
+        .when(d.days == 0)
+        .then(months)
+        .otherwise(pl.concat_str([months, days], separator=" "))
+    )
+    return pl.when(d.months.is_null()).then(pl.lit(None, pl.String)).otherwise(text)
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+def _rule_bounds(plan: Plan, rule: RulePlan) -> list[date]:
+    days: set[date] = set()
+    for v in rule.versions:
+        days.add(v.start)
+        if v.end is not None and v.end < date.max:
+            days.add(v.end + timedelta(days=1))
+        for p in _same_law_parameters(v):
+            days.update(plan.parameters[p].starts)
+    return sorted(d for d in days if d > date.min)
+
+
+def _same_law_parameters(version: VersionPlan) -> tuple[str, ...]:
+    """Parameters a version reads under its own law date (not the targets of `as of`)."""
+    exprs = [version.formula] if version.formula is not None else []
+    for row in version.rows or ():
+        exprs += [x for x in (row.when, row.then) if x is not None]
+    found: dict[str, None] = {}
+    while exprs:
+        e = exprs.pop()
+        if isinstance(e, ast.AsOf):
+            exprs.append(e.when)
+            continue
+        if isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER:
+            found[e.name] = None
+        exprs.extend(ast.children(e))
+    return tuple(sorted(found))
+
+
+def _kind(e: ast.Expr) -> Kind | None:
+    return e.ty.kind if e.ty is not None else None
+
+
+def _expr(v: Value) -> pl.Expr:
+    if isinstance(v, pl.Expr):
+        return v
+    raise Unvectorisable("a duration or list where a value was expected")
+
+
+def _dur(v: Value) -> Dur:
+    if isinstance(v, Dur):
+        return v
+    if isinstance(v, pl.Expr):  # the literal null
+        return Dur(v.cast(pl.Int64), v.cast(pl.Int64))
+    raise Unvectorisable("a list where a duration was expected")
+
+
+def _numeric_pair(x: pl.Expr, y: pl.Expr, a: ast.Expr, b: ast.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Int beside a decimal or money value is cast to Decimal, as Python's Decimal arithmetic does."""
+    decimals = (Kind.MONEY, Kind.DECIMAL)
+    if _kind(a) is Kind.INT and _kind(b) in decimals:
+        x = x.cast(pl.Decimal(38, 0))
+    elif _kind(b) is Kind.INT and _kind(a) in decimals:
+        y = y.cast(pl.Decimal(38, 0))
+    return x, y
+
+
+def _is_in(value: pl.Expr, pool: list[object]) -> pl.Expr:
+    if not pool:
+        return pl.lit(False)
+    return value.is_in(pool).fill_null(False)
+
+
+def _python(v: object) -> object:
+    return v
+
+
+def literal(v: object, ty: Type | None) -> Value:
+    if v is None:
+        return _null_of(ty)
+    if isinstance(v, bool):
+        return pl.lit(v, dtype=pl.Boolean)
+    if isinstance(v, Duration):
+        return Dur(pl.lit(v.months, dtype=pl.Int64), pl.lit(v.days, dtype=pl.Int64))
+    if isinstance(v, Decimal):
+        exponent = v.as_tuple().exponent
+        scale = max(0, -exponent) if isinstance(exponent, int) else 0
+        return pl.lit(v, dtype=pl.Decimal(38, scale))
+    if isinstance(v, int):
+        if ty is not None and ty.kind in (Kind.MONEY, Kind.DECIMAL):
+            return pl.lit(Decimal(v), dtype=pl.Decimal(38, 0))
+        return pl.lit(v, dtype=pl.Int64)
+    if isinstance(v, date):
+        return dates.literal_date(v)
+    if isinstance(v, str):
+        return pl.lit(v, dtype=pl.String)
+    if isinstance(v, frozenset | set | list | tuple):
+        return tuple(sorted(v, key=str))
+    raise Unvectorisable(f"a constant of type {type(v).__name__}")
+
+
+def _null_of(ty: Type | None) -> Value:
+    if ty is not None and ty.kind is Kind.DURATION:
+        return Dur(pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64))
+    return pl.lit(None)
+
+
+def _choose(branches: list[tuple[pl.Expr, Value]], ty: Type | None, otherwise: Value | None = None) -> Value:
+    """First-match: when/then in order, `otherwise` (or null) last; durations component by component."""
+    values = [v for _, v in branches] + ([otherwise] if otherwise is not None else [])
+    if any(isinstance(v, Dur) for v in values):
+        durs = [_dur(v) for v in values]
+        parts = []
+        for pick in (lambda d: d.months, lambda d: d.days):
+            chain = pl.when(branches[0][0]).then(pick(durs[0]))
+            for (cond, _), d in zip(branches[1:], durs[1 : len(branches)], strict=True):
+                chain = chain.when(cond).then(pick(d))
+            parts.append(chain.otherwise(pick(durs[-1])) if otherwise is not None else chain.otherwise(None))
+        return Dur(parts[0], parts[1])
+    exprs = [_expr(v) for v in values]
+    chain = pl.when(branches[0][0]).then(exprs[0])
+    for (cond, _), x in zip(branches[1:], exprs[1 : len(branches)], strict=True):
+        chain = chain.when(cond).then(x)
+    return chain.otherwise(exprs[-1]) if otherwise is not None else chain.otherwise(None)

@@ -1,0 +1,104 @@
+"""The calendar of `engine/calendar.py` as polars expressions, operation by operation.
+
+Polars' own `offset_by("-1mo2d")` does not apply months and days in the engine's order (it
+disagrees on about a third of dates), so months and days are applied one at a time here, exactly
+as `calendar.add_duration` / `calendar.subtract_duration` do. Year checks (1 to 9999) are left to
+the caller: polars dates run far past 9999 without complaint.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from engine.calendar import french_public_holidays
+
+# Public holidays are tabulated for these years; a working-day question outside them is answered
+# by the scalar code instead (the caller flags those rows).
+HOLIDAY_YEARS = (1900, 2200)
+_HOLIDAYS = sorted(d for y in range(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] + 1) for d in french_public_holidays(y))
+
+
+def _int(e: pl.Expr) -> pl.Expr:
+    return e.cast(pl.Int64)
+
+
+def add_months(d: pl.Expr, n: pl.Expr) -> pl.Expr:
+    """Same day n months later, or that month's last day (calendar.add_months)."""
+    index = _int(d.dt.year()) * 12 + _int(d.dt.month()) - 1 + n
+    year = index // 12
+    month = index % 12 + 1
+    first = pl.date(year, month, 1)
+    last = _int(first.dt.month_end().dt.day())
+    return pl.date(year, month, pl.min_horizontal(_int(d.dt.day()), last))
+
+
+def add_days(d: pl.Expr, n: pl.Expr) -> pl.Expr:
+    return d + pl.duration(days=n)
+
+
+def add_duration(d: pl.Expr, months: pl.Expr, days: pl.Expr) -> pl.Expr:
+    """Months first, then days (CPC art. 641 al. 3)."""
+    return add_days(add_months(d, months), days)
+
+
+def subtract_duration(d: pl.Expr, months: pl.Expr, days: pl.Expr) -> pl.Expr:
+    """Days first, then months: the inverse order of `add_duration`."""
+    return add_months(add_days(d, -days), -months)
+
+
+def days_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    return (b - a).dt.total_days().cast(pl.Int64)
+
+
+def _months_forward(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    months = (_int(end.dt.year()) - _int(start.dt.year())) * 12 + _int(end.dt.month()) - _int(start.dt.month())
+    short = (end.dt.day() < start.dt.day()) & ((end.dt.day() < 28) | (add_months(start, months) > end))
+    return months - short.cast(pl.Int64)
+
+
+def months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Full months from start to end, negative when end is before start (calendar.months_between)."""
+    backwards = end < start
+    low = pl.when(backwards).then(end).otherwise(start)
+    high = pl.when(backwards).then(start).otherwise(end)
+    forward = _months_forward(low, high)
+    return pl.when(backwards).then(-forward).otherwise(forward)
+
+
+def age(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
+    return months_between(birth, on) // 12  # floor division, as Python's
+
+
+def end_of_month(d: pl.Expr) -> pl.Expr:
+    return d.dt.month_end()
+
+
+def is_working_day(d: pl.Expr) -> pl.Expr:
+    return (d.dt.weekday() < 6) & ~d.is_in(pl.Series(_HOLIDAYS, dtype=pl.Date)).fill_null(False)
+
+
+def next_working_day(d: pl.Expr) -> pl.Expr:
+    """`d` itself when it is a working day, else the first one after it. At most four days in a row
+    are not worked in France (a weekend next to two holidays never happens), so seven tries suffice."""
+    chain = pl.when(is_working_day(d)).then(d)
+    for k in range(1, 7):
+        candidate = add_days(d, pl.lit(k))
+        chain = chain.when(is_working_day(candidate)).then(candidate)
+    return chain.otherwise(add_days(d, pl.lit(7)))
+
+
+def outside_calendar(d: pl.Expr) -> pl.Expr:
+    """True where a date falls before year 1 or after 9999 (the scalar code raises there)."""
+    year = d.dt.year()
+    return ((year < 1) | (year > 9999)).fill_null(False)
+
+
+def outside_holiday_table(d: pl.Expr) -> pl.Expr:
+    year = d.dt.year()
+    return ((year < HOLIDAY_YEARS[0]) | (year > HOLIDAY_YEARS[1] - 1)).fill_null(False)
+
+
+def literal_date(day: date) -> pl.Expr:
+    return pl.lit(day, dtype=pl.Date)

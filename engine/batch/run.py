@@ -1,0 +1,209 @@
+"""A caseload through the compiled plan: vectorised columns, then the scalar code for what it must do.
+
+The lazy pipeline: read → typed facts (facts.py) → rule columns level by level (compiler.py) →
+one fix-up per streamed batch (`_FixUp`), where rows with bad facts get null decisions and their
+errors, and rows the compiler flagged, or decisions it could not vectorise, go through
+`policy.evaluate` one row at a time. Every input row gives exactly one output row, in order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from engine.batch.compiler import AT, Compiled, compile_plan, dtype_of, fact_column
+from engine.batch.facts import ERRORS, FACT_ERRORS, ID, ROW, prepare
+from engine.diagnostics import CaseError, EvaluationError, PolicyError
+from engine.types import Kind
+
+if TYPE_CHECKING:
+    from engine.policy import Policy
+
+TROUBLE = "__trouble"
+SCALAR_DECIMAL = pl.Decimal(38, 12)  # money decisions computed only by the scalar code (division)
+
+
+@dataclass
+class Summary:
+    """What a run did: counts for the user and for programs (`policy batch --json`)."""
+
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_with_errors: int = 0
+    errors_by_code: Counter[str] = field(default_factory=Counter)
+    fallback_rows: int = 0  # rows computed by the scalar code (flagged, or some decision not vectorised)
+    scalar_decisions: dict[str, str] = field(default_factory=dict)  # decision → why not vectorised
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_with_errors": self.rows_with_errors,
+            "rows_with_errors_by_code": dict(sorted(self.errors_by_code.items())),
+            "fallback_rows": self.fallback_rows,
+            "scalar_decisions": dict(self.scalar_decisions),
+        }
+
+
+def decisions_of(policy: Policy, decisions: Sequence[str] | None) -> tuple[str, ...]:
+    return policy._evaluator.outputs(decisions)  # validates names: CaseError for an unknown one
+
+
+def output_dtype(policy: Policy, name: str, compiled: Compiled, schema: pl.Schema) -> pl.DataType:
+    ty = policy.plan.rules[name].type
+    if name in compiled.outputs:
+        return schema[name]
+    if ty.kind in (Kind.MONEY, Kind.DECIMAL):
+        return SCALAR_DECIMAL
+    return dtype_of(ty)
+
+
+def build(
+    policy: Policy,
+    raw: pl.LazyFrame,
+    *,
+    at: date | None,
+    decisions: tuple[str, ...],
+    summary: Summary,
+    progress: Callable[[int], None] | None = None,
+) -> pl.LazyFrame:
+    """The whole lazy pipeline from a raw caseload to the result frame (id, at, decisions, errors)."""
+    plan = policy.plan
+    schema = dict(raw.collect_schema())
+    compiled = compile_plan(plan, decisions)
+    summary.scalar_decisions = dict(compiled.reasons)
+    lf = prepare(raw, schema, plan, at)
+    for level in compiled.levels:
+        lf = lf.with_columns(level)
+    trouble = pl.any_horizontal(compiled.flags) if compiled.flags else pl.lit(False)
+    has_fact_error = pl.col(FACT_ERRORS).list.len() > 0
+    vector = [
+        pl.when(has_fact_error).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs
+    ]
+    lf = lf.select(pl.col(ROW), pl.col(ID), pl.col(AT), *vector, trouble.alias(TROUBLE), pl.col(FACT_ERRORS),
+                   *(pl.col(fact_column(f)) for f in plan.facts))
+    vector_schema = lf.collect_schema()
+    out_schema = {"id": pl.String(), "at": pl.Date()}
+    for name in decisions:
+        out_schema[name] = output_dtype(policy, name, compiled, vector_schema)
+    out_schema["errors"] = ERRORS
+    fix = _FixUp(policy, decisions, compiled, out_schema, summary, progress)
+    return lf.map_batches(fix, schema=pl.Schema(out_schema), streamable=True)
+
+
+class _FixUp:
+    """Per batch: fact-error rows, flagged rows and non-vectorised decisions; counts for the summary."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        decisions: tuple[str, ...],
+        compiled: Compiled,
+        schema: dict[str, pl.DataType],
+        summary: Summary,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.policy = policy
+        self.decisions = decisions
+        self.compiled = compiled
+        self.schema = schema
+        self.summary = summary
+        self.progress = progress
+        self.facts = list(policy.plan.facts)
+
+    def __call__(self, df: pl.DataFrame) -> pl.DataFrame:
+        n = df.height
+        fact_bad = (df[FACT_ERRORS].list.len() > 0).to_list()
+        trouble = df[TROUBLE].to_list()
+        scalar_only = self.compiled.scalar
+        whole = [i for i in range(n) if trouble[i] and not fact_bad[i]]
+        partial = [i for i in range(n) if not fact_bad[i] and not trouble[i]] if scalar_only else []
+        columns: dict[str, list[object] | pl.Series] = {}
+        for name in self.decisions:
+            columns[name] = df[name] if name in self.compiled.outputs else pl.Series(name, [None] * n)
+        errors: list[list[dict[str, object]]] = df[FACT_ERRORS].to_list()
+        patched: dict[str, dict[int, object]] = {name: {} for name in self.decisions}
+        rows = whole + partial
+        if rows:
+            facts = df.select(pl.col(fact_column(f)).alias(f) for f in self.facts)[rows].to_dicts()
+            ats = df[AT].gather(rows).to_list()
+            for k, i in enumerate(rows):
+                names = self.decisions if k < len(whole) else scalar_only
+                given = {f: v for f, v in facts[k].items() if v is not None}
+                values, row_errors = evaluate_row(self.policy, given, ats[k], names)
+                for name in names:
+                    patched[name][i] = values.get(name)
+                errors[i] = errors[i] + row_errors
+        out: dict[str, pl.Series] = {
+            "id": df[ID],
+            "at": df[AT],
+        }
+        for name in self.decisions:
+            dtype = self.schema[name]
+            base = columns[name]
+            series = base if isinstance(base, pl.Series) else pl.Series(name, base)
+            series = series.cast(dtype) if series.dtype != dtype else series
+            if patched[name]:
+                index = list(patched[name])
+                series = series.scatter(index, pl.Series(values=list(patched[name].values()), dtype=dtype, strict=False))
+            out[name] = series.alias(name)
+        out["errors"] = pl.Series("errors", errors, dtype=ERRORS)
+        self._count(n, errors, len(rows) if scalar_only else len(whole))
+        return pl.DataFrame(out)
+
+    def _count(self, n: int, errors: list[list[dict[str, object]]], fallback: int) -> None:
+        s = self.summary
+        s.rows_read += n
+        s.rows_written += n
+        s.fallback_rows += fallback
+        for row in errors:
+            if row:
+                s.rows_with_errors += 1
+                s.errors_by_code.update({str(e["code"]) for e in row})
+        if self.progress is not None:
+            self.progress(n)
+
+
+def evaluate_row(
+    policy: Policy, facts: dict[str, object], at: date, names: tuple[str, ...]
+) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """One row by the scalar code: its values and its per-decision errors (TEAM.md frame shape)."""
+    try:
+        decision = policy.evaluate(facts, at, list(names))
+    except PolicyError as exc:
+        if len(names) > 1:  # find which decisions fail: each decision's failure is its own
+            values: dict[str, object] = {}
+            errors: list[dict[str, object]] = []
+            for name in names:
+                v, e = evaluate_row(policy, facts, at, (name,))
+                values.update(v)
+                errors += e
+            return values, errors
+        return {}, [_error(names[0], exc)]
+    errors_of = getattr(decision, "errors", None)  # the per-decision error API, where available
+    computed = decision.values
+    values = dict(decision) if callable(computed) else dict(computed)  # a mapping, before the per-decision API
+    found = [
+        {"decision": name, "code": str(err.code), "column": _column(err), "message": err.message}
+        for name, err in (errors_of or {}).items()
+    ]
+    return values, found
+
+
+def _column(err: object) -> str | None:
+    culprit = getattr(err, "culprit", None)
+    return culprit if getattr(err, "code", None) == "missing_fact" and isinstance(culprit, str) else None
+
+
+def _error(name: str, exc: PolicyError) -> dict[str, object]:
+    d = exc.diagnostics[0]
+    column = None
+    if isinstance(exc, CaseError) and str(d.code) == "missing_fact":
+        column = d.message.split("`")[1] if "`" in d.message else None
+    kind = "evaluation_error" if isinstance(exc, EvaluationError) and not d.code else str(d.code)
+    return {"decision": name, "code": kind, "column": column, "message": d.message}
