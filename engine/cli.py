@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from engine import CaseError, PolicyError, load_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
@@ -33,6 +34,9 @@ EXAMPLES = {
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
+    "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
+    "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
+    "  policy batch parts/ -o out.jsonl          # a folder of Parquet parts; dates from its `at` column",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -111,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
 
+    p = command("batch", "Evaluate a caseload (CSV, Parquet, JSON Lines, folder of Parquet parts), row by row.")
+    p.add_argument("input", help="the caseload: one row per person, columns named after facts (plus `id`, `at`)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="result file; its extension chooses the format: .parquet, .csv, .jsonl (default: CSV on stdout)",
+    )
+    p.add_argument("--at", type=_date, help="evaluation date for rows without an `at` cell")
+    p.add_argument("--decision", action="append", metavar="NAME", help="only this decision (repeatable)")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+
     p = command("graph", "Export the rule graph (Mermaid, DOT or JSON).")
     p.add_argument("decision", nargs="?", help="only what this decision depends on")
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
@@ -123,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph}
+        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph, "batch": _batch}
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)
@@ -338,3 +354,40 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _batch(args: argparse.Namespace, out: _Out) -> int:
+    from engine.batch import cli as batch  # polars is loaded only by this command
+
+    policy = _load(args.policy)
+    if args.output is None and args.json:
+        out.errors.print("policy batch: --json needs -o OUTPUT (the summary and the rows would mix on stdout)")
+        return USAGE
+    total = batch.count_rows(args.input)
+    show = out.errors.is_terminal and total is not None
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=out.errors, disable=not show, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("batch", total=total)
+        summary = batch.run(
+            policy, args.input, args.output, at=args.at, decisions=args.decision,
+            progress=lambda n: progress.advance(task, n),
+        )  # fmt: skip
+    figures = summary.to_dict()
+    if args.json:
+        out.raw(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        report = out.errors if args.output is None else out.console
+        report.print(
+            escape(
+                f"{figures['rows_read']} rows read, {figures['rows_written']} written"
+                + (f" to {args.output}" if args.output else "")
+                + f", {figures['rows_with_errors']} with errors"
+                + "".join(f"; {code}: {n}" for code, n in summary.errors_by_code.items())
+                + f"; {figures['fallback_rows']} computed by the scalar code"
+            )
+        )
+        for name, why in summary.scalar_decisions.items():
+            report.print(escape(f"  {name}: computed row by row by the scalar code ({why})"))
+    return FAILED if summary.rows_with_errors else OK

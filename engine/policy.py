@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from engine.analysis import analyse
 from engine.diagnostics import Diagnostic, PolicyCompileError, Severity, sort_diagnostics
@@ -47,6 +48,17 @@ class Policy:
     ) -> Decision:
         """Compute `decisions` (default: all) for one case, under the law in force on `at`."""
         return self._evaluator.evaluate(facts, at, decisions, trace, spans)
+
+    def evaluate_batch(
+        self, source: object, *, at: date | None = None, decisions: Sequence[str] | None = None
+    ) -> Any:
+        """Every row of a caseload (a polars DataFrame/LazyFrame, or the path of a CSV, Parquet or JSON
+        Lines file or a folder of Parquet parts) → a polars DataFrame: one row per input row, in order,
+        with `id`, `at`, one column per decision and `errors`. Needs polars (loaded only here).
+        CaseError for an unknown column or decision, or an unreadable file."""
+        from engine.batch import evaluate_batch
+
+        return evaluate_batch(self, source, at=at, decisions=decisions)  # type: ignore[arg-type]
 
 
 def load_policy(path: str | Path = "policy") -> Policy:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
@@ -200,7 +201,9 @@ class Compiler:
                 self.flag(inside(intervals) & law.is_not_null())
         present = [(iv, v) for iv, v in pieces if v is not None]
         if not present:
-            return Dur(pl.lit(None, pl.Int64), pl.lit(None, pl.Int64)) if rule.type.kind is Kind.DURATION else pl.lit(None)
+            return (
+                Dur(pl.lit(None, pl.Int64), pl.lit(None, pl.Int64)) if rule.type.kind is Kind.DURATION else pl.lit(None)
+            )
         if len(present) == 1 and len(pieces) == 1:
             return present[0][1]
         return _choose([(inside(iv), v) for iv, v in present], rule.type)
@@ -232,7 +235,7 @@ class Compiler:
         return value
 
     # -- expressions --------------------------------------------------------------------------------
-    def expr(self, e: ast.Expr) -> Value:  # noqa: C901 - one case per node kind
+    def expr(self, e: ast.Expr) -> Value:
         match e:
             case ast.Literal(value=v):
                 return literal(v, e.ty)
@@ -251,8 +254,8 @@ class Compiler:
             case ast.Unary(op="not", operand=o):
                 return ~self.boolean(o)
             case ast.Unary(operand=o):
-                v = self.expr(o)
-                return Dur(-v.months, -v.days) if isinstance(v, Dur) else -_expr(v)
+                operand = self.expr(o)
+                return Dur(-operand.months, -operand.days) if isinstance(operand, Dur) else -_expr(operand)
             case ast.Binary(op="and", left=a, right=b):
                 return self.boolean(a) & self.boolean(b)
             case ast.Binary(op="or", left=a, right=b):
@@ -346,7 +349,9 @@ class Compiler:
             if len(consts) + len(enums) == len(items.items):
                 pool = [_python(c.value) for c in consts] + enums
                 return _is_in(value, pool)
-            tests = [value.eq_missing(x) for x in (_numeric_pair(value, _expr(self.expr(i)), v, i)[1] for i in items.items)]
+            tests = [
+                value.eq_missing(x) for x in (_numeric_pair(value, _expr(self.expr(i)), v, i)[1] for i in items.items)
+            ]
             return pl.any_horizontal(tests) if tests else pl.lit(False)
         pool_value = self.expr(items)
         if isinstance(pool_value, tuple):
@@ -401,8 +406,7 @@ class Compiler:
         back = pl.lit(Decimal(1).scaleb(-p), dtype=pl.Decimal(38, max(0, p)))
         shifted = x * scale
         if m in ("half_up", "half_even"):  # polars' round() is half-even unless told otherwise
-            how = "half_away_from_zero" if m == "half_up" else "half_to_even"
-            rounded = shifted.round(0, mode=how)
+            rounded = shifted.round(0, mode="half_away_from_zero" if m == "half_up" else "half_to_even")
         else:
             floor, ceil = shifted.floor(), -((-shifted).floor())
             rounded = {
@@ -426,8 +430,8 @@ class Compiler:
         ctx = self.contexts.get(key)
         if ctx is None:
             index = len(self.contexts) + 1
-            value, level = self.measured(lambda: self.expr(w))
-            self.add_column(f"__law{index}", _expr(value), level)
+            law_value, level = self.measured(lambda: self.expr(w))
+            self.add_column(f"__law{index}", _expr(law_value), level)
             ctx = self.contexts[key] = Context(index, f"__law{index}")
         else:
             self.ref(ctx.law)
@@ -583,15 +587,15 @@ def _choose(branches: list[tuple[pl.Expr, Value]], ty: Type | None, otherwise: V
     values = [v for _, v in branches] + ([otherwise] if otherwise is not None else [])
     if any(isinstance(v, Dur) for v in values):
         durs = [_dur(v) for v in values]
-        parts = []
-        for pick in (lambda d: d.months, lambda d: d.days):
-            chain = pl.when(branches[0][0]).then(pick(durs[0]))
-            for (cond, _), d in zip(branches[1:], durs[1 : len(branches)], strict=True):
-                chain = chain.when(cond).then(pick(d))
-            parts.append(chain.otherwise(pick(durs[-1])) if otherwise is not None else chain.otherwise(None))
-        return Dur(parts[0], parts[1])
-    exprs = [_expr(v) for v in values]
-    chain = pl.when(branches[0][0]).then(exprs[0])
-    for (cond, _), x in zip(branches[1:], exprs[1 : len(branches)], strict=True):
-        chain = chain.when(cond).then(x)
-    return chain.otherwise(exprs[-1]) if otherwise is not None else chain.otherwise(None)
+        months = _chain([c for c, _ in branches], [d.months for d in durs], otherwise is not None)
+        days = _chain([c for c, _ in branches], [d.days for d in durs], otherwise is not None)
+        return Dur(months, days)
+    return _chain([c for c, _ in branches], [_expr(v) for v in values], otherwise is not None)
+
+
+def _chain(conditions: list[pl.Expr], values: list[pl.Expr], has_otherwise: bool) -> pl.Expr:
+    chain: Any = pl.when(conditions[0]).then(values[0])
+    for cond, value in zip(conditions[1:], values[1 : len(conditions)], strict=True):
+        chain = chain.when(cond).then(value)
+    result: pl.Expr = chain.otherwise(values[-1] if has_otherwise else None)
+    return result

@@ -8,16 +8,41 @@ the caller: polars dates run far past 9999 without complaint.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
-from engine.calendar import french_public_holidays
+from engine.calendar import is_working_day as _scalar_working_day
 
 # Public holidays are tabulated for these years; a working-day question outside them is answered
-# by the scalar code instead (the caller flags those rows).
+# by the scalar code instead (the caller flags those rows). For each day of the table: how many
+# days to the next working day (0 on a working day), read with one gather.
 HOLIDAY_YEARS = (1900, 2200)
-_HOLIDAYS = sorted(d for y in range(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] + 1) for d in french_public_holidays(y))
+_FIRST = date(HOLIDAY_YEARS[0], 1, 1)
+
+
+def _offsets() -> list[int]:
+    last = date(HOLIDAY_YEARS[1], 12, 31)
+    days = (last - _FIRST).days + 1
+    working = [_scalar_working_day(_FIRST + timedelta(days=i)) for i in range(days + 10)]
+    out = [0] * days
+    following = 0
+    for i in range(days + 9, -1, -1):
+        following = 0 if working[i] else following + 1
+        if i < days:
+            out[i] = following
+    return out
+
+
+_TABLE: list[pl.Series] = []
+
+
+def _to_next_working_day(d: pl.Expr) -> pl.Expr:
+    if not _TABLE:  # built on first use (about 0.1 s)
+        _TABLE.append(pl.Series("offsets", _offsets(), dtype=pl.Int64))
+    table = _TABLE[0]
+    index = (d - literal_date(_FIRST)).dt.total_days().clip(0, table.len() - 1)
+    return pl.lit(table).gather(index)
 
 
 def _int(e: pl.Expr) -> pl.Expr:
@@ -76,17 +101,12 @@ def end_of_month(d: pl.Expr) -> pl.Expr:
 
 
 def is_working_day(d: pl.Expr) -> pl.Expr:
-    return (d.dt.weekday() < 6) & ~d.is_in(pl.Series(_HOLIDAYS, dtype=pl.Date)).fill_null(False)
+    return _to_next_working_day(d) == 0
 
 
 def next_working_day(d: pl.Expr) -> pl.Expr:
-    """`d` itself when it is a working day, else the first one after it. At most four days in a row
-    are not worked in France (a weekend next to two holidays never happens), so seven tries suffice."""
-    chain = pl.when(is_working_day(d)).then(d)
-    for k in range(1, 7):
-        candidate = add_days(d, pl.lit(k))
-        chain = chain.when(is_working_day(candidate)).then(candidate)
-    return chain.otherwise(add_days(d, pl.lit(7)))
+    """`d` itself when it is a working day, else the first one after it (calendar.next_working_day)."""
+    return add_days(d, _to_next_working_day(d))
 
 
 def outside_calendar(d: pl.Expr) -> pl.Expr:

@@ -76,7 +76,11 @@ def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl
     elif kind is Kind.BOOL:
         want = "true or false (also 1/0, oui/non)"
         source = raw if dtype == pl.Boolean else text.str.to_lowercase()
-        typed = raw if dtype == pl.Boolean else pl.when(source.is_in(_TRUE)).then(True).when(source.is_in(_FALSE)).then(False)
+        typed = (
+            raw
+            if dtype == pl.Boolean
+            else pl.when(source.is_in(_TRUE)).then(True).when(source.is_in(_FALSE)).then(False)
+        )
     elif kind is Kind.INT:
         want = "a whole number"
         typed = raw.cast(pl.Int64) if dtype.is_integer() else text.cast(pl.Int64, strict=False)
@@ -112,7 +116,9 @@ def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl
         present = text.is_not_null() if kind is not Kind.TEXT or dtype != pl.String else (raw != "").fill_null(False)
     typed = typed.cast(dtype_of(fact.type))
     bad = present & typed.is_null()
-    message = pl.format(f'fact `{fact.name}` must be {want if dtype != pl.Null else ""}, not "{{}}"', _shown(raw, dtype))
+    message = pl.format(
+        f'fact `{fact.name}` must be {want if dtype != pl.Null else ""}, not "{{}}"', _shown(raw, dtype)
+    )
     err = pl.when(bad).then(error(fact.name, message))
     if fact.has_default and fact.default is not None:
         typed = typed.fill_null(pl.lit(fact.default, dtype_of(fact.type)))
@@ -134,6 +140,7 @@ def prepare(lf: pl.LazyFrame, schema: dict[str, pl.DataType], plan: Plan, at: da
     fallback = pl.lit(at, pl.Date) if at is not None else pl.lit(None, pl.Date)
     if "at" in schema:
         dtype = schema["at"]
+        given: pl.Expr
         if dtype == pl.Date:
             given = pl.when(pl.col("at").dt.year().is_between(1, 9999)).then(pl.col("at"))
         else:

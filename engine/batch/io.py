@@ -60,7 +60,6 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
         separator=separator,
         infer_schema=False,  # every cell is text: each fact's type decides how to read it
         encoding="utf8",
-        missing_utf8_is_empty_string=False,
     ).rename(lambda c: c.removeprefix("\ufeff").strip())
 
 

@@ -82,11 +82,16 @@ def build(
         lf = lf.with_columns(level)
     trouble = pl.any_horizontal(compiled.flags) if compiled.flags else pl.lit(False)
     has_fact_error = pl.col(FACT_ERRORS).list.len() > 0
-    vector = [
-        pl.when(has_fact_error).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs
-    ]
-    lf = lf.select(pl.col(ROW), pl.col(ID), pl.col(AT), *vector, trouble.alias(TROUBLE), pl.col(FACT_ERRORS),
-                   *(pl.col(fact_column(f)) for f in plan.facts))
+    vector = [pl.when(has_fact_error).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs]
+    lf = lf.select(
+        pl.col(ROW),
+        pl.col(ID),
+        pl.col(AT),
+        *vector,
+        trouble.alias(TROUBLE),
+        pl.col(FACT_ERRORS),
+        *(pl.col(fact_column(f)) for f in plan.facts),
+    )
     vector_schema = lf.collect_schema()
     out_schema = {"id": pl.String(), "at": pl.Date()}
     for name in decisions:
@@ -117,56 +122,59 @@ class _FixUp:
         self.facts = list(policy.plan.facts)
 
     def __call__(self, df: pl.DataFrame) -> pl.DataFrame:
-        n = df.height
-        fact_bad = (df[FACT_ERRORS].list.len() > 0).to_list()
-        trouble = df[TROUBLE].to_list()
+        fact_ok = pl.col(FACT_ERRORS).list.len() == 0
         scalar_only = self.compiled.scalar
-        whole = [i for i in range(n) if trouble[i] and not fact_bad[i]]
-        partial = [i for i in range(n) if not fact_bad[i] and not trouble[i]] if scalar_only else []
-        columns: dict[str, list[object] | pl.Series] = {}
-        for name in self.decisions:
-            columns[name] = df[name] if name in self.compiled.outputs else pl.Series(name, [None] * n)
-        errors: list[list[dict[str, object]]] = df[FACT_ERRORS].to_list()
-        patched: dict[str, dict[int, object]] = {name: {} for name in self.decisions}
-        rows = whole + partial
-        if rows:
-            facts = df.select(pl.col(fact_column(f)).alias(f) for f in self.facts)[rows].to_dicts()
-            ats = df[AT].gather(rows).to_list()
-            for k, i in enumerate(rows):
-                names = self.decisions if k < len(whole) else scalar_only
-                given = {f: v for f, v in facts[k].items() if v is not None}
-                values, row_errors = evaluate_row(self.policy, given, ats[k], names)
-                for name in names:
-                    patched[name][i] = values.get(name)
-                errors[i] = errors[i] + row_errors
-        out: dict[str, pl.Series] = {
-            "id": df[ID],
-            "at": df[AT],
-        }
-        for name in self.decisions:
-            dtype = self.schema[name]
-            base = columns[name]
-            series = base if isinstance(base, pl.Series) else pl.Series(name, base)
-            series = series.cast(dtype) if series.dtype != dtype else series
-            if patched[name]:
-                index = list(patched[name])
-                series = series.scatter(index, pl.Series(values=list(patched[name].values()), dtype=dtype, strict=False))
-            out[name] = series.alias(name)
-        out["errors"] = pl.Series("errors", errors, dtype=ERRORS)
-        self._count(n, errors, len(rows) if scalar_only else len(whole))
-        return pl.DataFrame(out)
+        # Rows the scalar code computes: flagged ones wholly, and all others for `scalar_only`.
+        redo = fact_ok & (pl.col(TROUBLE) | pl.lit(bool(scalar_only)))
+        base = df.select(
+            pl.col(ROW),
+            pl.col(ID).alias("id"),
+            pl.col(AT).alias("at"),
+            *(self.decision(name) for name in self.decisions),
+            pl.col(FACT_ERRORS).alias("errors"),
+        )
+        mask = df.select(redo.fill_null(False)).to_series()
+        todo = df.filter(mask)
+        if todo.height:
+            fixed = self.scalar_rows(todo, base.filter(mask))
+            base = pl.concat([base.filter(~mask), fixed]).sort(ROW)
+        self.count(base, todo.height)
+        return base.drop(ROW)
 
-    def _count(self, n: int, errors: list[list[dict[str, object]]], fallback: int) -> None:
+    def decision(self, name: str) -> pl.Expr:
+        dtype = self.schema[name]
+        column = pl.col(name) if name in self.compiled.outputs else pl.lit(None)
+        return column.cast(dtype).alias(name)
+
+    def scalar_rows(self, todo: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+        """Recompute rows with `policy.evaluate`: every decision of a flagged row, else the scalar ones."""
+        facts = todo.select(pl.col(fact_column(f)).alias(f) for f in self.facts).to_dicts()
+        flagged = todo[TROUBLE].fill_null(False).to_list()
+        ats = todo[AT].to_list()
+        rows = current.to_dicts()
+        for k, row in enumerate(rows):
+            names = self.decisions if flagged[k] else self.compiled.scalar
+            given = {f: v for f, v in facts[k].items() if v is not None}
+            values, errors = evaluate_row(self.policy, given, ats[k], names)
+            for name in names:
+                row[name] = values.get(name)
+            row["errors"] = list(row["errors"]) + errors
+        return pl.DataFrame(rows, schema=current.schema, strict=False)
+
+    def count(self, out: pl.DataFrame, fallback: int) -> None:
         s = self.summary
-        s.rows_read += n
-        s.rows_written += n
+        s.rows_read += out.height
+        s.rows_written += out.height
         s.fallback_rows += fallback
-        for row in errors:
-            if row:
-                s.rows_with_errors += 1
-                s.errors_by_code.update({str(e["code"]) for e in row})
+        with_errors = out.filter(pl.col("errors").list.len() > 0)
+        s.rows_with_errors += with_errors.height
+        if with_errors.height:
+            codes = with_errors.select(
+                pl.col("errors").list.eval(pl.element().struct.field("code")).list.unique().alias("code")
+            ).explode("code")
+            s.errors_by_code.update(dict(codes["code"].value_counts().iter_rows()))
         if self.progress is not None:
-            self.progress(n)
+            self.progress(out.height)
 
 
 def evaluate_row(
