@@ -98,4 +98,5 @@ def _errors_as_text() -> pl.Expr:
             pl.element().struct.field("message"),
         ]
     )
-    return pl.col("errors").list.eval(one).list.join(" | ").alias("errors")
+    joined = pl.col("errors").list.eval(one).list.join(" | ")
+    return pl.when(pl.col("errors").list.len() > 0).then(joined).alias("errors")

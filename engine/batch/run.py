@@ -151,7 +151,11 @@ class _FixUp:
         facts = todo.select(pl.col(fact_column(f)).alias(f) for f in self.facts).to_dicts()
         flagged = todo[TROUBLE].fill_null(False).to_list()
         ats = todo[AT].to_list()
-        rows = current.to_dicts()
+        # A flagged row's vectorised values are replaced, and may not even exist in Python (year 10000).
+        troubled = pl.Series(flagged)
+        rows = current.with_columns(
+            pl.when(troubled).then(None).otherwise(pl.col(n)).alias(n) for n in self.compiled.outputs
+        ).to_dicts()
         for k, row in enumerate(rows):
             names = self.decisions if flagged[k] else self.compiled.scalar
             given = {f: v for f, v in facts[k].items() if v is not None}
