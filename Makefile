@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed
 DEMO_CASE ?= policy/examples/orientation-mds-automatique.yaml
 DEMO_DECISION ?= orientation_organisme
 
-.PHONY: demo test check lint bench clean help
+.PHONY: demo test check lint bench bench-batch clean help
 
 help:
 	@echo "make demo   set up .venv and explain an example case"
 	@echo "make test   set up .venv and run the whole test suite"
 	@echo "make lint   ruff, mypy and the import-layer contracts"
 	@echo "make bench  single-case speed benchmark"
+	@echo "make bench-batch  caseload speed and memory benchmark (10^5 and 10^6 persons)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "policy-engine needs Python 3.11 or newer")'
@@ -35,6 +36,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_single_case.py
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

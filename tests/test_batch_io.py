@@ -46,7 +46,10 @@ def test_result_frame_shape_and_order(mini, tmp_path):
     assert result["total"][0] == Decimal("512.50")  # decimal comma, `oui`
     assert result["deadline"][0] == date(2024, 2, 29)
     bad = result["errors"][3]
-    assert sorted((e["column"], e["code"]) for e in bad) == [("available", "fact_type_error"), ("born", "fact_type_error")]
+    assert sorted((e["column"], e["code"]) for e in bad) == [
+        ("available", "fact_type_error"),
+        ("born", "fact_type_error"),
+    ]
     assert any('"bad"' in e["message"] for e in bad)
 
 

@@ -54,7 +54,10 @@ def test_month_and_day_offsets_follow_the_engine_not_polars():
 
 def test_months_between_and_age_match_the_calendar():
     pairs = [(date(2000, 2, 29), date(2000, 2, 29) + timedelta(days=i)) for i in range(0, 3000, 7)]
-    pairs += [(b, a) for a, b in pairs] + [(date(2023, 1, 31), date(2023, 2, 28)), (date(2024, 1, 31), date(2024, 2, 29))]
+    pairs += [(b, a) for a, b in pairs] + [
+        (date(2023, 1, 31), date(2023, 2, 28)),
+        (date(2024, 1, 31), date(2024, 2, 29)),
+    ]
     frame = pl.DataFrame({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]})
     got = frame.select(
         dates.months_between(pl.col("a"), pl.col("b")).alias("m"), dates.age(pl.col("a"), pl.col("b")).alias("y")
@@ -134,7 +137,9 @@ def test_a_date_past_9999_in_a_parquet_caseload_is_a_fact_error(traps, tmp_path)
 
 
 def test_not_in_force_and_missing_fact_are_each_decisions_own(traps):
-    result, summary = run(traps, montant=["150", "150"], naissance=[None, "1990-06-01"], at=["2021-06-01", "2022-06-01"])
+    result, summary = run(
+        traps, montant=["150", "150"], naissance=[None, "1990-06-01"], at=["2021-06-01", "2022-06-01"]
+    )
     assert errors(result, 0) == {("nouveau_regime", "not_in_force"), ("age_demandeur", "missing_fact")}
     assert result["arrondi_haut"][0] == Decimal(75)
     missing = next(e for e in result["errors"][0] if e["code"] == "missing_fact")

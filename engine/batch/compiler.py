@@ -80,6 +80,9 @@ def dtype_of(ty: Type) -> pl.DataType:
     return pl.String()
 
 
+# Parameters of these kinds cut a rule's segments (constants within one); others become columns.
+SPLIT_KINDS = (Kind.DURATION, Kind.LIST)
+
 # Scale of amounts read from a caseload (a cell with more decimal places is refused, not rounded).
 FACT_SCALE = {Kind.MONEY: 6, Kind.DECIMAL: 12}
 
@@ -174,13 +177,18 @@ class Compiler:
                 hi = starts[i + 1] if i + 1 < len(starts) else None
                 version = rule.version_on(lo)
                 params = _same_law_parameters(version) if version is not None else ()
-                key = (id(version), tuple(self.plan.parameters[p].index_on(lo) for p in params))
+                every = _same_law_parameters(version, every=True) if version is not None else ()
+                key = (
+                    id(version),
+                    tuple(self.plan.parameters[p].index_on(lo) for p in params),
+                    all(self.plan.parameters[p].index_on(lo) >= 0 for p in every),
+                )
                 if key in by_key:
                     pieces[by_key[key]][0].append((lo, hi))
                     continue
                 self.day, self.context = lo, ctx
                 value = self.version(rule, version) if version is not None else None
-                if value is not None and any(self.plan.parameters[p].index_on(lo) < 0 for p in params):
+                if value is not None and not key[2]:
                     value = None  # a parameter read here has no value yet: not in force
                 by_key[key] = len(pieces)
                 pieces.append(([(lo, hi)], value))
@@ -246,8 +254,10 @@ class Compiler:
                     return self.rule(name, self.context)
                 if binding is ast.Binding.PARAMETER:
                     p = self.plan.parameters[name]
-                    index = p.index_on(self.day)
-                    return literal(p.values[index], p.type) if index >= 0 else _null_of(p.type)
+                    if p.type.kind in SPLIT_KINDS:  # fixed within the segment: date arithmetic stays native
+                        index = p.index_on(self.day)
+                        return literal(p.values[index], p.type) if index >= 0 else _null_of(p.type)
+                    return self.parameter(name, self.context)
                 if binding is ast.Binding.TODAY:
                     return self.ref(AT)
                 return pl.lit(name, dtype=pl.String)
@@ -417,15 +427,33 @@ class Compiler:
             }[str(m)]
         return rounded * back
 
+    def parameter(self, name: str, ctx: Context) -> Value:
+        """A parameter under ctx's law, as a column shared by every rule of the context."""
+        key = (ctx.index, "parameter " + name)
+        if key in self.rules:
+            return self.reref(self.rules[key])
+        p = self.plan.parameters[name]
+        value, level = self.measured(lambda: self.dated(p.starts, p.values, p.type, self.ref(ctx.law), flag=False))
+        column = self.add_column(f"__p{ctx.index}_{name}", _expr(value), level)
+        self.rules[key] = column
+        return column
+
+    def dated(
+        self, starts: tuple[date, ...], values: tuple[object, ...], ty: Type, law: pl.Expr, flag: bool = True
+    ) -> Value:
+        """The value in force on `law`; with `flag`, rows before the first value are flagged (not in
+        force). Parameter columns are not flagged here: the segments of the rules reading them are."""
+        if flag:
+            self.flag(law.is_not_null() & (law < dates.literal_date(starts[0])))
+        if len(set(map(repr, values))) == 1:
+            return literal(values[0], ty)
+        pairs = list(zip(starts, values, strict=True))
+        return _choose([(law >= dates.literal_date(s), literal(v, ty)) for s, v in reversed(pairs)], ty, None)
+
     def as_of(self, target: ast.Name, w: ast.Expr) -> Value:
         if target.binding is ast.Binding.PARAMETER:
-            when = _expr(self.expr(w))
             p = self.plan.parameters[target.name]
-            self.flag(when.is_not_null() & (when < dates.literal_date(p.starts[0])))
-            pairs = list(zip(p.starts, p.values, strict=True))
-            return _choose(
-                [(when >= dates.literal_date(s), literal(v, p.type)) for s, v in reversed(pairs)], p.type, None
-            )
+            return self.dated(p.starts, p.values, p.type, _expr(self.expr(w)))
         key = (self.context.index, to_text(w))
         ctx = self.contexts.get(key)
         if ctx is None:
@@ -494,11 +522,15 @@ def _rule_bounds(plan: Plan, rule: RulePlan) -> list[date]:
             days.add(v.end + timedelta(days=1))
         for p in _same_law_parameters(v):
             days.update(plan.parameters[p].starts)
+        for p in _same_law_parameters(v, every=True):
+            days.add(plan.parameters[p].starts[0])  # not in force before it
     return sorted(d for d in days if d > date.min)
 
 
-def _same_law_parameters(version: VersionPlan) -> tuple[str, ...]:
-    """Parameters a version reads under its own law date (not the targets of `as of`)."""
+def _same_law_parameters(version: VersionPlan, every: bool = False) -> tuple[str, ...]:
+    """Duration and list parameters a version reads under its own law date (not through `as of`):
+    the rule's segments are cut where they change. Other parameters are columns. With `every`, all
+    the parameters read under the version's own law."""
     exprs = [version.formula] if version.formula is not None else []
     for row in version.rows or ():
         exprs += [x for x in (row.when, row.then) if x is not None]
@@ -508,7 +540,8 @@ def _same_law_parameters(version: VersionPlan) -> tuple[str, ...]:
         if isinstance(e, ast.AsOf):
             exprs.append(e.when)
             continue
-        if isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER:
+        split = every or (e.ty is not None and e.ty.kind in SPLIT_KINDS)
+        if isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER and split:
             found[e.name] = None
         exprs.extend(ast.children(e))
     return tuple(sorted(found))
