@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, PolicyError, load_policy
+from engine import CaseError, PolicyError, cli_indicators, load_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
@@ -33,6 +33,7 @@ EXAMPLES = {
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
+    "indicators": cli_indicators.EXAMPLES,
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -116,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+
+    p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
+    cli_indicators.add_arguments(p, _date)
     return parser
 
 
@@ -123,7 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph}
+        handler = {
+            "check": _check,
+            "eval": _eval,
+            "explain": _explain,
+            "test": _test,
+            "graph": _graph,
+            "indicators": cli_indicators.run,
+        }
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)

@@ -8,11 +8,12 @@ cannot be computed (or whose facts are invalid) is left out of it and counted in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from engine import ast
 from engine.diagnostics import CaseError, EvaluationError, PolicyError
 from engine.indicators import MONTH, Indicator, IndicatorSet, Statistic
 from engine.interpreter import Interpreter
@@ -228,8 +229,8 @@ def _person(
     env["debut"], env["fin"] = report.debut, report.fin
     interpreter = Interpreter(policy.plan, env, report.at)
 
-    def value(e: object) -> object:
-        return interpreter.expr(e, report.at)  # type: ignore[arg-type]
+    def value(e: ast.Expr) -> object:
+        return interpreter.expr(e, report.at)
 
     try:
         in_scope = indicators.scope is None or bool(value(indicators.scope))
@@ -255,13 +256,18 @@ def _person(
                 results.errors += 1
 
 
-def _one(ind: Indicator, value: object, in_scope: bool, key: Key, by: str | None,
-         results: IndicatorFigures | None, row_id: str) -> bool:  # fmt: skip
+def _one(
+    ind: Indicator,
+    compute: Callable[[ast.Expr], object],
+    in_scope: bool,
+    key: Key,
+    by: str | None,
+    results: IndicatorFigures | None,
+    row_id: str,
+) -> bool:
     """Add one person to one indicator's figures; return whether it counts them (for other indicators)."""
-    compute = value  # a callable: expression → its value for this person
-    assert callable(compute)
     inside = in_scope and (ind.population is None or bool(compute(ind.population)))
-    counted = inside and ind.statistic is Statistic.COUNT and bool(compute(ind.count))
+    counted = inside and ind.count is not None and bool(compute(ind.count))
     if results is None or not inside:
         return counted
     month = compute(ind.month) if ind.month is not None else None
@@ -277,14 +283,14 @@ def _one(ind: Indicator, value: object, in_scope: bool, key: Key, by: str | None
     if ind.statistic is Statistic.COUNT and counted:
         for figures, _ in groups:
             figures.counted += 1
-    elif ind.statistic is Statistic.COUNT_BY:
+    elif ind.by is not None:
         got = group_of(compute(ind.by))
         listed = True
         for figures, _ in groups:
             figures.by_value[got] = figures.by_value.get(got, 0) + 1
     elif ind.statistic is Statistic.SUM:
         for part in ind.parts:
-            amount = Decimal(compute(part.value))  # type: ignore[arg-type]
+            amount = Decimal(str(compute(part.value)))
             if not amount:
                 continue
             listed = True
@@ -294,10 +300,10 @@ def _one(ind: Indicator, value: object, in_scope: bool, key: Key, by: str | None
                 target = results.groups.setdefault(part_key, Figures(0 if ind.population is not None else None))
                 target.total += amount
     if ind.mean is not None and bool(compute(ind.mean.over)):
-        got = compute(ind.mean.value)
-        if got is not None:
+        mean_value = compute(ind.mean.value)
+        if mean_value is not None:
             for figures, _ in groups:
-                figures.mean_total += Decimal(got)  # type: ignore[arg-type]
+                figures.mean_total += Decimal(str(mean_value))
                 figures.mean_count += 1
     if results.ids is not None and listed:
         results.ids.append(row_id)

@@ -469,7 +469,7 @@ class _Check:
                     state[name] = 2
                     path.pop()
                     out[name] = indicators[name]
-        for name, ind in indicators.items():
+        for ind in indicators.values():
             for other in ind.indicators_read:
                 if other not in indicators and other in self.counts:
                     return {}  # the other one has an error, already reported

@@ -94,9 +94,7 @@ def rows(policy: Policy, frame: pl.DataFrame) -> Iterator[tuple[str, dict[str, o
     facts = policy.plan.facts
     for number, row in enumerate(frame.iter_rows(named=True), 1):
         ident = row.get("id")
-        given = {
-            k: _python(v, facts[k].type if k in facts else None) for k, v in row.items() if k not in ("id", "at")
-        }
+        given = {k: _python(v, facts[k].type if k in facts else None) for k, v in row.items() if k not in ("id", "at")}
         yield (str(ident) if ident is not None and ident != "" else str(number)), given
 
 

@@ -10,15 +10,15 @@ date ones, `as of`) is computed row by row by the scalar interpreter, and the re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from engine import ast
+from engine.batch.indicator_frame import CODES, FACTS_INVALID, FAILED, dtype_of, fact_column, row_errors
 from engine.calendar import Duration
-from engine.batch.indicator_frame import CODES, FAILED, FACTS_INVALID, dtype_of, fact_column, row_errors
 from engine.indicator_counts import Figures, IndicatorFigures, IndicatorReport, Key, empty_report
 from engine.indicators import MONTH, PERIOD, Indicator, Statistic
 from engine.interpreter import Interpreter
@@ -130,7 +130,8 @@ class _Compiler:
         if func in ("min", "max"):
             return pl.min_horizontal(args) if func == "min" else pl.max_horizontal(args)
         if func in ("year", "month", "day"):
-            return getattr(args[0].dt, func)().cast(pl.Int64)
+            part: pl.Expr = getattr(args[0].dt, func)()
+            return part.cast(pl.Int64)
         raise Unvectorised(f"`{func}`")
 
 
@@ -229,7 +230,7 @@ def compute(
     frame = frame.with_columns(scope.alias("__scope"), key.alias("__key"))
     for name in chosen:
         ind = indicators.indicators[name]
-        needs = list(indicators.rules_read(policy.plan, [name], by)) + [FACTS_INVALID]
+        needs = [*indicators.rules_read(policy.plan, [name], by), FACTS_INVALID]
         error = pl.col(FAILED).list.eval(pl.element().is_in(needs)).list.any().fill_null(False)
         population = compiled(ind.population, name).fill_null(False) if ind.population is not None else pl.lit(True)
         inside = (pl.col("__scope") & population & ~error).fill_null(False)
@@ -329,7 +330,7 @@ def _scalar(policy: Policy, frame: pl.DataFrame, e: ast.Expr, debut: date, fin: 
         env.update(dict(zip(PERIOD, (debut, fin), strict=True)))
         try:
             values.append(Interpreter(plan, env, at).expr(e, at))
-        except Exception:  # noqa: BLE001 - a failure is this row's: null, left out
+        except Exception:
             values.append(None)
     ty = e.ty
     dtype = dtype_of(ty) if ty is not None else None
