@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, PolicyError, cli_indicators, load_policy
+from engine import CaseError, PolicyError, cli_diff, cli_indicators, load_policy
 from engine.cases import Case, CaseResult, case_files, load_cases, run_case
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
@@ -34,6 +34,7 @@ EXAMPLES = {
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
     "indicators": cli_indicators.EXAMPLES,
+    "diff": cli_diff.EXAMPLES,
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -120,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
     cli_indicators.add_arguments(p, _date)
+
+    p = command("diff", "What a change of the rules does to a caseload: who changes, from what to what, the cost.")
+    cli_diff.add_arguments(p, _date)
     return parser
 
 
@@ -127,13 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {
+        handler: dict[str, Callable[[argparse.Namespace, _Out], int]] = {
             "check": _check,
             "eval": _eval,
             "explain": _explain,
             "test": _test,
             "graph": _graph,
             "indicators": cli_indicators.run,
+            "diff": cli_diff.run,
         }
         return handler[args.command](args, out)
     except PolicyError as exc:
