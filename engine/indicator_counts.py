@@ -189,7 +189,7 @@ def count_case_by_case(
             report.rows_with_errors += 1
             code = next(iter(failed.values()))
             report.errors_by_code[code] = report.errors_by_code.get(code, 0) + 1
-        _person(policy, report, row_id, {**env_facts, **values}, set(failed), needs, chosen, by)
+        _person(policy, report, row_id, dict(env_facts), values, set(failed), needs, chosen, by)
     return report
 
 
@@ -220,6 +220,7 @@ def _person(
     report: IndicatorReport,
     row_id: str,
     env: dict[str, object],
+    decisions: Mapping[str, object],
     failed: set[str],
     needs: Mapping[str, set[str]],
     chosen: tuple[str, ...],
@@ -227,7 +228,7 @@ def _person(
 ) -> None:
     indicators = policy.indicators
     env["debut"], env["fin"] = report.debut, report.fin
-    interpreter = Interpreter(policy.plan, env, report.at)
+    interpreter = interpreter_for(policy, env, decisions, report.at)
 
     def value(e: ast.Expr) -> object:
         return interpreter.expr(e, report.at)
@@ -243,17 +244,28 @@ def _person(
     for name in chosen:
         ind = indicators.indicators[name]
         results = report.results.get(name)
-        if failed & (needs[name] | {"<scope>"}):
-            env[name] = None
+        if failed & (needs[name] | {"<scope>", *ind.indicators_read}):
+            env[name] = False  # never read: the indicators naming it need the failed decision too
             if results is not None:
                 results.errors += 1
             continue
         try:
             env[name] = _one(ind, value, in_scope, key, by, results, row_id)
         except (PolicyError, ArithmeticError, ValueError):
-            env[name] = None
+            env[name] = False
+            failed = failed | {name}
             if results is not None:
                 results.errors += 1
+
+
+def interpreter_for(
+    policy: Policy, values: dict[str, object], decisions: Mapping[str, object], at: date
+) -> Interpreter:
+    """An interpreter over one person: `values` (facts, period, indicators) and its decisions on `at`."""
+    interpreter = Interpreter(policy.plan, values, at)
+    for name, value in decisions.items():
+        interpreter.memo[(name, at)] = value
+    return interpreter
 
 
 def _one(

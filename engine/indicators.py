@@ -242,12 +242,12 @@ class _Check:
                 owners.setdefault(value, []).append(enum.name)
         counts = [n for n, (_, f) in pending.indicators.items() if "count" in f]
         values: dict[str, Type] = {n: f.type for n, f in plan.facts.items()}
-        values.update({n: r.type for n, r in plan.rules.items()})  # decisions are values of the row
         values.update({n: DATE for n in PERIOD})
         values.update({n: BOOL for n in counts})
         self.counts = frozenset(counts)
         parameters = {n: p.type for n, p in plan.parameters.items()}
-        self.scope = Scope(values, parameters, {}, {v: tuple(o) for v, o in owners.items()})
+        rules = {n: r.type for n, r in plan.rules.items()}  # each person's decisions, on `at`
+        self.scope = Scope(values, parameters, rules, {v: tuple(o) for v, o in owners.items()})
         self.checker = Checker(self.scope, dict(plan.enums), self.report)
 
     def report(self, d: Diagnostic) -> None:

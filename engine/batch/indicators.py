@@ -19,9 +19,8 @@ import polars as pl
 from engine import ast
 from engine.batch.indicator_frame import CODES, FACTS_INVALID, FAILED, dtype_of, fact_column, row_errors
 from engine.calendar import Duration
-from engine.indicator_counts import Figures, IndicatorFigures, IndicatorReport, Key, empty_report
+from engine.indicator_counts import Figures, IndicatorFigures, IndicatorReport, Key, empty_report, interpreter_for
 from engine.indicators import MONTH, PERIOD, Indicator, Statistic
-from engine.interpreter import Interpreter
 from engine.types import Kind
 
 if TYPE_CHECKING:
@@ -325,11 +324,11 @@ def _scalar(policy: Policy, frame: pl.DataFrame, e: ast.Expr, debut: date, fin: 
     values = []
     for row in frame.iter_rows(named=True):
         env: dict[str, object] = {n: row.get(fact_column(n)) for n in plan.facts}
-        env.update({k: v for k, v in row.items() if k in plan.rules})
-        env.update({k[len("__ind_") :]: v for k, v in row.items() if k.startswith("__ind_")})
+        env.update({k[len("__ind_") :]: bool(v) for k, v in row.items() if k.startswith("__ind_")})
         env.update(dict(zip(PERIOD, (debut, fin), strict=True)))
+        decisions = {k: v for k, v in row.items() if k in plan.rules}
         try:
-            values.append(Interpreter(plan, env, at).expr(e, at))
+            values.append(interpreter_for(policy, env, decisions, at).expr(e, at))
         except Exception:
             values.append(None)
     ty = e.ty
