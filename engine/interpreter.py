@@ -137,7 +137,7 @@ class Interpreter:
                 version.start,
                 version.end,
                 version.decl.label,
-                rule.decl.references + version.references,
+                tuple(r for r in rule.decl.references + version.references if r.in_force(law)),
                 tuple(_unique(inputs)),
                 to_text(version.formula) if version.formula is not None else None,
                 tuple(rows) if rows is not None else None,
