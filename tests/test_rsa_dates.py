@@ -82,7 +82,7 @@ def test_assumption_parameters_are_flagged_with_a_note_naming_the_point(rsa: Pol
         ("rule", "orientation_automatique_inscription", date(2019, 3, 1)),
         ("rule", "orientation_automatique_mds", date(2019, 3, 1)),
         ("rule", "criteres_mds_remplis", date(2019, 3, 1)),
-        ("rule", "aave_objectif", date(2020, 1, 1)),
+        ("rule", "aave_objectif_selon_convention", date(2020, 1, 1)),
         ("parameter", "aave_duree_objectif_emploi", date(2020, 1, 1)),
         ("parameter", "aave_duree_limite_transition", date(2020, 1, 1)),
         ("parameter", "orientation_delai_cible", date(2019, 1, 1)),
@@ -107,7 +107,7 @@ def test_the_circuit_start_note_quotes_the_source_and_says_what_is_not_encoded(r
 
 
 def test_the_aave_start_note_points_to_both_passages(rsa: Policy) -> None:
-    note = rsa.plan.rules["aave_objectif"].versions[0].decl.note or ""
+    note = rsa.plan.rules["aave_objectif_selon_convention"].versions[0].decl.note or ""
     assert "2020" in note and "2022" in note
 
 
@@ -147,8 +147,11 @@ def test_explaining_the_target_date_flags_its_assumed_start(rsa: Policy) -> None
 
 def test_json_explanation_flags_the_assumed_version(rsa: Policy) -> None:
     decision = rsa.evaluate({"date_entree_aave": date(2021, 1, 15)}, at=date(2022, 6, 1), decisions=["aave_objectif"])
-    version = decision.explain("aave_objectif").to_dict()["trace"]["version"]  # type: ignore[index]
-    assert version["assumption"] is True and "2022" in version["note"]
+    trace = decision.explain("aave_objectif").to_dict()["trace"]
+    assert isinstance(trace, dict)
+    assert trace["version"]["assumption"] is False
+    inner = next(t for t in trace["depends_on"] if t["rule"] == "aave_objectif_selon_convention")
+    assert inner["version"]["assumption"] is True and "2022" in inner["version"]["note"]
 
 
 # -- each article in the version in force on the date applied -------------------------------------
