@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from engine.calendar import Duration
+from engine.documents import VersionDecl
 from engine.plan import Plan
 from engine.reach import possible_values
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
@@ -124,6 +125,18 @@ class Explanation:
                 return table[name].type
         return None
 
+    def _version_decl(self, r: RuleTrace) -> VersionDecl | None:
+        """The declaration of the version a trace record used (for its assumption flag and note)."""
+        rule = self.plan.rules.get(r.rule)
+        return next((v.decl for v in rule.versions if v.start == r.version_start), None) if rule else None
+
+    def _assumed(self, r: RuleTrace) -> str:
+        """« HYPOTHÈSE à confirmer (note) » when the version used is flagged as an assumption, else ""."""
+        v = self._version_decl(r)
+        if v is None or not v.assumption:
+            return ""
+        return "HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
+
     def _is_money(self, name: str) -> bool:
         ty = self._type_of(name)
         return ty is not None and ty.kind.value == "money"
@@ -165,7 +178,8 @@ class Explanation:
             chosen = next((row for row in r.rows or () if row.matched), None)
             reason = chosen.because if chosen else (f"calcul : {r.formula}" if r.formula else "")
             when = "" if r.law == self.trace.today else f" (droit au {french_date(r.law)})"
-            out.append(f"  • {self.plan.label(r.rule)}{when} : {self.show(r.rule, r.value)} — {reason}")
+            flag = " [HYPOTHÈSE sur la version appliquée]" if self._assumed(r) else ""
+            out.append(f"  • {self.plan.label(r.rule)}{when} : {self.show(r.rule, r.value)} — {reason}{flag}")
             children = [self.trace.get(i.name, i.law) for i in r.inputs if i.kind == "rule" and i.law is not None]
             stack.extend(c for c in reversed(children) if c is not None)
         return out
@@ -201,6 +215,13 @@ class Explanation:
         )
         label = f" « {r.version_label} »" if r.version_label else ""
         lines.append(f"{pad}  Droit applicable au {french_date(r.law)} : version{label} en vigueur {period}")
+        assumed = self._assumed(r)
+        if assumed:
+            lines.append(f"{pad}  {assumed}")
+        else:
+            decl = self._version_decl(r)
+            if decl is not None and decl.note:
+                lines.append(f"{pad}  Note : {decl.note.strip()}")
         for ref in r.references:
             lines.append(f"{pad}  Fondement : {ref.article}" + (f" — {ref.url}" if ref.url else ""))
             if ref.excerpt:
@@ -390,9 +411,10 @@ class Explanation:
             note = ""
             if index >= 0:
                 v = p.decl.values[index]
-                refs = ", ".join(r.article for r in v.references)
+                law = i.law
+                refs = ", ".join(r.article for r in v.references if law is None or r.in_force(law))
                 note = f" ; valeur du {french_date(v.start)}" + (f", source : {refs}" if refs else "")
-                if p.decl.assumption:
+                if p.decl.assumption or v.assumption:
                     note += " ; HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
             how = " (lecture « as of »)" if i.as_of else ""
             return f"{label} ({i.name}) : {value} — paramètre en vigueur{when}{how}{note}"
@@ -454,6 +476,8 @@ class Explanation:
                 "from": r.version_start.isoformat(),
                 "until": r.version_end.isoformat() if r.version_end else None,
                 "label": r.version_label,
+                "assumption": bool(self._assumed(r)),
+                "note": (decl.note.strip() if (decl := self._version_decl(r)) and decl.note else None),
             },
             "references": [ref.to_dict() for ref in r.references],
             "location": {"file": r.span.file, "line": r.span.line, "column": r.span.column},

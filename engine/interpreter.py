@@ -24,13 +24,19 @@ from engine.types import Kind
 
 def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
     periods = ", ".join(f"{v.start} – {v.end or '…'}" for v in rule.versions)
+    first, last = rule.versions[0], rule.versions[-1]
+    covered = f"from {first.start}" + (f" to {last.end}" if last.end else "")
+    help = "evaluate the case on a date the rule covers, or add a version for that date"
+    if law < first.start and first.decl.note:  # the first version says why nothing comes before it
+        help = f"before {first.start}: {' '.join(first.decl.note.split())}"
     return EvaluationError(
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"no version of rule `{rule.name}` is in force on {law} (its versions: {periods})",
+                f"no version of rule `{rule.name}` is in force on {law}: the policy covers it {covered} "
+                f"(its versions: {periods})",
                 rule.decl.span,
-                help="evaluate the case on a date the rule covers, or add a version for that date",
+                help=help,
             )
         ],
         plan.sources,
@@ -40,13 +46,17 @@ def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
 
 def parameter_not_in_force(plan: Plan, name: str, law: date) -> EvaluationError:
     p = plan.parameters[name]
+    first = p.decl.values[0]
+    help = "add a value for that date, or evaluate the case on a later date"
+    if first.note:  # the first value's note says where its date comes from
+        help = f"before {first.start}: {' '.join(first.note.split())}"
     return EvaluationError(
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"parameter `{name}` has no value in force on {law} (first value from {p.starts[0]})",
+                f"parameter `{name}` has no value in force on {law}: the policy gives it values from {p.starts[0]}",
                 p.decl.span,
-                help="add a value for that date, or evaluate the case on a later date",
+                help=help,
             )
         ],
         plan.sources,
@@ -170,7 +180,7 @@ class Interpreter:
                 version.start,
                 version.end,
                 version.decl.label,
-                rule.decl.references + version.references,
+                tuple(r for r in rule.decl.references + version.references if r.in_force(law)),
                 tuple(_unique(inputs)),
                 to_text(version.formula) if version.formula is not None else None,
                 tuple(rows) if rows is not None else None,
