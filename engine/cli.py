@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -17,10 +17,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from engine import CaseError, Decision, PolicyError, load_policy
+from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
+from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
+from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache, Span
 
@@ -34,9 +36,14 @@ EXAMPLES = {
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
+<<<<<<< HEAD
     "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
     "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
     "  policy batch parts/ -o out.jsonl          # a folder of Parquet parts; dates from its `at` column",
+=======
+    "indicators": cli_indicators.EXAMPLES,
+    "diff": cli_diff.EXAMPLES,
+>>>>>>> main
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -138,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+
+    p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
+    cli_indicators.add_arguments(p, _date)
+
+    p = command("diff", "What a change of the rules does to a caseload: who changes, from what to what, the cost.")
+    cli_diff.add_arguments(p, _date)
     return parser
 
 
@@ -145,7 +158,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
+<<<<<<< HEAD
         handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph, "batch": _batch}
+=======
+        handler: dict[str, Callable[[argparse.Namespace, _Out], int]] = {
+            "check": _check,
+            "eval": _eval,
+            "explain": _explain,
+            "test": _test,
+            "graph": _graph,
+            "indicators": cli_indicators.run,
+            "diff": cli_diff.run,
+        }
+>>>>>>> main
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)
@@ -165,11 +190,11 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
-        out.raw(
-            json.dumps(
-                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}, ensure_ascii=False, indent=2
-            )
-        )
+        report: dict[str, object] = {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}
+        if policy is not None and not errors:
+            covered = coverage(policy.plan)
+            report["coverage"] = {name: covered[name].to_dict() for name in policy.plan.outputs}
+        out.raw(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
@@ -182,7 +207,19 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
                 f"{len(warnings)} warning(s)",
                 "bold green",
             )
+            _print_coverage(plan, out)
     return FAILED if errors or (args.strict and warnings) else OK
+
+
+def _print_coverage(plan: Plan, out: _Out) -> None:
+    """The period each decision covers on the case's `at`, and what it reads under another date."""
+    covered = coverage(plan)
+    out.print("Periods covered (law date of the case's `at`; `x as of d`: on the date d):")
+    for name in plan.outputs:
+        c = covered[name]
+        out.print(f"  {name}: {describe(c.periods)}")
+        for r in c.readings:
+            out.print(f"      {r.name} as of `{r.when}`: {describe(r.periods)}")
 
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
@@ -269,7 +306,9 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     cases, _ = _cases(args.case, policy)
     if not 1 <= args.case_index <= len(cases):
-        out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+        out.errors.print(
+            escape(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})"), style="red"
+        )
         return USAGE
     case = cases[args.case_index - 1]
     decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
@@ -296,7 +335,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
     files = case_files(paths)
     if not files:
-        out.errors.print("no case files found in: " + ", ".join(paths), style="red")
+        out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
     load_errors = 0
