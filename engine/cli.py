@@ -36,14 +36,11 @@ EXAMPLES = {
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
-<<<<<<< HEAD
     "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
     "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
     "  policy batch parts/ -o out.jsonl          # a folder of Parquet parts; dates from its `at` column",
-=======
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
->>>>>>> main
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -158,9 +155,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-<<<<<<< HEAD
-        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph, "batch": _batch}
-=======
         handler: dict[str, Callable[[argparse.Namespace, _Out], int]] = {
             "check": _check,
             "eval": _eval,
@@ -169,8 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "graph": _graph,
             "indicators": cli_indicators.run,
             "diff": cli_diff.run,
+            "batch": _batch,
         }
->>>>>>> main
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)

@@ -53,9 +53,7 @@ class Policy:
         """Compute `decisions` (default: all) for one case, under the law in force on `at`."""
         return self._evaluator.evaluate(facts, at, decisions, trace, spans)
 
-    def evaluate_batch(
-        self, source: object, *, at: date | None = None, decisions: Sequence[str] | None = None
-    ) -> Any:
+    def evaluate_batch(self, source: object, *, at: date | None = None, decisions: Sequence[str] | None = None) -> Any:
         """Every row of a caseload (a polars DataFrame/LazyFrame, or the path of a CSV, Parquet or JSON
         Lines file or a folder of Parquet parts) → a polars DataFrame: one row per input row, in order,
         with `id`, `at`, one column per decision and `errors`. Needs polars (loaded only here).
