@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from engine.batch.facts import check_columns
-from engine.batch.io import scan, sink
+from engine.batch.io import check_output, scan, sink
 from engine.batch.run import Summary, build, decisions_of
 
 if TYPE_CHECKING:
@@ -37,14 +37,17 @@ def pipeline(
     decisions: Sequence[str] | None = None,
     summary: Summary | None = None,
     progress: Callable[[int], None] | None = None,
+    text_errors: bool = False,
 ) -> pl.LazyFrame:
-    """The lazy result frame (nothing computed yet). CaseError for an unknown column or decision,
+    """The lazy result frame (nothing computed yet); `text_errors`: errors as one text (for CSV). CaseError for an unknown column or decision,
     or a file that cannot be read."""
     raw = scan(source)
     label = str(source) if isinstance(source, str | Path) else "the frame"
     check_columns(policy.plan, list(raw.collect_schema().names()), label)
     names = decisions_of(policy, decisions)
-    return build(policy, raw, at=at, decisions=names, summary=summary or Summary(), progress=progress)
+    return build(
+        policy, raw, at=at, decisions=names, summary=summary or Summary(), progress=progress, text_errors=text_errors
+    )
 
 
 def evaluate_batch(
@@ -71,6 +74,7 @@ def run_batch(
 ) -> Summary:
     """Stream a caseload to `output` (.parquet, .csv or .jsonl) with bounded memory; the run's summary."""
     summary = Summary()
-    lf = pipeline(policy, source, at=at, decisions=decisions, summary=summary, progress=progress)
+    csv = check_output(output) == ".csv"
+    lf = pipeline(policy, source, at=at, decisions=decisions, summary=summary, progress=progress, text_errors=csv)
     sink(lf, output)
     return summary

@@ -41,10 +41,15 @@ class Unvectorisable(Exception):
 
 @dataclass(frozen=True)
 class Dur:
-    """A duration value: months and days, two Int64 expressions."""
+    """A duration value: months and days, each an Int64 expression or, when constant, an int (so
+    that date arithmetic can use polars' native month offset)."""
 
-    months: pl.Expr
-    days: pl.Expr
+    months: pl.Expr | int
+    days: pl.Expr | int
+
+
+def _e(x: pl.Expr | int) -> pl.Expr:
+    return pl.lit(x, dtype=pl.Int64) if isinstance(x, int) else x
 
 
 Value = pl.Expr | Dur | tuple[object, ...]  # a tuple: a constant list (a list parameter)
@@ -102,13 +107,22 @@ class Compiler:
     active: set[tuple[int, str]] = field(default_factory=set)
     day: date = date.min  # first day of the segment being compiled
     context: Context = field(default_factory=lambda: Context(0, AT))
+    facts_read: set[str] = field(default_factory=set)
+    # Laziness: the scalar code computes only the branches taken, so a failure is flagged only where
+    # the place it can happen is reached: under the current guard (the conditions of the branches
+    # leading to it), within a rule that is itself needed (`sites`: who reads a rule, under what).
+    guard: pl.Expr | None = None
+    owner: tuple[int, str] | None = None  # the (context, rule) being compiled; None for a decision
+    sites: dict[tuple[int, str], list[tuple[tuple[int, str] | None, pl.Expr | None]]] = field(default_factory=dict)
+    pending: list[tuple[pl.Expr, pl.Expr | None, tuple[int, str] | None]] = field(default_factory=list)
 
     # -- columns and levels -------------------------------------------------------------------------
-    facts_read: set[str] = field(default_factory=set)
-
     def ref(self, column: str) -> pl.Expr:
         if column.startswith("__f_"):
             self.facts_read.add(column[4:])
+            fact = self.plan.facts.get(column[4:])
+            if fact is not None and fact.required:  # missing_fact, where this read is reached
+                self.flag(pl.col(column).is_null())
         level = self.columns[column][1] if column in self.columns else 0
         if self.level_stack:
             self.level_stack[-1] = max(self.level_stack[-1], level)
@@ -129,26 +143,81 @@ class Compiler:
         return value, level
 
     def flag(self, condition: pl.Expr) -> None:
-        self.flags.append(condition.fill_null(False))
+        """Rows where the scalar code may fail here: theirs if this place is reached (see `needed`)."""
+        self.pending.append((condition.fill_null(False), self.guard, self.owner))
+
+    def guarded(self, condition: pl.Expr | None, build: Callable[[], Value]) -> Value:
+        """Build a branch reached only where `condition` holds (a null condition: not reached)."""
+        saved = self.guard
+        if condition is not None:
+            local = condition.fill_null(False)
+            self.guard = local if saved is None else saved & local
+        try:
+            return build()
+        finally:
+            self.guard = saved
+
+    def finish(self) -> list[pl.Expr]:
+        """The flags, each limited to the rows where its place is reached: `needed` columns say, per
+        (context, rule), where some decision's computation reaches that rule."""
+        needed: dict[tuple[int, str] | None, pl.Expr | None] = {None: None}  # None: a decision, always
+
+        def need(key: tuple[int, str] | None) -> pl.Expr | None:
+            if key in needed:
+                return needed[key]
+            needed[key] = pl.lit(False)  # no cycles (checked), but never loop
+            terms = []
+            for reader, guard in self.sites.get(key, []):  # type: ignore[arg-type]
+                above = need(reader)
+                if above is None and guard is None:
+                    needed[key] = None
+                    return None
+                terms.append(guard if above is None else above if guard is None else above & guard)
+            if not terms:
+                needed[key] = pl.lit(False)
+                return needed[key]
+            expr, level = self.measured(lambda: self.relevel(pl.any_horizontal(terms)))
+            name = f"__n{key[0]}_{key[1]}"  # type: ignore[index]
+            needed[key] = self.add_column(name, _expr(expr), level)
+            return needed[key]
+
+        flags = []
+        for condition, guard, owner in self.pending:
+            reached = need(owner)
+            where = guard if reached is None else reached if guard is None else reached & guard
+            flags.append(condition if where is None else condition & where)
+        return flags
+
+    def relevel(self, expr: pl.Expr) -> pl.Expr:
+        """Count the levels of the columns `expr` reads (built earlier, outside `measured`)."""
+        level = max((self.columns[n][1] for n in expr.meta.root_names() if n in self.columns), default=0)
+        if self.level_stack:
+            self.level_stack[-1] = max(self.level_stack[-1], level)
+        return expr
 
     # -- rules --------------------------------------------------------------------------------------
     def rule(self, name: str, ctx: Context) -> Value:
         key = (ctx.index, name)
+        self.sites.setdefault(key, []).append((self.owner, self.guard))
         if key in self.rules:
             return self.reref(self.rules[key])
         if key in self.active:
             raise Unvectorisable(f"`{name}` reads itself")
         self.active.add(key)
+        saved = (self.guard, self.owner)
+        self.guard, self.owner = None, key
         try:
             rule = self.plan.rules[name]
             value, level = self.measured(lambda: self.rule_value(rule, ctx))
         finally:
             self.active.discard(key)
+            self.guard, self.owner = saved
         column = f"__r{ctx.index}_{name}"
         stored: Value
         if isinstance(value, Dur):
             stored = Dur(
-                self.add_column(column + "__m", value.months, level), self.add_column(column + "__d", value.days, level)
+                self.add_column(column + "__m", _e(value.months), level),
+                self.add_column(column + "__d", _e(value.days), level),
             )
         elif isinstance(value, pl.Expr):
             stored = self.add_column(column, value, level)
@@ -159,7 +228,7 @@ class Compiler:
 
     def reref(self, value: Value) -> Value:
         if isinstance(value, Dur):
-            return Dur(self.ref(value.months.meta.output_name()), self.ref(value.days.meta.output_name()))
+            return Dur(self.ref(_e(value.months).meta.output_name()), self.ref(_e(value.days).meta.output_name()))
         if isinstance(value, pl.Expr):
             return self.ref(value.meta.output_name())
         return value
@@ -167,54 +236,49 @@ class Compiler:
     def rule_value(self, rule: RulePlan, ctx: Context) -> Value:
         """The rule under ctx's law: one expression per segment, chosen by the law date."""
         law = self.ref(ctx.law)
-        bounds = _rule_bounds(self.plan, rule)
-        pieces: list[tuple[list[tuple[date, date | None]], Value | None]] = []
-        by_key: dict[object, int] = {}
-        starts = [date.min, *bounds]
-        saved_day, saved_ctx = self.day, self.context
-        try:
-            for i, lo in enumerate(starts):
-                hi = starts[i + 1] if i + 1 < len(starts) else None
-                version = rule.version_on(lo)
-                params = _same_law_parameters(version) if version is not None else ()
-                every = _same_law_parameters(version, every=True) if version is not None else ()
-                key = (
-                    id(version),
-                    tuple(self.plan.parameters[p].index_on(lo) for p in params),
-                    all(self.plan.parameters[p].index_on(lo) >= 0 for p in every),
-                )
-                if key in by_key:
-                    pieces[by_key[key]][0].append((lo, hi))
-                    continue
-                self.day, self.context = lo, ctx
-                value = self.version(rule, version) if version is not None else None
-                if value is not None and not key[2]:
-                    value = None  # a parameter read here has no value yet: not in force
-                by_key[key] = len(pieces)
-                pieces.append(([(lo, hi)], value))
-        finally:
-            self.day, self.context = saved_day, saved_ctx
+        starts = [date.min, *_rule_bounds(self.plan, rule)]
+        intervals: dict[tuple[int, tuple[int, ...], bool], list[tuple[date, date | None]]] = {}
+        versions: dict[tuple[int, tuple[int, ...], bool], tuple[VersionPlan | None, date]] = {}
+        for i, lo in enumerate(starts):
+            version = rule.version_on(lo)
+            split = _same_law_parameters(version) if version is not None else ()
+            every = _same_law_parameters(version, every=True) if version is not None else ()
+            key = (
+                id(version),
+                tuple(self.plan.parameters[p].index_on(lo) for p in split),
+                all(self.plan.parameters[p].index_on(lo) >= 0 for p in every),
+            )
+            intervals.setdefault(key, []).append((lo, starts[i + 1] if i + 1 < len(starts) else None))
+            versions.setdefault(key, (version if key[2] else None, lo))  # no value yet: not in force
 
-        def inside(intervals: list[tuple[date, date | None]]) -> pl.Expr:
+        def inside(spans: list[tuple[date, date | None]]) -> pl.Expr:
             tests = []
-            for lo, hi in intervals:
+            for lo, hi in spans:
                 test = law >= dates.literal_date(lo) if lo > date.min else pl.lit(True)
                 if hi is not None:
                     test = test & (law < dates.literal_date(hi))
                 tests.append(test)
             return pl.any_horizontal(tests) if len(tests) > 1 else tests[0]
 
-        for intervals, value in pieces:
-            if value is None:
-                self.flag(inside(intervals) & law.is_not_null())
-        present = [(iv, v) for iv, v in pieces if v is not None]
+        present: list[tuple[pl.Expr, Value]] = []
+        saved_day, saved_ctx = self.day, self.context
+        try:
+            for key, spans in intervals.items():
+                version, lo = versions[key]
+                where = inside(spans) if len(intervals) > 1 else None
+                if version is None:
+                    self.flag((where if where is not None else pl.lit(True)) & law.is_not_null())
+                    continue
+                self.day, self.context = lo, ctx
+                value = self.guarded(where, lambda v=version: self.version(rule, v))  # type: ignore[misc]
+                present.append((where if where is not None else pl.lit(True), value))
+        finally:
+            self.day, self.context = saved_day, saved_ctx
         if not present:
-            return (
-                Dur(pl.lit(None, pl.Int64), pl.lit(None, pl.Int64)) if rule.type.kind is Kind.DURATION else pl.lit(None)
-            )
-        if len(present) == 1 and len(pieces) == 1:
+            return _null_of(rule.type)
+        if len(present) == 1 and len(intervals) == 1:
             return present[0][1]
-        return _choose([(inside(iv), v) for iv, v in present], rule.type)
+        return _choose(present, rule.type)
 
     def version(self, rule: RulePlan, version: VersionPlan) -> Value:
         if version.formula is not None:
@@ -222,14 +286,17 @@ class Compiler:
         assert version.rows is not None
         branches: list[tuple[pl.Expr, Value]] = []
         fallback: Value | None = None
+        earlier: pl.Expr | None = None  # no earlier row matched: this row is examined
         for row in version.rows:
-            then = self.typed(row.then, rule.type)
             if row.when is None:
-                fallback = then
+                fallback = self.guarded(earlier, lambda r=row: self.typed(r.then, rule.type))  # type: ignore[misc]
                 break
-            cond = self.expr(row.when)
-            assert isinstance(cond, pl.Expr)
+            cond = _expr(self.guarded(earlier, lambda r=row: self.expr(r.when)))  # type: ignore[misc]
+            taken = cond.fill_null(False) if earlier is None else earlier & cond.fill_null(False)
+            then = self.guarded(taken, lambda r=row: self.typed(r.then, rule.type))  # type: ignore[misc]
             branches.append((cond, then))
+            missed = ~cond.fill_null(False)
+            earlier = missed if earlier is None else earlier & missed
         if not branches:
             assert fallback is not None
             return fallback
@@ -267,17 +334,21 @@ class Compiler:
                 operand = self.expr(o)
                 return Dur(-operand.months, -operand.days) if isinstance(operand, Dur) else -_expr(operand)
             case ast.Binary(op="and", left=a, right=b):
-                return self.boolean(a) & self.boolean(b)
+                left_bool = self.boolean(a)
+                return left_bool & _expr(self.guarded(left_bool, lambda: self.boolean(b)))
             case ast.Binary(op="or", left=a, right=b):
-                return self.boolean(a) | self.boolean(b)
+                left_bool = self.boolean(a)
+                return left_bool | _expr(self.guarded(~left_bool.fill_null(False), lambda: self.boolean(b)))
             case ast.Binary(op="??", left=a, right=b):
-                left, right = self.expr(a), self.expr(b)
+                left = self.expr(a)
+                absent = _e(left.months).is_null() if isinstance(left, Dur) else _expr(left).is_null()
+                right = self.guarded(absent, lambda: self.expr(b))
                 if isinstance(left, Dur) or isinstance(right, Dur):
                     lv, rv = _dur(left), _dur(right)
-                    present = lv.months.is_not_null()
+                    present = _e(lv.months).is_not_null()
                     return Dur(
-                        pl.when(present).then(lv.months).otherwise(rv.months),
-                        pl.when(present).then(lv.days).otherwise(rv.days),
+                        pl.when(present).then(_e(lv.months)).otherwise(_e(rv.months)),
+                        pl.when(present).then(_e(lv.days)).otherwise(_e(rv.days)),
                     )
                 return pl.coalesce(*_numeric_pair(_expr(left), _expr(right), a, b))
             case ast.Binary(op="/"):
@@ -285,13 +356,16 @@ class Compiler:
             case ast.Binary(op=op, left=a, right=b):
                 return self.binary(op, a, b)
             case ast.If(cond=c, then=t, orelse=o):
-                return _choose([(self.boolean(c), self.typed(t, e.ty))], e.ty, self.typed(o, e.ty))
+                test = self.boolean(c)
+                then = self.guarded(test, lambda: self.typed(t, e.ty))
+                orelse = self.guarded(~test.fill_null(False), lambda: self.typed(o, e.ty))
+                return _choose([(test, then)], e.ty, orelse)
             case ast.In(value=v, items=items, negated=neg):
                 result = self.membership(v, items)
                 return ~result if neg else result
             case ast.IsNull(value=v, negated=neg):
                 value = self.expr(v)
-                test = value.months.is_null() if isinstance(value, Dur) else _expr(value).is_null()
+                test = _e(value.months).is_null() if isinstance(value, Dur) else _expr(value).is_null()
                 return ~test if neg else test
             case ast.Call(func=func, args=args):
                 return self.call(func, args, e)
@@ -304,32 +378,34 @@ class Compiler:
     def boolean(self, e: ast.Expr) -> pl.Expr:
         return _expr(self.expr(e))
 
+    def temp(self, build: Callable[[], Value]) -> pl.Expr:
+        """`build()` as a column of its own: computed once, read by its rule and by a flag."""
+        value, level = self.measured(build)
+        return self.add_column(f"__t{len(self.columns)}", _expr(value), level)
+
+    def dated_result(self, build: Callable[[], Value]) -> pl.Expr:
+        """A computed date, flagged where it falls outside the calendar (the scalar code raises)."""
+        result = self.temp(build)
+        self.flag(dates.outside_calendar(result))
+        return result
+
     def binary(self, op: str, a: ast.Expr, b: ast.Expr) -> Value:
-        left, right = self.expr(a), self.expr(b)
         ka, kb = _kind(a), _kind(b)
-        if op in ("+", "-") and Kind.DATE in (ka, kb) and (isinstance(left, Dur) or isinstance(right, Dur)):
-            day, dur = (right, left) if isinstance(left, Dur) else (left, right)
-            assert isinstance(dur, Dur)
-            d = _expr(day)
-            result = (
-                dates.add_duration(d, dur.months, dur.days)
-                if op == "+"
-                else dates.subtract_duration(d, dur.months, dur.days)
-            )
-            self.flag(dates.outside_calendar(result))
-            return result
+        if op in ("+", "-") and Kind.DATE in (ka, kb) and Kind.DURATION in (ka, kb):
+            return self.dated_result(lambda: self.date_arithmetic(op, a, b))
+        left, right = self.expr(a), self.expr(b)
         if isinstance(left, Dur) or isinstance(right, Dur):
             if op == "*":
                 dur, n = (left, right) if isinstance(left, Dur) else (right, left)
                 assert isinstance(dur, Dur)
-                return Dur(dur.months * _expr(n), dur.days * _expr(n))
+                return Dur(_e(dur.months) * _expr(n), _e(dur.days) * _expr(n))
             lv, rv = _dur(left), _dur(right)
             if op == "+":
                 return Dur(lv.months + rv.months, lv.days + rv.days)
             if op == "-":
                 return Dur(lv.months - rv.months, lv.days - rv.days)
             if op in ("==", "!="):
-                same = lv.months.eq_missing(rv.months) & lv.days.eq_missing(rv.days)
+                same = _e(lv.months).eq_missing(_e(rv.months)) & _e(lv.days).eq_missing(_e(rv.days))
                 return same if op == "==" else ~same
             raise Unvectorisable(f"`{op}` on durations")
         x, y = _numeric_pair(_expr(left), _expr(right), a, b)
@@ -349,6 +425,16 @@ class Compiler:
         if op not in operators:
             raise Unvectorisable(f"operator `{op}`")
         return operators[op](x, y)
+
+    def date_arithmetic(self, op: str, a: ast.Expr, b: ast.Expr) -> pl.Expr:
+        left, right = self.expr(a), self.expr(b)
+        day, dur = (right, left) if isinstance(left, Dur) else (left, right)
+        if not isinstance(dur, Dur):
+            raise Unvectorisable("date arithmetic without a duration")
+        d = _expr(day)
+        if op == "+":
+            return dates.add_duration(d, dur.months, dur.days)
+        return dates.subtract_duration(d, dur.months, dur.days)
 
     def membership(self, v: ast.Expr, items: ast.Expr) -> pl.Expr:
         """`in`: a null value is in no list (polars' is_in would say null)."""
@@ -372,21 +458,21 @@ class Compiler:
         if func in ("min", "max"):
             exprs = [_expr(self.typed(a, e.ty)) for a in args]
             return pl.min_horizontal(exprs) if func == "min" else pl.max_horizontal(exprs)
+        if func in ("add_months", "add_days", "end_of_month"):
+            return self.dated_result(lambda: self.calendar_call(func, args))
+        if func in ("next_working_day", "is_working_day"):
+            day = self.temp(lambda: self.expr(args[0]))
+            self.flag(dates.outside_holiday_table(day))
+            if func == "is_working_day":
+                return dates.is_working_day(day)
+            name = day.meta.output_name()
+            return self.dated_result(lambda: dates.next_working_day(self.ref(name)))  # ref: counts its level
         values = [self.expr(a) for a in args]
         if func == "abs":
             return _expr(values[0]).abs()
         if func == "round":
             return self.round(args, _expr(self.typed(args[0], Type(Kind.DECIMAL))))
         x = [_expr(v) for v in values]
-        simple: dict[str, Callable[..., pl.Expr]] = {
-            "add_months": dates.add_months,
-            "add_days": dates.add_days,
-            "end_of_month": dates.end_of_month,
-        }
-        if func in simple:
-            result = simple[func](*x)
-            self.flag(dates.outside_calendar(result))
-            return result
         if func == "days_between":
             return dates.days_between(*x)
         if func == "months_between":
@@ -396,13 +482,15 @@ class Compiler:
         if func in ("year", "month", "day"):
             part = {"year": x[0].dt.year(), "month": x[0].dt.month(), "day": x[0].dt.day()}[func]
             return part.cast(pl.Int64)
-        if func in ("next_working_day", "is_working_day"):
-            self.flag(dates.outside_holiday_table(x[0]))
-            result = dates.next_working_day(x[0]) if func == "next_working_day" else dates.is_working_day(x[0])
-            if func == "next_working_day":
-                self.flag(dates.outside_calendar(result))
-            return result
         raise Unvectorisable(f"function `{func}`")
+
+    def calendar_call(self, func: str, args: tuple[ast.Expr, ...]) -> pl.Expr:
+        x = [_expr(self.expr(a)) for a in args]
+        if func == "end_of_month":
+            return dates.end_of_month(x[0])
+        literal_n = args[1].value if isinstance(args[1], ast.Literal) and isinstance(args[1].value, int) else None
+        n: pl.Expr | int = literal_n if literal_n is not None else x[1]
+        return dates.add_months(x[0], n) if func == "add_months" else dates.add_days(x[0], n)
 
     def round(self, args: tuple[ast.Expr, ...], value: pl.Expr) -> pl.Expr:
         places, mode = args[1], args[2]
@@ -472,11 +560,13 @@ def compile_plan(plan: Plan, decisions: tuple[str, ...]) -> Compiled:
     outputs: dict[str, pl.Expr] = {}
     reasons: dict[str, str] = {}
     for name in decisions:
-        saved = (dict(c.columns), dict(c.rules), dict(c.contexts), list(c.flags), set(c.facts_read))
+        saved = (dict(c.columns), dict(c.rules), dict(c.contexts), list(c.pending), set(c.facts_read),
+                 {k: list(v) for k, v in c.sites.items()})  # fmt: skip
         try:
             value = c.rule(name, c.context)
         except Unvectorisable as exc:
-            c.columns, c.rules, c.contexts, c.flags, c.facts_read = saved
+            c.columns, c.rules, c.contexts, c.pending, c.facts_read, c.sites = saved
+            c.guard, c.owner = None, None
             c.active.clear()
             reasons[name] = str(exc)
             continue
@@ -486,14 +576,12 @@ def compile_plan(plan: Plan, decisions: tuple[str, ...]) -> Compiled:
             outputs[name] = value
         else:
             reasons[name] = "a list-valued decision"
-    for fact in sorted(c.facts_read):
-        if plan.facts[fact].required:  # missing_fact: the scalar code says which decisions it takes
-            c.flag(pl.col(fact_column(fact)).is_null())
+    flags = c.finish()
     depth = max((level for _, level in c.columns.values()), default=0)
     levels: list[list[pl.Expr]] = [[] for _ in range(depth)]
     for expr, level in c.columns.values():
         levels[level - 1].append(expr)
-    return Compiled(levels, c.flags, outputs, tuple(reasons), reasons)
+    return Compiled(levels, flags, outputs, tuple(reasons), reasons)
 
 
 def _duration_text(d: Dur) -> pl.Expr:
@@ -502,15 +590,10 @@ def _duration_text(d: Dur) -> pl.Expr:
     def part(n: pl.Expr, unit: str) -> pl.Expr:
         return pl.format("{} " + unit, n) + pl.when(n.abs() == 1).then(pl.lit("")).otherwise(pl.lit("s"))
 
-    months, days = part(d.months, "month"), part(d.days, "day")
-    text = (
-        pl.when(d.months == 0)
-        .then(days)
-        .when(d.days == 0)
-        .then(months)
-        .otherwise(pl.concat_str([months, days], separator=" "))
-    )
-    return pl.when(d.months.is_null()).then(pl.lit(None, pl.String)).otherwise(text)
+    m, d_ = _e(d.months), _e(d.days)
+    months, days = part(m, "month"), part(d_, "day")
+    text = pl.when(m == 0).then(days).when(d_ == 0).then(months).otherwise(pl.concat_str([months, days], separator=" "))
+    return pl.when(m.is_null()).then(pl.lit(None, pl.String)).otherwise(text)
 
 
 # -- helpers ------------------------------------------------------------------------------------------
@@ -591,7 +674,7 @@ def literal(v: object, ty: Type | None) -> Value:
     if isinstance(v, bool):
         return pl.lit(v, dtype=pl.Boolean)
     if isinstance(v, Duration):
-        return Dur(pl.lit(v.months, dtype=pl.Int64), pl.lit(v.days, dtype=pl.Int64))
+        return Dur(v.months, v.days)
     if isinstance(v, Decimal):
         exponent = v.as_tuple().exponent
         scale = max(0, -exponent) if isinstance(exponent, int) else 0
@@ -620,8 +703,8 @@ def _choose(branches: list[tuple[pl.Expr, Value]], ty: Type | None, otherwise: V
     values = [v for _, v in branches] + ([otherwise] if otherwise is not None else [])
     if any(isinstance(v, Dur) for v in values):
         durs = [_dur(v) for v in values]
-        months = _chain([c for c, _ in branches], [d.months for d in durs], otherwise is not None)
-        days = _chain([c for c, _ in branches], [d.days for d in durs], otherwise is not None)
+        months = _chain([c for c, _ in branches], [_e(d.months) for d in durs], otherwise is not None)
+        days = _chain([c for c, _ in branches], [_e(d.days) for d in durs], otherwise is not None)
         return Dur(months, days)
     return _chain([c for c, _ in branches], [_expr(v) for v in values], otherwise is not None)
 

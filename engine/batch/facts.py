@@ -20,7 +20,7 @@ from engine.types import Kind
 
 ERROR = pl.Struct({"decision": pl.String, "code": pl.String, "column": pl.String, "message": pl.String})
 ERRORS = pl.List(ERROR)
-ROW, ID, FACT_ERRORS = "__row", "__id", "__fact_errors"
+ROW, ID = "__row", "__id"
 RESERVED = ("id", "at")
 
 _TRUE, _FALSE = ["true", "1", "oui"], ["false", "0", "non"]
@@ -64,22 +64,22 @@ def _shown(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return raw.cast(pl.String) if dtype != pl.String else raw
 
 
-def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl.Expr]:
-    """(typed value, error struct or null) for one fact column of input type `dtype`."""
+def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(typed value without its default, "the cell holds something", error message) for one fact column
+    of input type `dtype`. Typed columns are taken as they are; text is parsed by the fact's type."""
     raw = pl.col(fact.name)
     kind = fact.type.kind
+    is_text = dtype == pl.String
     text = _text(raw, dtype)
-    want: str
+    want = ""
+    typed: pl.Expr
     if dtype == pl.Null:
-        typed: pl.Expr = pl.lit(None, dtype_of(fact.type))
-        present = pl.lit(False)
+        typed = pl.lit(None, dtype_of(fact.type))
     elif kind is Kind.BOOL:
         want = "true or false (also 1/0, oui/non)"
-        source = raw if dtype == pl.Boolean else text.str.to_lowercase()
+        lower = text.str.to_lowercase()
         typed = (
-            raw
-            if dtype == pl.Boolean
-            else pl.when(source.is_in(_TRUE)).then(True).when(source.is_in(_FALSE)).then(False)
+            raw if dtype == pl.Boolean else pl.when(lower.is_in(_TRUE)).then(True).when(lower.is_in(_FALSE)).then(False)
         )
     elif kind is Kind.INT:
         want = "a whole number"
@@ -97,46 +97,54 @@ def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl
         if dtype == pl.Date:
             typed = pl.when(raw.dt.year().is_between(1, 9999)).then(raw)
             want = "a date between 0001-01-01 and 9999-12-31"
-        elif dtype == pl.String:
+        elif is_text:
             typed = pl.when(text.str.contains(_ISO)).then(text).str.to_date("%Y-%m-%d", strict=False)
         else:
             typed = pl.lit(None, pl.Date)
     elif kind is Kind.TEXT:
         want = "a text"
-        typed = pl.when(raw != "").then(raw) if dtype == pl.String else pl.lit(None, pl.String)
+        typed = pl.when(raw != "").then(raw) if is_text else pl.lit(None, pl.String)
     elif kind is Kind.ENUM:
-        decl = plan.enums[fact.type.enum or ""]
-        allowed = [v for v, _ in decl.values]
+        allowed = [v for v, _ in plan.enums[fact.type.enum or ""].values]
         want = "one of " + ", ".join(allowed)
         typed = pl.when(text.is_in(allowed)).then(text) if not dtype.is_numeric() else pl.lit(None, pl.String)
     else:
         want = "given case by case (durations and lists cannot be read from a caseload)"
         typed = pl.lit(None, dtype_of(fact.type))
-    if dtype != pl.Null:
-        present = text.is_not_null() if kind is not Kind.TEXT or dtype != pl.String else (raw != "").fill_null(False)
-    typed = typed.cast(dtype_of(fact.type))
-    bad = present & typed.is_null()
-    message = pl.format(
-        f'fact `{fact.name}` must be {want if dtype != pl.Null else ""}, not "{{}}"', _shown(raw, dtype)
-    )
-    err = pl.when(bad).then(error(fact.name, message))
-    if fact.has_default and fact.default is not None:
-        typed = typed.fill_null(pl.lit(fact.default, dtype_of(fact.type)))
-    return typed, err
+    if dtype == pl.Null:
+        present = pl.lit(False)
+    elif is_text:
+        present = (raw != "").fill_null(False) if kind is Kind.TEXT else text.is_not_null()
+    else:
+        present = raw.is_not_null()
+    message = pl.format(f'fact `{fact.name}` must be {want}, not "{{}}"', _shown(raw, dtype))
+    return typed.cast(dtype_of(fact.type)), present, message
 
 
-def prepare(lf: pl.LazyFrame, schema: dict[str, pl.DataType], plan: Plan, at: date | None) -> pl.LazyFrame:
-    """Add `__row`, `__id`, `__at`, every `__f_<fact>` and `__fact_errors` (List of error structs)."""
-    exprs: list[pl.Expr] = []
+FACT_BAD = "__fact_bad"
+
+
+def prepare(
+    lf: pl.LazyFrame, schema: dict[str, pl.DataType], plan: Plan, at: date | None
+) -> tuple[pl.LazyFrame, pl.Expr]:
+    """Add `__row`, `__id`, `__at`, every `__f_<fact>` (defaults filled) and `__fact_bad` (the row has
+    a bad cell), keeping the input's columns; and the expression giving a bad row its errors (a list
+    of error structs), evaluated later on the bad rows only."""
+    typed: list[pl.Expr] = []
+    bad: list[pl.Expr] = []
+    defaults: list[pl.Expr] = []
     errors: list[pl.Expr] = []
     for name, fact in plan.facts.items():
+        column = fact_column(name)
         if name in schema:
-            typed, err = convert(fact, schema[name], plan)
-            errors.append(err)
+            value, present, message = convert(fact, schema[name], plan)
+            bad.append(present & pl.col(column).is_null())
+            errors.append(pl.when(present & value.is_null()).then(error(name, message)))
         else:
-            default = fact.default if fact.has_default else None
-            typed = pl.lit(default, dtype_of(fact.type))
-        exprs.append(typed.alias(fact_column(name)))
+            value = pl.lit(None, dtype_of(fact.type))
+        typed.append(value.alias(column))
+        if fact.has_default and fact.default is not None:
+            defaults.append(pl.col(column).fill_null(pl.lit(fact.default, dtype_of(fact.type))))
     fallback = pl.lit(at, pl.Date) if at is not None else pl.lit(None, pl.Date)
     if "at" in schema:
         dtype = schema["at"]
@@ -149,21 +157,20 @@ def prepare(lf: pl.LazyFrame, schema: dict[str, pl.DataType], plan: Plan, at: da
         present = pl.col("at").is_not_null() if dtype == pl.Date else _text(pl.col("at"), dtype).is_not_null()
         bad_at = present & given.is_null()
         day = pl.when(present).then(given).otherwise(fallback)
+        shown = _shown(pl.col("at"), dtype)
         errors.append(
-            pl.when(bad_at).then(
-                error("at", pl.format('`at` must be a date written YYYY-MM-DD, not "{}"', _shown(pl.col("at"), dtype)))
-            )
+            pl.when(bad_at).then(error("at", pl.format('`at` must be a date written YYYY-MM-DD, not "{}"', shown)))
         )
     else:
         bad_at, day = pl.lit(False), fallback
+    no_day = day.is_null() & ~bad_at
     errors.append(
-        pl.when(day.is_null() & ~bad_at).then(
-            error("at", pl.lit("no evaluation date: give --at, or a date in the row's `at` column"))
-        )
+        pl.when(no_day).then(error("at", pl.lit("no evaluation date: give --at, or a date in the row's `at` column")))
     )
+    bad += [bad_at, no_day]
     number = (pl.col(ROW) + 1).cast(pl.String)
     ident = pl.coalesce(pl.col("id").cast(pl.String), number) if "id" in schema else number
     fact_errors = pl.concat_list(errors).list.drop_nulls().cast(ERRORS)
-    return lf.with_row_index(ROW).select(
-        pl.col(ROW), ident.alias(ID), day.alias(AT), *exprs, fact_errors.alias(FACT_ERRORS)
-    )
+    first = lf.with_row_index(ROW).with_columns(ident.alias(ID), day.alias(AT), *typed)
+    flagged = pl.any_horizontal(bad).fill_null(False) if bad else pl.lit(False)
+    return first.with_columns(flagged.alias(FACT_BAD), *defaults), fact_errors

@@ -79,12 +79,12 @@ def sink(lf: pl.LazyFrame, path: str | Path) -> None:
     if suffix == ".parquet":
         lf.sink_parquet(path)
     elif suffix == ".csv":
-        lf.with_columns(_errors_as_text()).sink_csv(path)
+        lf.sink_csv(path)  # its errors were made text by the pipeline (`text_errors`)
     else:
         lf.sink_ndjson(path)
 
 
-def _errors_as_text() -> pl.Expr:
+def errors_as_text() -> pl.Expr:
     """CSV has no lists: each error as `decision: code (column): message`, joined by ` | `."""
     one = pl.concat_str(
         [

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from engine.batch.compiler import AT, Compiled, compile_plan, dtype_of, fact_column
-from engine.batch.facts import ERRORS, FACT_ERRORS, ID, ROW, prepare
+from engine.batch.facts import ERRORS, FACT_BAD, ID, ROW, prepare
+from engine.batch.io import errors_as_text
 from engine.diagnostics import CaseError, EvaluationError, PolicyError
 from engine.types import Kind
 
@@ -71,33 +72,37 @@ def build(
     decisions: tuple[str, ...],
     summary: Summary,
     progress: Callable[[int], None] | None = None,
+    text_errors: bool = False,
 ) -> pl.LazyFrame:
-    """The whole lazy pipeline from a raw caseload to the result frame (id, at, decisions, errors)."""
+    """The whole lazy pipeline from a raw caseload to the result frame (id, at, decisions, errors);
+    with `text_errors`, `errors` is one text per row (for CSV), made within each streamed batch."""
     plan = policy.plan
     schema = dict(raw.collect_schema())
     compiled = compile_plan(plan, decisions)
     summary.scalar_decisions = dict(compiled.reasons)
-    lf = prepare(raw, schema, plan, at)
+    lf, fact_errors = prepare(raw, schema, plan, at)
     for level in compiled.levels:
         lf = lf.with_columns(level)
     trouble = pl.any_horizontal(compiled.flags) if compiled.flags else pl.lit(False)
-    has_fact_error = pl.col(FACT_ERRORS).list.len() > 0
-    vector = [pl.when(has_fact_error).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs]
+    bad = pl.col(FACT_BAD)
+    vector = [pl.when(bad).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs]
     lf = lf.select(
         pl.col(ROW),
         pl.col(ID),
         pl.col(AT),
         *vector,
-        trouble.alias(TROUBLE),
-        pl.col(FACT_ERRORS),
+        (trouble & ~bad).alias(TROUBLE),
+        bad,
         *(pl.col(fact_column(f)) for f in plan.facts),
+        *(pl.col(c) for c in schema),  # the cells as given: a bad row's errors quote them
     )
     vector_schema = lf.collect_schema()
     out_schema = {"id": pl.String(), "at": pl.Date()}
     for name in decisions:
         out_schema[name] = output_dtype(policy, name, compiled, vector_schema)
-    out_schema["errors"] = ERRORS
-    fix = _FixUp(policy, decisions, compiled, out_schema, summary, progress)
+    out_schema["errors"] = pl.String() if text_errors else ERRORS
+    fix = _FixUp(policy, decisions, compiled, out_schema, summary, progress, fact_errors)
+    fix.text_errors = text_errors
     return lf.map_batches(fix, schema=pl.Schema(out_schema), streamable=True)
 
 
@@ -112,7 +117,10 @@ class _FixUp:
         schema: dict[str, pl.DataType],
         summary: Summary,
         progress: Callable[[int], None] | None,
+        fact_errors: pl.Expr,
     ) -> None:
+        self.fact_errors = fact_errors
+        self.text_errors = False
         self.policy = policy
         self.decisions = decisions
         self.compiled = compiled
@@ -122,24 +130,34 @@ class _FixUp:
         self.facts = list(policy.plan.facts)
 
     def __call__(self, df: pl.DataFrame) -> pl.DataFrame:
-        fact_ok = pl.col(FACT_ERRORS).list.len() == 0
         scalar_only = self.compiled.scalar
+        bad = df[FACT_BAD]
         # Rows the scalar code computes: flagged ones wholly, and all others for `scalar_only`.
-        redo = fact_ok & (pl.col(TROUBLE) | pl.lit(bool(scalar_only)))
+        redo = ~bad & (df[TROUBLE] | bool(scalar_only))
         base = df.select(
             pl.col(ROW),
             pl.col(ID).alias("id"),
             pl.col(AT).alias("at"),
             *(self.decision(name) for name in self.decisions),
-            pl.col(FACT_ERRORS).alias("errors"),
-        )
-        mask = df.select(redo.fill_null(False)).to_series()
-        todo = df.filter(mask)
+        ).with_columns(pl.Series("errors", [[]] * df.height, dtype=ERRORS))
+        keep = ~(bad | redo)
+        if keep.all():
+            self.count(base, 0)
+            return self.finish(base)
+        parts = [base.filter(keep)]
+        if bad.any():  # the errors of bad cells, quoting them: computed on those rows only
+            errors = df.filter(bad).select(self.fact_errors.alias("errors")).to_series()
+            parts.append(base.filter(bad).with_columns(errors))
+        todo = df.filter(redo)
         if todo.height:
-            fixed = self.scalar_rows(todo, base.filter(mask))
-            base = pl.concat([base.filter(~mask), fixed]).sort(ROW)
-        self.count(base, todo.height)
-        return base.drop(ROW)
+            parts.append(self.scalar_rows(todo, base.filter(redo)))
+        result = pl.concat(parts).sort(ROW)
+        self.count(result, todo.height)
+        return self.finish(result)
+
+    def finish(self, frame: pl.DataFrame) -> pl.DataFrame:
+        frame = frame.drop(ROW)
+        return frame.with_columns(errors_as_text()) if self.text_errors else frame
 
     def decision(self, name: str) -> pl.Expr:
         dtype = self.schema[name]
