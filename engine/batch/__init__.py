@@ -39,8 +39,8 @@ def pipeline(
     progress: Callable[[int], None] | None = None,
     text_errors: bool = False,
 ) -> pl.LazyFrame:
-    """The lazy result frame (nothing computed yet); `text_errors`: errors as one text (for CSV). CaseError for an unknown column or decision,
-    or a file that cannot be read."""
+    """The lazy result frame (nothing computed yet); `text_errors`: errors as one text (for CSV).
+    CaseError for an unknown column or decision, or a file that cannot be read."""
     raw = scan(source)
     label = str(source) if isinstance(source, str | Path) else "the frame"
     check_columns(policy.plan, list(raw.collect_schema().names()), label)
