@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from engine.policy import Policy
 
 TROUBLE = "__trouble"
+_NO_ERRORS = pl.Series("errors", [[]], dtype=ERRORS)  # repeated per batch (a list literal breaks sinks)
 SCALAR_DECIMAL = pl.Decimal(38, 12)  # money decisions computed only by the scalar code (division)
 
 
@@ -139,7 +140,7 @@ class _FixUp:
             pl.col(ID).alias("id"),
             pl.col(AT).alias("at"),
             *(self.decision(name) for name in self.decisions),
-        ).with_columns(pl.Series("errors", [[]] * df.height, dtype=ERRORS))
+        ).with_columns(_NO_ERRORS.new_from_index(0, df.height))
         keep = ~(bad | redo)
         if keep.all():
             self.count(base, 0)
