@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, suggest
+from engine.i18n import _
 from engine.interpreter import Interpreter
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
@@ -80,9 +81,9 @@ class Evaluator:
                 [
                     Diagnostic(
                         Code.UNKNOWN_DECISION,
-                        f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
+                        _("unknown decision `{n}`{suggest}").format(n=n, suggest=suggest(n, list(self.plan.rules))),
                         UNKNOWN,
-                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
                     )
                     for n in unknown
                 ]
@@ -92,7 +93,7 @@ class Evaluator:
     def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
         """Validate a case's facts and fill in defaults; every problem is reported at once."""
         if type(given) is not dict and not isinstance(given, Mapping):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
         env = dict(self._defaults)
         slow: list[tuple[object, object]] = []
         fast = self._fast
@@ -124,15 +125,17 @@ class Evaluator:
                 problems.append(
                     Diagnostic(
                         Code.UNKNOWN_FACT,
-                        f"unknown fact `{name}`{suggest(str(name), self._known)}",
+                        _("unknown fact `{name}`{suggest}").format(name=name, suggest=suggest(str(name), self._known)),
                         where,
-                        help="the facts a case may give are declared in the policy's `facts` section",
+                        help=_("the facts a case may give are declared in the policy's `facts` section"),
                     )
                 )
                 continue
             converted, error = check_value(value, fact.type, self._enums)
             if error:
-                problems.append(Diagnostic(Code.FACT_TYPE, f"fact `{name}` {error}", where))
+                problems.append(
+                    Diagnostic(Code.FACT_TYPE, _("fact `{name}` {error}").format(name=name, error=error), where)
+                )
             else:
                 env[str(name)] = converted
         if problems:
@@ -151,9 +154,11 @@ class Evaluator:
             problems.append(
                 Diagnostic(
                     Code.MISSING_FACT,
-                    f"fact `{fact}` is required: " + " → ".join(f"`{n}`" for n in chain),
+                    _("fact `{fact}` is required: {chain}").format(
+                        fact=fact, chain=" → ".join(f"`{n}`" for n in chain)
+                    ),
                     self.plan.facts[fact].decl.span,
-                    help=f"give `{fact}` in the case's facts",
+                    help=_("give `{fact}` in the case's facts").format(fact=fact),
                 )
             )
         raise CaseError(problems, self.plan.sources)
@@ -167,7 +172,7 @@ class Evaluator:
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("`at` must be a date, not {at!r}").format(at=at), UNKNOWN)])
         outputs = self._outputs if decisions is None else self.outputs(decisions)
         env = self.facts(facts, spans)
         program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
@@ -218,7 +223,9 @@ class Decision(Mapping[str, object]):
             return self._values[name]
         except KeyError:
             known = list(self._values)
-            raise KeyError(f"{name!r} was not computed{suggest(name, known)}") from None
+            raise KeyError(
+                _("{name!r} was not computed{suggest}").format(name=name, suggest=suggest(name, known))
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

@@ -14,6 +14,7 @@ from engine import ast, calendar
 from engine.builtins import TABLE
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, EvaluationError
+from engine.i18n import _
 from engine.plan import Plan, RowPlan, RulePlan, VersionPlan
 from engine.printer import to_text
 from engine.source import Span
@@ -27,9 +28,11 @@ def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"no version of rule `{rule.name}` is in force on {law} (its versions: {periods})",
+                _("no version of rule `{name}` is in force on {law} (its versions: {periods})").format(
+                    name=rule.name, law=law, periods=periods
+                ),
                 rule.decl.span,
-                help="evaluate the case on a date the rule covers, or add a version for that date",
+                help=_("evaluate the case on a date the rule covers, or add a version for that date"),
             )
         ],
         plan.sources,
@@ -42,9 +45,11 @@ def parameter_not_in_force(plan: Plan, name: str, law: date) -> EvaluationError:
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"parameter `{name}` has no value in force on {law} (first value from {p.starts[0]})",
+                _("parameter `{name}` has no value in force on {law} (first value from {first})").format(
+                    name=name, law=law, first=p.starts[0]
+                ),
                 p.decl.span,
-                help="add a value for that date, or evaluate the case on a later date",
+                help=_("add a value for that date, or evaluate the case on a later date"),
             )
         ],
         plan.sources,
@@ -81,7 +86,9 @@ class Interpreter:
             if key in self.memo:
                 return self.memo[key]
         if key in self.active:  # the checker forbids cycles; never loop even so
-            raise failure(self.plan, f"circular evaluation of `{name}`", self.plan.rules[name].decl.span)
+            raise failure(
+                self.plan, _("circular evaluation of `{name}`").format(name=name), self.plan.rules[name].decl.span
+            )
         self.active.add(key)
         try:
             value = self._rule(self.plan.rules[name], law)
@@ -312,11 +319,11 @@ class Interpreter:
             return binary(op, a, b)
         except (ArithmeticError, DivisionByZero, InvalidOperation, OverflowError) as exc:
             reason = (
-                "the result is too large"
+                _("the result is too large")
                 if isinstance(exc, decimal.Overflow | OverflowError)
-                else (str(exc) or "division by zero")
+                else (str(exc) or _("division by zero"))
             )
-            raise failure(self.plan, f"cannot compute `{op}`: {reason}", span) from None
+            raise failure(self.plan, _("cannot compute `{op}`: {reason}").format(op=op, reason=reason), span) from None
 
 
 def binary(op: str, a: object, b: object) -> object:
@@ -339,7 +346,7 @@ def binary(op: str, a: object, b: object) -> object:
         return a * b  # type: ignore[operator]
     if op == "/":
         if b == 0:
-            raise ZeroDivisionError("division by zero")
+            raise ZeroDivisionError(_("division by zero"))
         return Decimal(a) / Decimal(b)  # type: ignore[arg-type]
     if op == "==":
         return a == b
@@ -359,11 +366,11 @@ def binary(op: str, a: object, b: object) -> object:
 def _reason(exc: BaseException) -> str:
     """A Python arithmetic failure in words (decimal's own messages are class names)."""
     if isinstance(exc, decimal.Overflow | OverflowError):
-        return "the result is too large"
+        return _("the result is too large")
     if isinstance(exc, ZeroDivisionError | DivisionByZero):
-        return "division by zero"
+        return _("division by zero")
     if isinstance(exc, InvalidOperation):
-        return "the result cannot be represented exactly"
+        return _("the result cannot be represented exactly")
     return str(exc) or type(exc).__name__
 
 

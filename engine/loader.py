@@ -14,6 +14,7 @@ from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Sc
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.i18n import _
 from engine.source import Origin, SourceCache, Span
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -34,7 +35,7 @@ class YamlNode:
 
     def describe(self) -> str:
         if self.kind == "scalar" and not self.value.strip():
-            return "an empty value"
+            return _("an empty value")
         return {"map": "a mapping (key: value)", "seq": "a list (- item)"}.get(self.kind, f"`{self.value}`")
 
 
@@ -51,15 +52,20 @@ def _scan(text: str, file: str) -> None:
         ):
             raise _located(
                 Code.YAML,
-                "anchors and aliases (`&name`, `*name`) are not allowed in policy files",
+                _("anchors and aliases (`&name`, `*name`) are not allowed in policy files"),
                 file,
                 event.start_mark,
-                "write the value out where it is used",
+                _("write the value out where it is used"),
             )
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
-                raise _located(Code.YAML, f"nesting deeper than {MAX_NESTING} levels", file, event.start_mark)
+                raise _located(
+                    Code.YAML,
+                    _("nesting deeper than {MAX_NESTING} levels").format(MAX_NESTING=MAX_NESTING),
+                    file,
+                    event.start_mark,
+                )
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
 
@@ -77,15 +83,32 @@ def read_text(path: Path, display: str, sources: SourceCache) -> str:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise PolicyCompileError(
-                [Diagnostic(Code.FILE, f"file too large ({size} bytes, at most {MAX_FILE_BYTES})", where)]
+                [
+                    Diagnostic(
+                        Code.FILE,
+                        _("file too large ({size} bytes, at most {MAX_FILE_BYTES})").format(
+                            size=size, MAX_FILE_BYTES=MAX_FILE_BYTES
+                        ),
+                        where,
+                    )
+                ]
             )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyCompileError(
-            [Diagnostic(Code.FILE, f"not UTF-8 text (byte {exc.start})", where, help="save the file as UTF-8")]
+            [
+                Diagnostic(
+                    Code.FILE,
+                    _("not UTF-8 text (byte {start})").format(start=exc.start),
+                    where,
+                    help=_("save the file as UTF-8"),
+                )
+            ]
         ) from None
     except OSError as exc:
-        raise PolicyCompileError([Diagnostic(Code.FILE, f"cannot read file: {exc.strerror}", where)]) from None
+        raise PolicyCompileError(
+            [Diagnostic(Code.FILE, _("cannot read file: {strerror}").format(strerror=exc.strerror), where)]
+        ) from None
     sources.add(display, text)
     return text
 
@@ -111,15 +134,15 @@ def parse_yaml(text: str, file: str) -> YamlNode | None:
 
 def _yaml_help(problem: str) -> str | None:
     if "did not find expected key" in problem or "expected <block end>" in problem:
-        return "check the indentation: the keys of one mapping must start in the same column"
+        return _("check the indentation: the keys of one mapping must start in the same column")
     if "another document" in problem:
-        return "a policy file holds one YAML document: remove the `---` line"
+        return _("a policy file holds one YAML document: remove the `---` line")
     if "mapping values are not allowed" in problem:
-        return "a value containing `: ` must be quoted, or written as a block after `|`"
+        return _("a value containing `: ` must be quoted, or written as a block after `|`")
     if "found character '\\t'" in problem or "tab" in problem:
-        return "indent with spaces, not tabs"
+        return _("indent with spaces, not tabs")
     if "could not find expected ':'" in problem:
-        return "every key needs a `:` after it"
+        return _("every key needs a `:` after it")
     return None
 
 
@@ -154,14 +177,16 @@ def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
             [
                 Diagnostic(
                     Code.YAML,
-                    "merge keys (`<<:`) are not allowed in policy files",
+                    _("merge keys (`<<:`) are not allowed in policy files"),
                     span,
-                    help="write every field out where it is used",
+                    help=_("write every field out where it is used"),
                 )
             ]
         )
     if node.tag not in _STANDARD_TAGS:
-        raise PolicyCompileError([Diagnostic(Code.YAML, f"YAML tag `{node.tag}` is not allowed in policy files", span)])
+        raise PolicyCompileError(
+            [Diagnostic(Code.YAML, _("YAML tag `{tag}` is not allowed in policy files").format(tag=node.tag), span)]
+        )
     if isinstance(node, MappingNode):
         return YamlNode("map", span)
     if isinstance(node, SequenceNode):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from engine.calendar import Duration
 from engine.documents import EnumDecl
+from engine.i18n import _
 from engine.types import Kind, Type
 
 MAX_AMOUNT = Decimal(10) ** 15  # exact amounts far beyond any budget; keeps arithmetic in range
@@ -15,31 +16,35 @@ MAX_AMOUNT = Decimal(10) ** 15  # exact amounts far beyond any budget; keeps ari
 def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) -> tuple[object, str | None]:
     """Return (the value in its runtime form, None) or (None, what is wrong in plain words)."""
     if value is None:
-        return (None, None) if ty.optional else (None, f"must be a {ty.required()}, not null")
+        return (
+            (None, None) if ty.optional else (None, _("must be a {required}, not null").format(required=ty.required()))
+        )
     kind = ty.kind
     if kind is Kind.BOOL:
-        return (value, None) if isinstance(value, bool) else _wrong(value, "true or false")
+        return (value, None) if isinstance(value, bool) else _wrong(value, _("true or false"))
     if kind is Kind.INT:
         if isinstance(value, int) and not isinstance(value, bool):
             return value, None
-        return _wrong(value, "a whole number")
+        return _wrong(value, _("a whole number"))
     if kind in (Kind.DECIMAL, Kind.MONEY):
         if isinstance(value, Decimal):
             if not value.is_finite() or abs(value) >= MAX_AMOUNT:
-                return None, f"must be a number below {MAX_AMOUNT:,}".replace(",", " ") + f" in size, not {value}"
+                return None, _("must be a number below {MAX_AMOUNT:,}").format(MAX_AMOUNT=MAX_AMOUNT).replace(
+                    _(","), _(" ")
+                ) + _(" in size, not {value}").format(value=value)
             return value, None
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value), None
         if isinstance(value, float):
-            return None, 'must be exact: give a Decimal, an int or a string such as "12.50", not a float'
+            return None, _('must be exact: give a Decimal, an int or a string such as "12.50", not a float')
         if isinstance(value, str):
             try:
                 parsed = Decimal(value.replace("€", "").strip())
             except ArithmeticError:
-                return _wrong(value, "an amount such as 12.50")
+                return _wrong(value, _("an amount such as 12.50"))
             if parsed.is_finite() and abs(parsed) < MAX_AMOUNT:
                 return parsed, None
-        return _wrong(value, "an amount such as 12.50" if kind is Kind.MONEY else "a number")
+        return _wrong(value, _("an amount such as 12.50") if kind is Kind.MONEY else _("a number"))
     if kind is Kind.DATE:
         if isinstance(value, date) and not isinstance(value, datetime):
             return value, None
@@ -48,7 +53,7 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
                 return date.fromisoformat(value), None
             except ValueError:
                 pass
-        return _wrong(value, "a date written YYYY-MM-DD")
+        return _wrong(value, _("a date written YYYY-MM-DD"))
     if kind is Kind.DURATION:
         return (value, None) if isinstance(value, Duration) else _wrong(value, "a duration")
     if kind is Kind.TEXT:
@@ -58,7 +63,7 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
         allowed = [v for v, _ in decl.values] if decl else []
         if isinstance(value, str) and value in allowed:
             return value, None
-        return None, f"must be one of {', '.join(allowed)}, not {_show(value)}"
+        return None, _("must be one of {values}, not {value}").format(values=", ".join(allowed), value=_show(value))
     if kind is Kind.LIST:
         return (
             (frozenset(value), None) if isinstance(value, list | tuple | set | frozenset) else _wrong(value, "a list")
@@ -67,7 +72,7 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
 
 
 def _wrong(value: object, want: str) -> tuple[None, str]:
-    return None, f"must be {want}, not {_show(value)}"
+    return None, _("must be {want}, not {value}").format(want=want, value=_show(value))
 
 
 def _show(value: object) -> str:
