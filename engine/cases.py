@@ -205,16 +205,13 @@ def _entries(
             continue
         if name not in table:
             code = Code.UNKNOWN_FACT if section == "facts" else Code.UNKNOWN_DECISION
-            what = "fact" if section == "facts" else "decision"
+            facts = section == "facts"
+            message = _("unknown fact `{name}`") if facts else _("unknown decision `{name}`")
+            listed = _("the facts of this policy are listed by `policy graph --format json`")
+            if not facts:
+                listed = _("the decisions of this policy are listed by `policy graph --format json`")
             problems.append(
-                Diagnostic(
-                    code,
-                    _("unknown {what} `{name}`{suggest}").format(
-                        what=what, name=name, suggest=suggest(name, list(table))
-                    ),
-                    key.span,
-                    help=_("the {what}s of this policy are listed by `policy graph --format json`").format(what=what),
-                )
+                Diagnostic(code, message.format(name=name) + suggest(name, list(table)), key.span, help=listed)
             )
             continue
         ty = table[name].type

@@ -123,9 +123,9 @@ class Checker:
             _conversion_help(got, want),
         )
 
-    def condition(self, e: ast.Expr, known: Known, what: str = "a condition") -> ast.Expr:
+    def condition(self, e: ast.Expr, known: Known, what: str | None = None) -> ast.Expr:
         e = self.check(e, known, BOOL)
-        self.value(e, BOOL, what)
+        self.value(e, BOOL, what if what is not None else _("a condition"))
         return e
 
     # -- helpers ----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class YamlNode:
     def describe(self) -> str:
         if self.kind == "scalar" and not self.value.strip():
             return _("an empty value")
-        return {"map": "a mapping (key: value)", "seq": "a list (- item)"}.get(self.kind, f"`{self.value}`")
+        return {"map": _("a mapping (key: value)"), "seq": _("a list (- item)")}.get(self.kind, f"`{self.value}`")
 
 
 # libyaml's C loader when present (about ten times faster), else PyYAML's pure-Python one.

@@ -466,7 +466,7 @@ class _Reader:
                     Code.MISSING_FIELD, _("rule `{value}` has no version").format(value=key.value), f["versions"].span
                 )
         else:
-            single = self.version_body(node, f, _("rule `{value}`").format(value=key.value))
+            single = self.version_body(node, f, _("rule `{value}`").format(value=key.value), whole_rule=True)
             versions = [single] if single else []
         self.periods(key.value, versions)
         type_ = self.expression(f.get("type"), "type")
@@ -484,14 +484,16 @@ class _Reader:
         )
 
     def version(self, node: YamlNode) -> VersionDecl | None:
-        f = self.fields(node, "a version", ("from",), ("until", "label", "references", "formula", "table"))
+        f = self.fields(node, _("a version"), ("from",), ("until", "label", "references", "formula", "table"))
         if f is None:
             return None
-        return self.version_body(node, f, "a version")
+        return self.version_body(node, f, _("a version"))
 
-    def version_body(self, node: YamlNode, f: dict[str, YamlNode], what: str) -> VersionDecl | None:
+    def version_body(
+        self, node: YamlNode, f: dict[str, YamlNode], what: str, whole_rule: bool = False
+    ) -> VersionDecl | None:
         if "from" not in f:
-            if "versions" not in f and what.startswith("rule"):
+            if "versions" not in f and whole_rule:
                 self.report(
                     Code.MISSING_FIELD,
                     _("{what} has no `versions` (or `from` and `formula`)").format(what=what),

@@ -41,9 +41,9 @@ class Type:
 
     @property
     def a(self) -> str:
-        """The type with its English article: "a date", "an int", "an organisme"."""
+        """The type in words for messages: "a date", "an int", "an organisme" (« une valeur de type date »)."""
         text = str(self)
-        return ("an " if text[:1] in "aeiou" else "a ") + text
+        return (_("an {type}") if text[:1] in "aeiou" else _("a {type}")).format(type=text)
 
     def as_optional(self) -> Type:
         return self if self.optional or self.kind in (Kind.NULL, Kind.ERROR) else replace(self, optional=True)

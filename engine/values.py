@@ -29,9 +29,8 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
     if kind in (Kind.DECIMAL, Kind.MONEY):
         if isinstance(value, Decimal):
             if not value.is_finite() or abs(value) >= MAX_AMOUNT:
-                return None, _("must be a number below {MAX_AMOUNT:,}").format(MAX_AMOUNT=MAX_AMOUNT).replace(
-                    _(","), _(" ")
-                ) + _(" in size, not {value}").format(value=value)
+                limit = f"{MAX_AMOUNT:,}".replace(",", " ")
+                return None, _("must be a number below {limit} in size, not {value}").format(limit=limit, value=value)
             return value, None
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value), None
@@ -55,9 +54,9 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
                 pass
         return _wrong(value, _("a date written YYYY-MM-DD"))
     if kind is Kind.DURATION:
-        return (value, None) if isinstance(value, Duration) else _wrong(value, "a duration")
+        return (value, None) if isinstance(value, Duration) else _wrong(value, _("a duration"))
     if kind is Kind.TEXT:
-        return (value, None) if isinstance(value, str) else _wrong(value, "a text")
+        return (value, None) if isinstance(value, str) else _wrong(value, _("a text"))
     if kind is Kind.ENUM:
         decl = enums.get(ty.enum or "") if isinstance(enums, dict) else None
         allowed = [v for v, _ in decl.values] if decl else []
@@ -66,7 +65,9 @@ def check_value(value: object, ty: Type, enums: dict[str, EnumDecl] | object) ->
         return None, _("must be one of {values}, not {value}").format(values=", ".join(allowed), value=_show(value))
     if kind is Kind.LIST:
         return (
-            (frozenset(value), None) if isinstance(value, list | tuple | set | frozenset) else _wrong(value, "a list")
+            (frozenset(value), None)
+            if isinstance(value, list | tuple | set | frozenset)
+            else _wrong(value, _("a list"))
         )
     return _wrong(value, str(ty))
 
