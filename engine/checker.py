@@ -416,7 +416,7 @@ class Checker:
         fine = all([self.value(a, None, f"`{e.func}`") for a in args])
         result = builtin.signature([a.ty or ERROR for a in args])
         if isinstance(result, str):
-            self.report(Code.TYPE, f"`{e.func}` {result}", e.span, f"usage: {builtin.usage}")
+            self.report(Code.TYPE, f"`{e.func}` {result}", e.span, _("usage: {usage}").format(usage=builtin.usage))
             return replace(e, args=args, ty=ERROR)
         if e.func == "round" and len(args) == 3:
             mode = args[2]

@@ -299,7 +299,9 @@ class Interpreter:
                 try:
                     return TABLE[func].impl(*values)
                 except (ArithmeticError, ValueError, OverflowError) as exc:
-                    raise failure(self.plan, f"`{func}` failed: {_reason(exc)}", e.span) from None
+                    raise failure(
+                        self.plan, _("`{func}` failed: {reason}").format(func=func, reason=_reason(exc)), e.span
+                    ) from None
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 assert isinstance(when, date)

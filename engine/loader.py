@@ -14,7 +14,7 @@ from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Sc
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.source import Origin, SourceCache, Span
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -123,13 +123,32 @@ def parse_yaml(text: str, file: str) -> YamlNode | None:
         problem = exc.problem or exc.context or "invalid YAML"
         if mark is None:
             raise PolicyCompileError([Diagnostic(Code.YAML, problem, Span(file, 1, 1, 1, 1))]) from None
-        raise _located(Code.YAML, f"invalid YAML: {problem}", file, mark, _yaml_help(problem)) from None
+        said = _(problem) if problem in _PYYAML_PROBLEMS else problem
+        raise _located(
+            Code.YAML, _("invalid YAML: {problem}").format(problem=said), file, mark, _yaml_help(problem)
+        ) from None
     except yaml.YAMLError as exc:
-        raise PolicyCompileError([Diagnostic(Code.YAML, f"invalid YAML: {exc}", Span(file, 1, 1, 1, 1))]) from None
+        raise PolicyCompileError(
+            [Diagnostic(Code.YAML, _("invalid YAML: {problem}").format(problem=exc), Span(file, 1, 1, 1, 1))]
+        ) from None
     if root is None:
         return None
     lines = text.splitlines()
     return _convert(root, file, lines)
+
+
+# PyYAML's most frequent complaints, translated; any other is quoted as PyYAML words it.
+_PYYAML_PROBLEMS = frozenset(
+    {
+        N_("mapping values are not allowed in this context"),
+        N_("mapping values are not allowed here"),
+        N_("found a tab character that violates indentation"),
+        N_("found character '\\t' that cannot start any token"),
+        N_("could not find expected ':'"),
+        N_("found undefined alias"),
+        N_("found duplicate anchor; first occurrence"),
+    }
+)
 
 
 def _yaml_help(problem: str) -> str | None:
