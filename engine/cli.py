@@ -18,9 +18,11 @@ from rich.markup import escape
 
 from engine import CaseError, Decision, PolicyError, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
+from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
+from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache, Span
 
@@ -192,11 +194,11 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
-        out.raw(
-            json.dumps(
-                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}, ensure_ascii=False, indent=2
-            )
-        )
+        report: dict[str, object] = {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}
+        if policy is not None and not errors:
+            covered = coverage(policy.plan)
+            report["coverage"] = {name: covered[name].to_dict() for name in policy.plan.outputs}
+        out.raw(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
@@ -222,7 +224,22 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
                 ),
                 "bold green",
             )
+            _print_coverage(plan, out)
     return FAILED if errors or (args.strict and warnings) else OK
+
+
+def _print_coverage(plan: Plan, out: _Out) -> None:
+    """The period each decision covers on the case's `at`, and what it reads under another date."""
+    covered = coverage(plan)
+    out.print(_("Periods covered (law date of the case's `at`; `x as of d`: on the date d):"))
+    for name in plan.outputs:
+        c = covered[name]
+        out.print(f"  {name}: {describe(c.periods)}")
+        for r in c.readings:
+            out.print(
+                "      "
+                + _("{name} as of `{when}`: {periods}").format(name=r.name, when=r.when, periods=describe(r.periods))
+            )
 
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
@@ -314,7 +331,7 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     cases, _sources = _cases(args.case, policy)
     if not 1 <= args.case_index <= len(cases):
         message = _("{file}: no case number {number} (the file has {count})")
-        out.errors.print(message.format(file=args.case, number=args.case_index, count=len(cases)), style="red")
+        out.errors.print(escape(message.format(file=args.case, number=args.case_index, count=len(cases))), style="red")
         return USAGE
     case = cases[args.case_index - 1]
     decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
@@ -341,7 +358,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
     files = case_files(paths)
     if not files:
-        out.errors.print(_("no case files found in: {paths}").format(paths=", ".join(paths)), style="red")
+        out.errors.print(escape(_("no case files found in: {paths}").format(paths=", ".join(paths))), style="red")
         return FAILED
     results: list[CaseResult] = []
     load_errors = 0
