@@ -4,12 +4,13 @@ negative and long literals are exact."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import write_policy
 
-from engine import Code, PolicyCompileError, load_policy
+from engine import Code, PolicyCompileError, ast, load_policy
 from engine.parser import parse
 from engine.printer import to_text
 
@@ -74,6 +75,8 @@ def test_negative_thirty_digit_literals_are_exact() -> None:
     larger = parse("-1234567890123456789012345678.90")
     assert to_text(smaller) == "-1234567890123456789012345678.91"
     assert parse(to_text(smaller)) == smaller
+    assert isinstance(smaller, ast.Literal) and isinstance(larger, ast.Literal)
+    assert isinstance(smaller.value, Decimal) and smaller.value < larger.value  # type: ignore[operator]
     assert parse("-1.000000000000000000000000000 €") == parse(to_text(parse("-1.000000000000000000000000000 €")))
 
 
