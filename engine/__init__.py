@@ -7,7 +7,15 @@ print(decision.explain("orientation_organisme"))
 """
 
 from engine.calendar import Duration
-from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, PolicyCompileError, PolicyError
+from engine.diagnostics import (
+    CaseError,
+    Code,
+    DecisionError,
+    Diagnostic,
+    EvaluationError,
+    PolicyCompileError,
+    PolicyError,
+)
 from engine.evaluate import Decision
 from engine.explain import Explanation
 from engine.policy import Policy, check_policy, load_policy
@@ -18,6 +26,7 @@ __all__ = [
     "CaseError",
     "Code",
     "Decision",
+    "DecisionError",
     "Diagnostic",
     "Duration",
     "EvaluationError",
