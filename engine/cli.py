@@ -105,7 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
     p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--why-not", metavar="VALUE", help="explain only why the decision is not VALUE")
+    p.add_argument(
+        "--why-not",
+        metavar="VALUE",
+        help="explain only why the decision is not VALUE (exit 1 if the decision can never take VALUE)",
+    )
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
 
     p = command("test", "Run case files and compare their `expect` (a value, or {error: CODE}) with the decisions.")
@@ -253,6 +257,8 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     explanation = decision.explain(args.decision)
     if args.why_not is not None:
         out.raw(explanation.why_not(args.why_not))
+        if not explanation.can_take(args.why_not):  # asking about an impossible value is an error
+            return FAILED
     elif args.format == "json":
         out.raw(explanation.to_json())
     elif args.format == "markdown":
