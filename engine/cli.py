@@ -18,8 +18,10 @@ from rich.markup import escape
 
 from engine import CaseError, Decision, PolicyError, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
+from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
+from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache, Span
 from engine.values import parse_date
@@ -150,11 +152,11 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
-        out.raw(
-            json.dumps(
-                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}, ensure_ascii=False, indent=2
-            )
-        )
+        report: dict[str, object] = {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}
+        if policy is not None and not errors:
+            covered = coverage(policy.plan)
+            report["coverage"] = {name: covered[name].to_dict() for name in policy.plan.outputs}
+        out.raw(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
@@ -167,7 +169,19 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
                 f"{len(warnings)} warning(s)",
                 "bold green",
             )
+            _print_coverage(plan, out)
     return FAILED if errors or (args.strict and warnings) else OK
+
+
+def _print_coverage(plan: Plan, out: _Out) -> None:
+    """The period each decision covers on the case's `at`, and what it reads under another date."""
+    covered = coverage(plan)
+    out.print("Periods covered (law date of the case's `at`; `x as of d`: on the date d):")
+    for name in plan.outputs:
+        c = covered[name]
+        out.print(f"  {name}: {describe(c.periods)}")
+        for r in c.readings:
+            out.print(f"      {r.name} as of `{r.when}`: {describe(r.periods)}")
 
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
@@ -250,7 +264,9 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     cases, _ = _cases(args.case, policy)
     if not 1 <= args.case_index <= len(cases):
-        out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+        out.errors.print(
+            escape(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})"), style="red"
+        )
         return USAGE
     case = cases[args.case_index - 1]
     decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
@@ -278,7 +294,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     listing = case_files(paths)
     files = listing.files
     if not files and not listing.problems:
-        out.errors.print("no case files found in: " + ", ".join(paths), style="red")
+        out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
     sources = SourceCache()
