@@ -261,7 +261,7 @@ class Checker:
                 return self.call(e, known)
             case ast.AsOf(target=target, when=when):
                 when = self.check(when, known, DATE)
-                self.value(when, DATE, "`as of`")
+                self.value(when, DATE, _("`as of`"))
                 ty = self.scope.type_of(target.name) if target.binding else None
                 return replace(e, when=when, target=replace(target, ty=ty or ERROR), ty=ty or ERROR)
             case ast.ListExpr() if expect is not None and expect.kind is Kind.LIST and expect.item is not None:
