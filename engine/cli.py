@@ -267,7 +267,9 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     cases, _ = _cases(args.case, policy)
     if not 1 <= args.case_index <= len(cases):
-        out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+        out.errors.print(
+            escape(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})"), style="red"
+        )
         return USAGE
     case = cases[args.case_index - 1]
     decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
@@ -294,7 +296,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
     files = case_files(paths)
     if not files:
-        out.errors.print("no case files found in: " + ", ".join(paths), style="red")
+        out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
     load_errors = 0

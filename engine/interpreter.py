@@ -256,24 +256,34 @@ class Interpreter:
         return [Atom(to_text(e), value, tuple(dict(self.atom_values(e, law)).items()))]
 
     def atom_values(self, e: ast.Expr, law: date) -> list[tuple[str, object]]:
-        """The names an atom reads, with their values; `x as of d` is shown whole, with its own value."""
+        """The names an atom reads, with their values; `x as of d` is shown whole, with its own value.
+        Only what evaluation itself read: the branch of an `if` not taken, the right side of an
+        `and`/`or` that did not need it, of a `??` whose left side was not null, are left alone."""
         out: list[tuple[str, object]] = []
-        stack = [e]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.AsOf):
-                out.append((to_text(node), self.quiet(node, law)))
-                stack.append(node.when)
-            elif isinstance(node, ast.Name) and node.binding in (
-                ast.Binding.FACT,
-                ast.Binding.PARAMETER,
-                ast.Binding.RULE,
-                ast.Binding.TODAY,
-            ):
-                out.append((node.name, self.quiet(node, law)))
-            else:
-                stack.extend(reversed(ast.children(node)))
+        self._read(e, law, out)
         return out
+
+    def _read(self, node: ast.Expr, law: date, out: list[tuple[str, object]]) -> None:
+        match node:
+            case ast.AsOf(when=when):
+                out.append((to_text(node), self.quiet(node, law)))
+                self._read(when, law, out)
+            case ast.Name(binding=ast.Binding.FACT | ast.Binding.PARAMETER | ast.Binding.RULE | ast.Binding.TODAY):
+                out.append((node.name, self.quiet(node, law)))
+            case ast.If(cond=c, then=t, orelse=o):
+                self._read(c, law, out)
+                self._read(t if self.quiet(c, law) else o, law, out)
+            case ast.Binary(op="and" | "or" as op, left=a, right=b):
+                self._read(a, law, out)
+                if bool(self.quiet(a, law)) is (op == "and"):
+                    self._read(b, law, out)
+            case ast.Binary(op="??", left=a, right=b):
+                self._read(a, law, out)
+                if self.quiet(a, law) is None:
+                    self._read(b, law, out)
+            case _:
+                for child in ast.children(node):
+                    self._read(child, law, out)
 
     def quiet(self, e: ast.Expr, law: date) -> object:
         """Evaluate without recording inputs (used only to explain)."""
