@@ -147,10 +147,11 @@ def test_explaining_the_target_date_flags_its_assumed_start(rsa: Policy) -> None
 
 def test_json_explanation_flags_the_assumed_version(rsa: Policy) -> None:
     decision = rsa.evaluate({"date_entree_aave": date(2021, 1, 15)}, at=date(2022, 6, 1), decisions=["aave_objectif"])
-    trace = decision.explain("aave_objectif").to_dict()["trace"]
-    assert isinstance(trace, dict)
-    assert trace["version"]["assumption"] is False
-    inner = next(t for t in trace["depends_on"] if t["rule"] == "aave_objectif_selon_convention")
+    report = decision.explain("aave_objectif").to_dict()
+    records = report["records"]
+    assert isinstance(records, list)
+    assert records[0]["rule"] == "aave_objectif" and records[0]["version"]["assumption"] is False
+    inner = next(t for t in records if t["rule"] == "aave_objectif_selon_convention")
     assert inner["version"]["assumption"] is True and "2022" in inner["version"]["note"]
 
 
