@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, Decision, PolicyError, load_policy
+from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
 from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
@@ -35,6 +35,8 @@ EXAMPLES = {
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
+    "indicators": cli_indicators.EXAMPLES,
+    "diff": cli_diff.EXAMPLES,
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -124,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+
+    p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
+    cli_indicators.add_arguments(p, _date)
+
+    p = command("diff", "What a change of the rules does to a caseload: who changes, from what to what, the cost.")
+    cli_diff.add_arguments(p, _date)
     return parser
 
 
@@ -131,7 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph}
+        handler: dict[str, Callable[[argparse.Namespace, _Out], int]] = {
+            "check": _check,
+            "eval": _eval,
+            "explain": _explain,
+            "test": _test,
+            "graph": _graph,
+            "indicators": cli_indicators.run,
+            "diff": cli_diff.run,
+        }
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)

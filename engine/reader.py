@@ -581,3 +581,12 @@ class _Reader:
                     f"end the earlier version on {expected}, or start this one on {before.end + timedelta(days=1)}",
                     (("the earlier version", before.span),),
                 )
+
+
+FieldReader = _Reader  # the public name of the reader, for type annotations
+
+
+def field_reader(docs: PolicyDocuments, diagnostics: list[Diagnostic]) -> FieldReader:
+    """The field, text, expression and reference checks of policy files, for other pack files
+    (indicators): the same messages, "did you mean" and spans, reported into `diagnostics`."""
+    return _Reader(docs, diagnostics)
