@@ -20,6 +20,7 @@ from engine.evaluate import Decision
 from engine.explain import Explanation
 from engine.policy import Policy, check_policy, load_policy
 from engine.source import Span
+from engine.values import check_value
 
 __all__ = [
     "CaseError",
@@ -35,6 +36,7 @@ __all__ = [
     "PolicyError",
     "Span",
     "check_policy",
+    "check_value",
     "load_policy",
 ]
 __version__ = "0.1.0"

@@ -9,21 +9,22 @@ re-run the case through the tracing interpreter on demand, so tracing costs noth
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
+from engine.i18n import _
 from engine.interpreter import Interpreter
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
 from engine.types import Kind
-from engine.values import check_value
+from engine.values import check_value, fast_check
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
@@ -54,7 +55,9 @@ class Evaluator:
         self._enums = dict(plan.enums)
         # Fast path of fact checking: the exact Python type a fact's value already has when it is
         # valid as given (and the allowed values of an enum). Anything else takes the slow path.
-        self._fast: dict[str, tuple[type, bool, frozenset[str] | None]] = {}
+        # Amounts, numbers and texts also pass their bounds check (values.fast_check): the fast
+        # path accepts exactly what the slow path accepts.
+        self._fast: dict[str, tuple[type, bool, frozenset[str] | None, Callable[[Any], bool] | None]] = {}
         for name, fact in plan.facts.items():
             exact = _EXACT.get(fact.type.kind)
             if exact is not None:
@@ -62,7 +65,8 @@ class Evaluator:
                 enum = plan.enums.get(fact.type.enum or "")
                 if fact.type.kind is Kind.ENUM and enum is not None:
                     allowed = frozenset(v for v, _ in enum.values)
-                self._fast[name] = (exact, fact.type.optional, allowed)
+                bounded = cast("Callable[[Any], bool] | None", fast_check(fact.type.kind))
+                self._fast[name] = (exact, fact.type.optional, allowed, bounded)
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -77,16 +81,32 @@ class Evaluator:
             return self._outputs
         if isinstance(names, str):
             names = [names]
-        wanted = tuple(dict.fromkeys(names))
+        try:
+            wanted = tuple(dict.fromkeys(names))
+        except TypeError:  # not iterable, or unhashable items
+            wanted = (names,)  # type: ignore[assignment]
+        wrong = [n for n in wanted if not isinstance(n, str)]
+        if wrong:
+            raise CaseError(
+                [
+                    Diagnostic(
+                        Code.UNKNOWN_DECISION,
+                        _("decisions are named by texts, not {name}").format(name=_show_name(n)),
+                        UNKNOWN,
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
+                    )
+                    for n in wrong
+                ]
+            )
         unknown = [n for n in wanted if n not in self.plan.rules]
         if unknown:
             raise CaseError(
                 [
                     Diagnostic(
                         Code.UNKNOWN_DECISION,
-                        f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
+                        _("unknown decision `{n}`{suggest}").format(n=n, suggest=suggest(n, list(self.plan.rules))),
                         UNKNOWN,
-                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
                     )
                     for n in unknown
                 ]
@@ -96,15 +116,19 @@ class Evaluator:
     def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
         """Validate a case's facts and fill in defaults; every problem is reported at once."""
         if type(given) is not dict and not isinstance(given, Mapping):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
         env = dict(self._defaults)
         slow: list[tuple[object, object]] = []
         fast = self._fast
         for name, value in given.items():
             spec = fast.get(name)
             if spec is not None:
-                exact, optional, allowed = spec
-                if type(value) is exact and (allowed is None or value in allowed):
+                exact, optional, allowed, bounded = spec
+                if (
+                    type(value) is exact
+                    and (allowed is None or value in allowed)
+                    and (bounded is None or bounded(value))
+                ):
                     env[name] = value
                     continue
                 if value is None:  # null means absent: the default, if any, applies
@@ -128,15 +152,17 @@ class Evaluator:
                 problems.append(
                     Diagnostic(
                         Code.UNKNOWN_FACT,
-                        f"unknown fact `{name}`{suggest(str(name), self._known)}",
+                        _("unknown fact `{name}`{suggest}").format(name=name, suggest=suggest(str(name), self._known)),
                         where,
-                        help="the facts a case may give are declared in the policy's `facts` section",
+                        help=_("the facts a case may give are declared in the policy's `facts` section"),
                     )
                 )
                 continue
             converted, error = check_value(value, fact.type, self._enums)
             if error:
-                problems.append(Diagnostic(Code.FACT_TYPE, f"fact `{name}` {error}", where))
+                problems.append(
+                    Diagnostic(Code.FACT_TYPE, _("fact `{name}` {error}").format(name=name, error=error), where)
+                )
             else:
                 env[str(name)] = converted
         if problems:
@@ -151,7 +177,7 @@ class Evaluator:
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("`at` must be a date, not {at!r}").format(at=at), UNKNOWN)])
         outputs = self._outputs if decisions is None else self.outputs(decisions)
         env = self.facts(facts, spans)
         if not trace:
@@ -182,13 +208,20 @@ class Evaluator:
         return recorded
 
 
+def _show_name(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "…"
+
+
 def _for_decision(exc: EvaluationError) -> EvaluationError:
     """The error as its decision reports it: the chain of rules written into the message."""
     d = exc.diagnostics[0]
     if len(exc.chain) < 2:
         return exc
     via = " → ".join(f"`{n}`" for n in exc.chain)
-    located = Diagnostic(d.code, f"{d.message} (via {via})", d.span, d.notes, d.help)
+    located = Diagnostic(
+        d.code, _("{message} (via {chain})").format(message=d.message, chain=via), d.span, d.notes, d.help
+    )
     return EvaluationError([located], exc.sources, culprit=exc.culprit, chain=exc.chain)
 
 
@@ -244,7 +277,7 @@ class Decision(Mapping[str, object]):
             if error is not None:
                 raise error from None
             known = [*self._values, *self._errors]
-            raise KeyError(f"{name!r} was not computed{suggest(name, known)}") from None
+            raise KeyError(_("{name!r} was not computed").format(name=name) + suggest(name, known)) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._values

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from engine.diagnostics import Code, Diagnostic
+from engine.i18n import _
 from engine.source import Span
 
 
@@ -99,8 +100,8 @@ class DependencyGraph:
         for name in self.order:
             node = self.nodes[name]
             left, right = shapes[node.kind]
-            label = node.label.replace('"', "'")
-            lines.append(f'  {name}{left}"{label}<br/><small>{name}</small>"{right}')
+            label = _mermaid_text(node.label)
+            lines.append(f'  {name}{left}"{label}<br/><small>{_mermaid_text(name)}</small>"{right}')
         for name in self.order:
             for user in self.users.get(name, ()):
                 lines.append(f"  {name} --> {user}")
@@ -112,11 +113,11 @@ class DependencyGraph:
         for name in self.order:
             node = self.nodes[name]
             style = ', style="bold"' if node.output else ""
-            label = f"{node.label}\\n{name}".replace('"', '\\"')
-            lines.append(f'  "{name}" [shape={shapes[node.kind]}, label="{label}"{style}];')
+            label = f"{_dot_text(node.label)}\\n{_dot_text(name)}"
+            lines.append(f'  "{_dot_text(name)}" [shape={shapes[node.kind]}, label="{label}"{style}];')
         for name in self.order:
             for user in self.users.get(name, ()):
-                lines.append(f'  "{name}" -> "{user}";')
+                lines.append(f'  "{_dot_text(name)}" -> "{_dot_text(user)}";')
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -173,15 +174,15 @@ def _cycles(g: nx.DiGraph) -> list[Diagnostic]:
             continue
         cycle = nx.find_cycle(g.subgraph(component), source=members[0])
         path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
-        notes = tuple((f"`{u}` is used by `{v}` here", g.edges[u, v]["span"]) for u, v in cycle)
+        notes = tuple((_("`{u}` is used by `{v}` here").format(u=u, v=v), g.edges[u, v]["span"]) for u, v in cycle)
         first = g.edges[cycle[0]]["span"]
         out.append(
             Diagnostic(
                 Code.CYCLE,
-                f"circular definition: {path}",
+                _("circular definition: {path}").format(path=path),
                 first,
                 notes,
-                "a rule cannot depend on itself, even through other rules: break the chain",
+                _("a rule cannot depend on itself, even through other rules: break the chain"),
             )
         )
     return out
@@ -194,9 +195,32 @@ def _unused(g: nx.DiGraph, table: Mapping[str, Node]) -> list[Diagnostic]:
             continue
         code = {"rule": Code.UNUSED_RULE, "parameter": Code.UNUSED_PARAMETER, "fact": Code.UNUSED_FACT}[node.kind]
         help = {
-            "rule": "use it in another rule, mark it `output: true` to make it a decision, or remove it",
-            "parameter": "use it in a rule, or remove it",
-            "fact": "use it in a rule, or remove it",
+            "rule": _("use it in another rule, mark it `output: true` to make it a decision, or remove it"),
+            "parameter": _("use it in a rule, or remove it"),
+            "fact": _("use it in a rule, or remove it"),
         }[node.kind]
-        out.append(Diagnostic(code, f"{node.kind} `{name}` is never used", node.span, help=help))
+        message = {
+            "rule": _("rule `{name}` is never used"),
+            "parameter": _("parameter `{name}` is never used"),
+            "fact": _("fact `{name}` is never used"),
+        }[node.kind]
+        out.append(Diagnostic(code, message.format(name=name), node.span, help=help))
     return out
+
+
+def _one_line(text: str) -> str:
+    """Line breaks and other control characters become spaces: a label never starts a new line."""
+    return "".join(" " if ord(ch) < 32 or ch in "\x7f\x85\u2028\u2029" else ch for ch in text)
+
+
+def _mermaid_text(text: str) -> str:
+    """Text inside a quoted Mermaid label: quotes and markup characters as entity codes."""
+    out = _one_line(text).replace("#", "#35;")
+    for ch, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;")):
+        out = out.replace(ch, code)
+    return out
+
+
+def _dot_text(text: str) -> str:
+    """Text inside a double-quoted DOT string: backslashes and quotes escaped, one line."""
+    return _one_line(text).replace("\\", "\\\\").replace('"', '\\"')

@@ -11,10 +11,12 @@ from engine.analysis import analyse
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
+from engine.i18n import _
 from engine.indicators import IndicatorSet, read_indicators
 from engine.plan import Plan
 from engine.reader import read_policy
 from engine.source import SourceCache, Span
+from engine.values import check_value
 
 
 class Policy:
@@ -40,6 +42,16 @@ class Policy:
     @property
     def graph(self) -> DependencyGraph:
         return self.plan.graph
+
+    def check_fact(self, name: str, value: object) -> tuple[object, str | None]:
+        """(the value in its runtime form, None) or (None, « fact `name` must be … »), by the one
+        definition of valid values (`engine.values.check_value`) used by every way in: case files,
+        `evaluate`, batch frames and HTTP requests. An unknown fact name is an error too."""
+        fact = self.plan.facts.get(name)
+        if fact is None:
+            return None, _("unknown fact `{name}`").format(name=name)
+        converted, error = check_value(value, fact.type, self.plan.enums)
+        return (None, _("fact `{name}` {error}").format(name=name, error=error)) if error else (converted, None)
 
     def evaluate(
         self,

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from engine.i18n import _
+
 
 class Kind(StrEnum):
     BOOL = "bool"
@@ -39,9 +41,9 @@ class Type:
 
     @property
     def a(self) -> str:
-        """The type with its English article: "a date", "an int", "an organisme"."""
+        """The type in words for messages: "a date", "an int", "an organisme" (« une valeur de type date »)."""
         text = str(self)
-        return ("an " if text[:1] in "aeiou" else "a ") + text
+        return (_("an {type}") if text[:1] in "aeiou" else _("a {type}")).format(type=text)
 
     def as_optional(self) -> Type:
         return self if self.optional or self.kind in (Kind.NULL, Kind.ERROR) else replace(self, optional=True)
@@ -69,8 +71,8 @@ NULL = Type(Kind.NULL, optional=True)
 ERROR = Type(Kind.ERROR)
 
 _SCALARS = {t.kind.value: t for t in (BOOL, INT, DECIMAL, MONEY, DATE, DURATION, TEXT)}
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_LIST = re.compile(r"^list\[\s*([a-z][a-z0-9_]*)\s*\]$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
+_LIST = re.compile(r"list\[\s*([a-z][a-z0-9_]*)\s*\]")
 
 
 def enum_type(name: str, optional: bool = False) -> Type:
@@ -86,22 +88,24 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
     raw = text.strip()
     optional = raw.endswith("?")
     base = raw[:-1].strip() if optional else raw
-    listed = _LIST.match(base)
+    listed = _LIST.fullmatch(base)
     if listed:
         item = parse_type(listed.group(1), enums)
         if isinstance(item, str):
             return item
         if optional:
-            return "a list cannot be optional"
+            return _("a list cannot be optional")
         return list_of(item)
     if base in _SCALARS:
         return replace(_SCALARS[base], optional=optional)
     if base in enums:
         return enum_type(base, optional)
-    if not _NAME.match(base):
-        return f"`{raw}` is not a type"
+    if not _NAME.fullmatch(base):
+        return _("`{raw}` is not a type").format(raw=raw)
     known = sorted([*_SCALARS, *enums])
-    return f"unknown type `{base}` (types are {', '.join(known)}, optionally followed by `?`)"
+    return _("unknown type `{base}` (types are {join}, optionally followed by `?`)").format(
+        base=base, join=", ".join(known)
+    )
 
 
 def fits(value: Type, target: Type) -> bool:
