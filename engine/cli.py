@@ -57,15 +57,10 @@ EXAMPLES = {
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
     "  policy explain case.yaml contrat_date_limite --format markdown\n"
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
-<<<<<<< HEAD
-    "test": "policy test                  # policy/tests and policy/examples\n"
-    "  policy test policy/tests/contrat-limites.yaml",
+    "test": "policy test\n  policy test policy/tests/contrat-limites.yaml",
     "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
     "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
-    "  policy batch parts/ -o out.jsonl          # a folder of Parquet parts; dates from its `at` column",
-=======
-    "test": "policy test\n  policy test policy/tests/contrat-limites.yaml",
->>>>>>> main
+    "  policy batch parts/ -o out.jsonl",
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut\n"
@@ -173,31 +168,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=_("print results as JSON"))
     p.add_argument("-q", "--quiet", action="store_true", help=_("print only failures and the summary"))
 
-<<<<<<< HEAD
-    p = command("batch", "Evaluate a caseload (CSV, Parquet, JSON Lines, folder of Parquet parts), row by row.")
-    p.add_argument("input", help="the caseload: one row per person, columns named after facts (plus `id`, `at`)")
+    p = command("batch", _("Evaluate a caseload (CSV, Parquet, JSON Lines, folder of Parquet parts), row by row."))
+    p.add_argument(
+        "input",
+        metavar=_("INPUT"),
+        help=_("the caseload: one row per person, columns named after facts (plus `id`, `at`)"),
+    )
     p.add_argument(
         "-o",
         "--output",
-        help="result file; its extension chooses the format: .parquet, .csv, .jsonl (default: CSV on stdout)",
+        metavar=_("OUTPUT"),
+        help=_("result file; its extension chooses the format: .parquet, .csv, .jsonl (default: CSV on stdout)"),
     )
-    p.add_argument("--at", type=_date, help="evaluation date for rows without an `at` cell")
-    p.add_argument("--decision", action="append", metavar="NAME", help="only this decision (repeatable)")
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
-    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument("--at", type=_date, metavar="DATE", help=_("evaluation date for rows without an `at` cell"))
+    p.add_argument("--decision", action="append", metavar=_("NAME"), help=_("only this decision (repeatable)"))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("--json", action="store_true", help=_("print the run summary as JSON"))
 
-    p = command("graph", "Export the rule graph (Mermaid, DOT or JSON).")
-    p.add_argument("decision", nargs="?", help="only what this decision depends on")
-    p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
-    p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
-=======
     p = command("graph", _("Export the rule graph (Mermaid, DOT or JSON)."))
     p.add_argument("decision", nargs="?", metavar=_("DECISION"), help=_("only what this decision depends on"))
     p.add_argument("--impact", metavar=_("NAME"), help=_("every decision a fact, parameter or rule can change"))
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid", help=_("output format"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
->>>>>>> main
 
     p = command("indicators", _("Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML."))
     cli_indicators.add_arguments(p, _date)
@@ -546,7 +538,7 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
 
     policy = _load(args.policy)
     if args.output is None and args.json:
-        out.errors.print("policy batch: --json needs -o OUTPUT (the summary and the rows would mix on stdout)")
+        out.errors.print(_("policy batch: --json needs -o OUTPUT (the summary and the rows would mix on stdout)"))
         return USAGE
     total = batch.count_rows(args.input)
     show = out.errors.is_terminal and total is not None
@@ -562,17 +554,16 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     figures = summary.to_dict()
     if args.json:
         out.raw(json.dumps(figures, ensure_ascii=False, indent=2))
-    else:
-        report = out.errors if args.output is None else out.console
-        report.print(
-            escape(
-                f"{figures['rows_read']} rows read, {figures['rows_written']} written"
-                + (f" to {args.output}" if args.output else "")
-                + f", {figures['rows_with_errors']} with errors"
-                + "".join(f"; {code}: {n}" for code, n in summary.errors_by_code.items())
-                + f"; {figures['fallback_rows']} computed by the scalar code"
-            )
-        )
-        for name, why in summary.scalar_decisions.items():
-            report.print(escape(f"  {name}: computed row by row by the scalar code ({why})"))
+        return FAILED if summary.rows_with_errors else OK
+    report = out.errors if args.output is None else out.console
+    text = _("{read} rows read, {written} written, {errors} with errors, {fallback} computed by the scalar code")
+    line = text.format(
+        read=summary.rows_read, written=summary.rows_written, errors=summary.rows_with_errors,
+        fallback=summary.fallback_rows,
+    )  # fmt: skip
+    if args.output:
+        line += " → " + args.output
+    report.print(escape(line + "".join(f"; {code}: {n}" for code, n in sorted(summary.errors_by_code.items()))))
+    for name, why in summary.scalar_decisions.items():
+        report.print(escape("  " + _("{name}: computed row by row by the scalar code").format(name=name) + f" ({why})"))
     return FAILED if summary.rows_with_errors else OK

@@ -14,6 +14,7 @@ import polars as pl
 
 from engine.batch.compiler import AT, FACT_SCALE, dtype_of, fact_column
 from engine.diagnostics import CaseError, Code, Diagnostic, suggest
+from engine.i18n import _
 from engine.plan import FactPlan, Plan
 from engine.source import UNKNOWN
 from engine.types import Kind
@@ -33,9 +34,10 @@ def check_columns(plan: Plan, columns: list[str], source: str) -> None:
     problems = [
         Diagnostic(
             Code.UNKNOWN_FACT,
-            f"unknown fact `{c}` (column {i} of {source}){suggest(c, list(plan.facts))}",
+            _("unknown fact `{name}` (column {index} of {source})").format(name=c, index=i, source=source)
+            + suggest(c, list(plan.facts)),
             UNKNOWN,
-            help="a caseload's columns are fact names, `id` and `at`",
+            help=_("a caseload's columns are fact names, `id` and `at`"),
         )
         for i, c in enumerate(columns, 1)
         if c not in plan.facts and c not in RESERVED
@@ -76,40 +78,40 @@ def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl
     if dtype == pl.Null:
         typed = pl.lit(None, dtype_of(fact.type))
     elif kind is Kind.BOOL:
-        want = "true or false (also 1/0, oui/non)"
+        want = _("true or false (also 1/0, oui/non)")
         lower = text.str.to_lowercase()
         typed = (
             raw if dtype == pl.Boolean else pl.when(lower.is_in(_TRUE)).then(True).when(lower.is_in(_FALSE)).then(False)
         )
     elif kind is Kind.INT:
-        want = "a whole number"
+        want = _("a whole number")
         typed = raw.cast(pl.Int64) if dtype.is_integer() else text.cast(pl.Int64, strict=False)
     elif kind in (Kind.MONEY, Kind.DECIMAL):
         scale = FACT_SCALE[kind]
-        want = f"an amount such as 12.50 (at most {scale} decimal places)"
+        want = _("an amount such as 12.50 (at most {places} decimal places)").format(places=scale)
         number = text.str.replace_all("[€\u00a0 ]", "").str.replace(",", ".")
         pattern = rf"^[+-]?\d{{1,{_MAX_DIGITS}}}(\.\d{{0,{scale}}})?$"
         typed = pl.when(number.str.contains(pattern)).then(number).cast(pl.Decimal(38, scale), strict=False)
         if dtype == pl.Boolean:
             typed = pl.lit(None, pl.Decimal(38, scale))
     elif kind is Kind.DATE:
-        want = "a date written YYYY-MM-DD"
+        want = _("a date written YYYY-MM-DD")
         if dtype == pl.Date:
             typed = pl.when(raw.dt.year().is_between(1, 9999)).then(raw)
-            want = "a date between 0001-01-01 and 9999-12-31"
+            want = _("a date between 0001-01-01 and 9999-12-31")
         elif is_text:
             typed = pl.when(text.str.contains(_ISO)).then(text).str.to_date("%Y-%m-%d", strict=False)
         else:
             typed = pl.lit(None, pl.Date)
     elif kind is Kind.TEXT:
-        want = "a text"
+        want = _("a text")
         typed = pl.when(raw != "").then(raw) if is_text else pl.lit(None, pl.String)
     elif kind is Kind.ENUM:
         allowed = [v for v, _ in plan.enums[fact.type.enum or ""].values]
-        want = "one of " + ", ".join(allowed)
+        want = _("one of {values}").format(values=", ".join(allowed))
         typed = pl.when(text.is_in(allowed)).then(text) if not dtype.is_numeric() else pl.lit(None, pl.String)
     else:
-        want = "given case by case (durations and lists cannot be read from a caseload)"
+        want = _("given case by case (durations and lists cannot be read from a caseload)")
         typed = pl.lit(None, dtype_of(fact.type))
     if dtype == pl.Null:
         present = pl.lit(False)
@@ -117,7 +119,11 @@ def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl
         present = (raw != "").fill_null(False) if kind is Kind.TEXT else text.is_not_null()
     else:
         present = raw.is_not_null()
-    message = pl.format(f'fact `{fact.name}` must be {want}, not "{{}}"', _shown(raw, dtype))
+    # pl.format's `{}` receives the cell: the translated sentence is split around it.
+    before, after = (
+        _('fact `{name}` must be {want}, not "{value}"').format(name=fact.name, want=want, value="\0").split("\0")
+    )
+    message = pl.concat_str([pl.lit(before), _shown(raw, dtype), pl.lit(after)])
     return typed.cast(dtype_of(fact.type)), present, message
 
 
@@ -158,14 +164,15 @@ def prepare(
         bad_at = present & given.is_null()
         day = pl.when(present).then(given).otherwise(fallback)
         shown = _shown(pl.col("at"), dtype)
-        errors.append(
-            pl.when(bad_at).then(error("at", pl.format('`at` must be a date written YYYY-MM-DD, not "{}"', shown)))
-        )
+        at_before, at_after = _('`at` must be a date written YYYY-MM-DD, not "{value}"').format(value="\0").split("\0")
+        errors.append(pl.when(bad_at).then(error("at", pl.concat_str([pl.lit(at_before), shown, pl.lit(at_after)]))))
     else:
         bad_at, day = pl.lit(False), fallback
     no_day = day.is_null() & ~bad_at
     errors.append(
-        pl.when(no_day).then(error("at", pl.lit("no evaluation date: give --at, or a date in the row's `at` column")))
+        pl.when(no_day).then(
+            error("at", pl.lit(_("no evaluation date: give --at, or a date in the row's `at` column")))
+        )
     )
     bad += [bad_at, no_day]
     number = (pl.col(ROW) + 1).cast(pl.String)

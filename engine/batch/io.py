@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from engine.diagnostics import CaseError, Code, Diagnostic
+from engine.i18n import _
 from engine.source import UNKNOWN
 
 OUTPUT_FORMATS = (".parquet", ".csv", ".jsonl", ".ndjson")
@@ -30,10 +31,10 @@ def scan(source: str | Path | pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     if path.is_dir():
         parts = sorted(path.glob("*.parquet"))
         if not parts:
-            raise _fail(f"{path}: the folder holds no .parquet part")
+            raise _fail(_("{path}: the folder holds no .parquet part").format(path=path))
         return pl.scan_parquet(parts)
     if not path.is_file():
-        raise _fail(f"{path}: no such file")
+        raise _fail(_("{path}: no such file").format(path=path))
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -43,10 +44,10 @@ def scan(source: str | Path | pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         if suffix in (".csv", ".txt", ".tsv"):
             return _scan_csv(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise _fail(f"{path}: cannot be read: {exc}") from None
+        raise _fail(_("{path}: cannot be read: {reason}").format(path=path, reason=exc)) from None
     raise _fail(
-        f"{path}: unknown caseload format `{suffix or '(none)'}`",
-        help="give a .csv, .parquet or .jsonl file, or a folder of .parquet parts",
+        _("{path}: unknown caseload format `{suffix}`").format(path=path, suffix=suffix or "(none)"),
+        help=_("give a .csv, .parquet or .jsonl file, or a folder of .parquet parts"),
     )
 
 
@@ -67,8 +68,8 @@ def check_output(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in OUTPUT_FORMATS:
         raise _fail(
-            f"{path}: unknown output format `{suffix or '(none)'}`",
-            help="the output's extension chooses its format: .parquet, .csv or .jsonl",
+            _("{path}: unknown output format `{suffix}`").format(path=path, suffix=suffix or "(none)"),
+            help=_("the output's extension chooses its format: .parquet, .csv or .jsonl"),
         )
     return suffix
 

@@ -27,7 +27,7 @@ def evaluate_frame(
     policy: Policy, source: str | Path | pl.DataFrame, *, at: date | None, decisions: Sequence[str] | None = None
 ) -> pl.DataFrame:
     try:
-        from engine.batch import evaluate_batch  # type: ignore[attr-defined]
+        from engine.batch import evaluate_batch
     except ImportError:
         return case_by_case_result(policy, source, at=at, decisions=decisions)
     result: pl.DataFrame = evaluate_batch(policy, source, at=at, decisions=decisions)
