@@ -542,7 +542,11 @@ class Compiler:
         if target.binding is ast.Binding.PARAMETER:
             p = self.plan.parameters[target.name]
             return self.dated(p.starts, p.values, p.type, _expr(self.expr(w)))
-        key = (self.context.index, to_text(w))
+        # A date read from facts and `today` alone is the same under every law: one context for all.
+        law_free = not any(
+            isinstance(n, ast.Name) and n.binding in (ast.Binding.RULE, ast.Binding.PARAMETER) for n in ast.walk(w)
+        )
+        key = (-1 if law_free else self.context.index, to_text(w))
         ctx = self.contexts.get(key)
         if ctx is None:
             index = len(self.contexts) + 1
