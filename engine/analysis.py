@@ -17,7 +17,7 @@ from engine.graph import Node, Use, build
 from engine.parser import parse
 from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
 from engine.resolve import Scope, resolve
-from engine.tables import unreachable_rows
+from engine.tables import MAX_ATOMS, analyse_rows
 from engine.types import ERROR, Kind, Type, parse_type
 
 
@@ -180,17 +180,42 @@ class _Analysis:
             rows.append(RowPlan(when, then if then is not None else ast.Literal(None, Kind.NULL, ty=ERROR), row))
         conditions = [r.when for r in rows if r.when is not None]
         if len(conditions) == len([r for r in decls if r.when is not None]):
-            for index in unreachable_rows(conditions):
-                self.report(
-                    Diagnostic(
-                        Code.UNREACHABLE_ROW,
-                        f"row {index + 1} of `{rule}` can never match: the rows above it already cover "
-                        "every case where its condition holds",
-                        rows[index].decl.span,
-                        help="remove the row, or move it above the rows that hide it",
-                    )
-                )
+            self.unreachable(rule, rows, conditions)
         return tuple(rows)
+
+    def unreachable(self, rule: str, rows: list[RowPlan], conditions: list[ast.Expr]) -> None:
+        """Rows that can never match: their own condition contradicts itself, or the rows above
+        take every case; past the analysis' limit, a warning that it was not done."""
+        outcome = analyse_rows(conditions)
+        if outcome.gave_up:
+            self.report(
+                Diagnostic(
+                    Code.ANALYSIS_LIMIT,
+                    f"the rows of `{rule}` were not checked for rows that can never match: their conditions "
+                    f"combine {outcome.atoms} different conditions (at most {MAX_ATOMS} are analysed)",
+                    rows[0].decl.span,
+                    help="split the table into several rules, each on fewer conditions, to have it checked",
+                )
+            )
+        for index in outcome.never:
+            self.report(
+                Diagnostic(
+                    Code.UNREACHABLE_ROW,
+                    f"row {index + 1} of `{rule}` can never match: its own condition can never hold",
+                    rows[index].decl.span,
+                    help="the condition contradicts itself (like `a and not a`): correct it, or remove the row",
+                )
+            )
+        for index in outcome.hidden:
+            self.report(
+                Diagnostic(
+                    Code.UNREACHABLE_ROW,
+                    f"row {index + 1} of `{rule}` can never match: the rows above it already cover "
+                    "every case where its condition holds",
+                    rows[index].decl.span,
+                    help="remove the row, or move it above the rows that hide it",
+                )
+            )
 
     def graph_nodes(self) -> list[Node]:
         d = self.docs

@@ -131,3 +131,4 @@ class PolicyDocuments:
     rules: dict[str, RuleDecl] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     sources: SourceCache = field(default_factory=SourceCache)
+    rules_past_limit: int = 0  # rules declared past the reader's MAX_RULES (refused, reported once)

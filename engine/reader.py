@@ -82,6 +82,12 @@ RESERVED = frozenset(
     ]
 )
 _SECTIONS = ("enums", "facts", "parameters", "rules")
+# Limits on a policy's size (docs/rule-format.md, « Limits »): generated code, analyses and
+# explanations stay bounded in time and memory for anything the checks accept.
+MAX_RULES = 2_000
+MAX_VERSIONS = 1_000  # versions of one rule
+MAX_VALUES = 1_000  # dated values of one parameter
+MAX_TABLE_ROWS = 3_000  # rows of one decision table
 _REFERENCE_FIELDS = ("article", "url", "excerpt")
 
 
@@ -388,6 +394,13 @@ class _Reader:
             return
         type_ = self.expression(f.get("type"), "type")
         values = self.each(f.get("values"), "values", self.parameter_value)
+        if len(values) > MAX_VALUES:
+            self.report(
+                Code.TOO_COMPLEX,
+                f"parameter `{key.value}` has {len(values)} values, more than {MAX_VALUES}",
+                f["values"].span,
+                "keep the values in force over the periods the policy covers; older ones can go to another parameter",
+            )
         if "values" in f and f["values"].kind == "seq" and not f["values"].items:
             self.report(Code.MISSING_FIELD, f"parameter `{key.value}` has no value", f["values"].span)
         for before, after in itertools.pairwise(values):
@@ -439,6 +452,16 @@ class _Reader:
         )
         if f is None or not self.name(key, "rule") or not self.declare("rule", key.value, key.span):
             return
+        if len(self.docs.rules) >= MAX_RULES:
+            self.docs.rules_past_limit += 1
+            if self.docs.rules_past_limit == 1:  # said once, at the first rule past the limit
+                self.report(
+                    Code.TOO_COMPLEX,
+                    f"a policy has at most {MAX_RULES} rules",
+                    key.span,
+                    "split the policy into several policies",
+                )
+            return
         if "versions" in f:
             for extra in version_fields:
                 if extra in f:
@@ -449,6 +472,13 @@ class _Reader:
                         "move it into one of the versions",
                     )
             versions = self.each(f["versions"], "versions", self.version)
+            if len(versions) > MAX_VERSIONS:
+                self.report(
+                    Code.TOO_COMPLEX,
+                    f"rule `{key.value}` has {len(versions)} versions, more than {MAX_VERSIONS}",
+                    f["versions"].span,
+                    "split the rule's history between several rules",
+                )
             if f["versions"].kind == "seq" and not f["versions"].items:
                 self.report(Code.MISSING_FIELD, f"rule `{key.value}` has no version", f["versions"].span)
         else:
@@ -495,6 +525,13 @@ class _Reader:
             )
         if table is not None and f["table"].kind == "seq":
             self.table_shape(f["table"], table)
+            if len(table) > MAX_TABLE_ROWS:
+                self.report(
+                    Code.TOO_COMPLEX,
+                    f"this decision table has {len(table)} rows, more than {MAX_TABLE_ROWS}",
+                    f["table"].span,
+                    "split it into several rules, e.g. one table per group of cases",
+                )
         if start is None:
             return None
         if end is not None and end < start:
