@@ -19,6 +19,7 @@ from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, Versio
 from engine.resolve import Scope, resolve
 from engine.tables import MAX_ATOMS, analyse_rows
 from engine.types import ERROR, Kind, Type, parse_type
+from engine.values import MAX_TEXT_LENGTH
 
 
 class _Analysis:
@@ -34,7 +35,13 @@ class _Analysis:
         for enum in docs.enums.values():
             for value, _ in enum.values:
                 owners.setdefault(value, []).append(enum.name)
-        self.scope = Scope(self.fact_types, self.param_types, self.rule_types, {v: tuple(o) for v, o in owners.items()})
+        self.scope = Scope(
+            self.fact_types,
+            self.param_types,
+            self.rule_types,
+            {v: tuple(o) for v, o in owners.items()},
+            broken=frozenset(docs.broken),
+        )
         self.checker = Checker(self.scope, docs.enums, self.diagnostics.append)
 
     def report(self, d: Diagnostic) -> None:
@@ -73,6 +80,8 @@ class _Analysis:
         enum = self.docs.enums.get(value_type.enum or "") if value_type is not None else None
         if enum is not None and isinstance(e, ast.Name):
             scope = replace(scope, expected=(enum.name, tuple(v for v, _ in enum.values)))
+        elif value_type is not None and value_type.kind is Kind.TEXT and isinstance(e, ast.Name):
+            scope = replace(scope, expects_text=True)
         e = resolve(e, scope, self.report)
         if user is not None:
             for node in ast.walk(e):
@@ -87,6 +96,14 @@ class _Analysis:
 
     def constant(self, text: Text, ty: Type, what: str) -> tuple[bool, object]:
         """A literal value (fact default, parameter value) of type `ty`."""
+        if ty.kind is Kind.TEXT and text.quoted and not text.text.lstrip().startswith(('"', "'")):
+            # `value: "nemours"`: YAML's quotes make it a text, as docs/rule-format.md shows
+            if len(text.text) > MAX_TEXT_LENGTH:
+                self.report(
+                    Diagnostic(Code.INVALID_VALUE, f"{what} is longer than {MAX_TEXT_LENGTH} characters", text.span)
+                )
+                return False, None
+            return True, text.text
         e = self.expression(text, None, ty)
         if e is None:
             return False, None

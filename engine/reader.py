@@ -117,6 +117,33 @@ def policy_files(root: Path) -> Listing:
     return listing
 
 
+_SECTION_LINE = re.compile(r"(enums|facts|parameters|rules)\s*:")
+_KEY_LINE = re.compile(r"( +)([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
+def declared_names(text: str) -> set[str]:
+    """The names a policy file seems to declare (keys one level under a section), read line by
+    line: for a file that is not valid YAML, whose declarations' uses should not all be errors."""
+    names: set[str] = set()
+    indent: int | None = None
+    inside = False
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            inside = _SECTION_LINE.match(line) is not None
+            indent = None
+            continue
+        found = _KEY_LINE.match(line)
+        if inside and found is not None:
+            width = len(found.group(1))
+            if indent is None:
+                indent = width
+            if width == indent:
+                names.add(found.group(2))
+    return names
+
+
 def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return "no such file or folder"
@@ -142,6 +169,7 @@ def read_policy(root: Path) -> tuple[PolicyDocuments, list[Diagnostic]]:
             node = parse_yaml(text, shown)
         except PolicyCompileError as exc:
             diagnostics.extend(exc.diagnostics)
+            docs.broken.update(declared_names(docs.sources.text(shown)))  # unreadable: no cascade at uses
             continue
         if node is not None:
             _Reader(docs, diagnostics).file(node)
@@ -259,7 +287,7 @@ class _Reader:
                 node.span,
             )
             return None
-        return Text(node.value, node.origin)
+        return Text(node.value, node.origin, node.style in ('"', "'"))
 
     def date(self, node: YamlNode | None, what: str) -> date | None:
         if node is None:
@@ -306,6 +334,11 @@ class _Reader:
         )
         return False
 
+    def broken(self, key: YamlNode) -> None:
+        """A declaration refused for an error already reported: its uses stay quiet (no cascade)."""
+        if key.kind == "scalar" and not any(key.value in t for t in self.docs.tables()):
+            self.docs.broken.add(key.value.strip())
+
     def declare(self, kind: str, name: str, span: Span) -> bool:
         for other, table in (
             ("enum", self.docs.enums),
@@ -339,6 +372,7 @@ class _Reader:
     def enum(self, key: YamlNode, node: YamlNode) -> None:
         f = self.fields(node, f"enum `{key.value}`", ("label", "values"), ("description",), key.span)
         if f is None or not self.name(key, "enum") or not self.declare("enum", key.value, key.span):
+            self.broken(key)
             return
         values: list[tuple[str, str]] = []
         entries = self.mapping(f["values"], f"the values of enum `{key.value}`") if "values" in f else None
@@ -351,9 +385,11 @@ class _Reader:
     def fact(self, key: YamlNode, node: YamlNode) -> None:
         f = self.fields(node, f"fact `{key.value}`", ("type", "label"), ("description", "default"), key.span)
         if f is None or not self.name(key, "fact") or not self.declare("fact", key.value, key.span):
+            self.broken(key)
             return
         type_ = self.expression(f.get("type"), "type")
         if type_ is None:
+            self.broken(key)
             return
         self.docs.facts[key.value] = FactDecl(
             key.value,
@@ -391,6 +427,7 @@ class _Reader:
             key.span,
         )
         if f is None or not self.name(key, "parameter") or not self.declare("parameter", key.value, key.span):
+            self.broken(key)
             return
         type_ = self.expression(f.get("type"), "type")
         values = self.each(f.get("values"), "values", self.parameter_value)
@@ -412,6 +449,7 @@ class _Reader:
                     "list values from the oldest to the newest",
                 )
         if type_ is None:
+            self.broken(key)
             return
         self.docs.parameters[key.value] = ParameterDecl(
             key.value,
@@ -451,6 +489,7 @@ class _Reader:
             key.span,
         )
         if f is None or not self.name(key, "rule") or not self.declare("rule", key.value, key.span):
+            self.broken(key)
             return
         if len(self.docs.rules) >= MAX_RULES:
             self.docs.rules_past_limit += 1
@@ -487,6 +526,7 @@ class _Reader:
         self.periods(key.value, versions)
         type_ = self.expression(f.get("type"), "type")
         if type_ is None:
+            self.broken(key)
             return
         self.docs.rules[key.value] = RuleDecl(
             key.value,
