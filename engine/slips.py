@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from engine.i18n import _
+
 _KEY = re.compile(r"(?P<indent> *)(?P<dash>- +)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<colon>:(?: |$))?")
 _WORD_THEN_VALUE = re.compile(r" *(?:- +)?(?P<key>[a-z_]+) +(?P<value>[^:#\s].*)$")
 
@@ -37,10 +39,14 @@ def explain_slip(problem: str, lines: list[str], line: int, column: int, context
         if above is not None and above.group("colon") and len(own.group("indent")) > above.start("key"):
             key = above.group("key")
             return (
-                f"this line is indented more than `{key}:` above it, so YAML reads it as part of `{key}`'s value",
+                _(
+                    "this line is indented more than `{key}:` above it, so YAML reads it as part of `{key}`'s value"
+                ).format(key=key),
                 line,
                 len(own.group("indent")),
-                f"start `{own.group('key')}:` in the same column as `{key}:` (column {above.start('key') + 1})",
+                _("start `{key}:` in the same column as `{above}:` (column {column})").format(
+                    key=own.group("key"), above=key, column=above.start("key") + 1
+                ),
             )
     if (
         "expected '-' indicator" in problem
@@ -70,10 +76,10 @@ def _missing_colon(lines: list[str], index: int) -> Slip | None:
         return None
     key, value = found.group("key"), found.group("value").strip()
     return (
-        f"`{key} {value}` has no `:` after `{key}`",
+        _("`{key} {value}` has no `:` after `{key}`").format(key=key, value=value),
         index,
         found.end("key"),
-        f"write `{key}: {value}`",
+        _("write `{key}: {value}`").format(key=key, value=value),
     )
 
 
@@ -97,10 +103,12 @@ def _misaligned(lines: list[str], line: int) -> Slip | None:
             if other is not None and other.group("dash") and indent != len(other.group("indent")) < indent + 2:
                 column = len(other.group("indent"))
                 return (
-                    "this list item is not in the same column as the items above it",
+                    _("this list item is not in the same column as the items above it"),
                     line,
                     indent,
-                    f"start its `-` in column {column + 1}, like the item on line {index + 1}",
+                    _("start its `-` in column {column}, like the item on line {line}").format(
+                        column=column + 1, line=index + 1
+                    ),
                 )
             if other is not None and not other.group("dash") and len(other.group("indent")) < indent:
                 break
@@ -108,9 +116,11 @@ def _misaligned(lines: list[str], line: int) -> Slip | None:
     key_column = above.start("key")
     if indent < key_column:
         return (
-            f"this line is indented less than `{above.group('key')}:` above it",
+            _("this line is indented less than `{key}:` above it").format(key=above.group("key")),
             line,
             indent,
-            f"start `{own.group('key')}:` in the same column as `{above.group('key')}:` (column {key_column + 1})",
+            _("start `{key}:` in the same column as `{above}:` (column {column})").format(
+                key=own.group("key"), above=above.group("key"), column=key_column + 1
+            ),
         )
     return None
