@@ -23,7 +23,7 @@ from engine.plan import Plan, RulePlan, VersionPlan
 from engine.types import Kind
 
 # Past these, `generate_program` writes one function per version instead of code per segment.
-SEGMENTED_BUDGET = 20_000  # rows of straight-line code over every date segment and `as of` group
+SEGMENTED_BUDGET = 10_000  # rows of straight-line code over every date segment and `as of` group (RSA pack: ~5,500)
 FLAT_ROWS = 100  # a longer `if/elif` chain nests too deeply for Python's compiler (RecursionError)
 
 _VersionFn = Callable[[dict[str, object], date, date, dict[object, object], dict[int, object]], object]
