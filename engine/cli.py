@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     p = command(
-        "check", _("Check a policy: every error and warning, located in its file; then the period each decision covers.")
+        "check",
+        _("Check a policy: every error and warning, located in its file; then the period each decision covers."),
     )
     p.add_argument("policy", nargs="?", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print diagnostics as JSON"))
