@@ -238,3 +238,27 @@ def test_command_refuses_bad_arguments(caseload: Path, capsys: pytest.CaptureFix
     assert "before it starts" in err and "did you mean `organisme`?" in err
     assert main(["indicators", "missing.csv", "--from", "2023-01-01", "--to", "2023-12-31"]) == 1
     assert "no such caseload" in capsys.readouterr().err
+
+
+def test_typed_facts_read_a_caseload_as_the_single_case_api_does(rsa: Policy, caseload: Path) -> None:
+    from engine.batch.indicator_frame import FAILED, typed_facts
+
+    reference = case_by_case_frame(rsa, caseload, FIN, [])
+    valid = reference[FAILED].list.len() == 0
+    facts = [c for c in reference.columns if c.startswith("__f_")]
+    typed = typed_facts(rsa, read_source(caseload))
+    assert typed.filter(valid).equals(reference.filter(valid).select(facts))
+
+
+def test_the_compiled_backend_gives_the_same_figures(rsa: Policy, caseload: Path) -> None:
+    batch = pytest.importorskip("engine.batch")
+    if not hasattr(batch, "evaluate_batch"):
+        pytest.skip("the compiled batch backend (engine.batch.evaluate_batch) is not installed")
+    from engine.batch.indicator_frame import batch_frame
+
+    reference = count_case_by_case(
+        rsa, rows(rsa, read_source(caseload)), DEBUT, FIN, by=MONTH, ids_for="nouveaux_entrants"
+    )
+    frame = batch_frame(rsa, caseload, FIN, rsa.indicators.rules_read(rsa.plan, None, MONTH))
+    report, _ = compute(rsa, frame, DEBUT, FIN, FIN, by=MONTH, ids_for="nouveaux_entrants")
+    assert report.to_dict() == reference.to_dict()
