@@ -262,3 +262,15 @@ def test_the_compiled_backend_gives_the_same_figures(rsa: Policy, caseload: Path
     frame = batch_frame(rsa, caseload, FIN, rsa.indicators.rules_read(rsa.plan, None, MONTH))
     report, _ = compute(rsa, frame, DEBUT, FIN, FIN, by=MONTH, ids_for="nouveaux_entrants")
     assert report.to_dict() == reference.to_dict()
+
+
+def test_month_offsets_clamp_as_the_engine_does() -> None:
+    """The batch indicators add months with polars' calendar offset: same dates as the engine."""
+    from engine.batch.indicators import _add_months
+    from engine.calendar import add_months as engine_add_months
+
+    days = [date(1999, 1, 1) + timedelta(days=d) for d in range(0, 12_000, 3)] + [date(2024, 2, 29), date(2023, 1, 31)]
+    frame = pl.DataFrame({"d": days})
+    for n in (-25, -13, -1, 1, 2, 6, 11, 12, 24, 36):
+        got = frame.select(_add_months(pl.col("d"), n)).to_series().to_list()
+        assert got == [engine_add_months(d, n) for d in days], n
