@@ -229,7 +229,7 @@ def test_command_json_table_and_html(caseload: Path, tmp_path: Path, capsys: pyt
     assert "<script" not in page and "http" not in page.split("</style>")[0]  # nothing fetched to open it
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Nombre de nouveaux entrants" in out and "par organisme" in out
+    assert "Nombre de nouveaux entrants" in out and "by organisme" in out
 
 
 def test_command_refuses_bad_arguments(caseload: Path, capsys: pytest.CaptureFixture[str]) -> None:
