@@ -18,6 +18,7 @@ from benchmarks.indicator_caseload import caseload, write
 from engine import load_policy
 from engine.cli import main
 from engine.diff import compare_plans
+from engine.i18n import set_language
 
 pytest.importorskip("polars")
 
@@ -125,6 +126,9 @@ def test_command(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -
 def test_command_in_french(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     folder, cases = setup
     args = ["--lang", "fr", "diff", str(ROOT / "policy"), str(folder), "--cases", str(cases), "--at", "2027-12-31"]
-    assert main(args) == 0
+    try:
+        assert main(args) == 0
+    finally:
+        set_language(None)  # --lang lasts for the process: give the next tests their English back
     out = capsys.readouterr().out
     assert "paramètre adre_montant_prise_de_poste modifié" in out and "personne(s) changent" in out
