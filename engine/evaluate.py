@@ -16,7 +16,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
-from engine.codegen import Program, generate
+from engine.codegen import Program
+from engine.codegen_linear import generate_program
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
 from engine.interpreter import Interpreter
@@ -71,7 +72,7 @@ class Evaluator:
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
         if program is None:
-            program = self._programs[outputs] = generate(self.plan, outputs)
+            program = self._programs[outputs] = generate_program(self.plan, outputs)
             if outputs == self._outputs:
                 self._all = program
         return program
