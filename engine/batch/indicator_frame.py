@@ -176,7 +176,7 @@ def _convert(raw: pl.Expr, dtype: pl.DataType, ty: Type) -> pl.Expr:
 def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]) -> pl.DataFrame:
     """The frame through the compiled batch backend (`engine.batch.evaluate_batch`), same shape as
     `case_by_case_frame`. ImportError when that backend is not installed."""
-    from engine.batch import evaluate_batch  # type: ignore[attr-defined]
+    from engine.batch import evaluate_batch
 
     raw = read_source(source)
     result: pl.DataFrame = evaluate_batch(policy, raw, at=at, decisions=list(rules))
