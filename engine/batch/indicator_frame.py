@@ -10,7 +10,8 @@ read, and `__failed` (List(Utf8)): the decisions that could not be computed for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -173,10 +174,19 @@ def _convert(raw: pl.Expr, dtype: pl.DataType, ty: Type) -> pl.Expr:
     return text
 
 
+def compiled_backend() -> Callable[..., pl.DataFrame]:
+    """`engine.batch.evaluate_batch`, the compiled batch backend; ImportError when it is not installed."""
+    found = getattr(importlib.import_module("engine.batch"), "evaluate_batch", None)
+    if found is None:
+        raise ImportError("engine.batch.evaluate_batch")
+    backend: Callable[..., pl.DataFrame] = found
+    return backend
+
+
 def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]) -> pl.DataFrame:
     """The frame through the compiled batch backend (`engine.batch.evaluate_batch`), same shape as
     `case_by_case_frame`. ImportError when that backend is not installed."""
-    from engine.batch import evaluate_batch  # type: ignore[attr-defined]
+    evaluate_batch = compiled_backend()
 
     raw = read_source(source)
     result: pl.DataFrame = evaluate_batch(policy, raw, at=at, decisions=list(rules))
