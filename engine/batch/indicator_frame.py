@@ -11,7 +11,7 @@ read, and `__failed` (List(Utf8)): the decisions that could not be computed for 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -138,13 +138,17 @@ def cell(value: object) -> object:
     return str(value)  # durations and lists: shown, never computed on
 
 
-def typed_facts(policy: Policy, raw: pl.DataFrame) -> pl.DataFrame:
-    """Every fact as a typed `__f_<fact>` column, defaults filled in. Cells that do not convert are
-    null here: such rows carry a fact error in the batch result, and every indicator leaves them out."""
+def typed_facts(policy: Policy, raw: pl.DataFrame, names: Iterable[str] | None = None) -> pl.DataFrame:
+    """Every fact as a typed `__f_<fact>` column, defaults filled in; only `names` are read from the
+    caseload (the others stay null: nothing reads them). Cells that do not convert are null here:
+    such rows carry a fact error in the batch result, and every indicator leaves them out."""
     columns = []
+    wanted = set(policy.plan.facts if names is None else names)
     for name, fact in policy.plan.facts.items():
         dtype = dtype_of(fact.type)
-        if name not in raw.columns:
+        if name not in wanted:
+            value = pl.lit(None, dtype)
+        elif name not in raw.columns:
             value = pl.lit(fact.default if fact.has_default else None, dtype)
         else:
             value = _convert(pl.col(name), raw.schema[name], fact.type)
@@ -183,7 +187,13 @@ def compiled_backend() -> Callable[..., pl.DataFrame]:
     return backend
 
 
-def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]) -> pl.DataFrame:
+def batch_frame(
+    policy: Policy,
+    source: str | Path | pl.DataFrame,
+    at: date,
+    rules: Sequence[str],
+    facts: Iterable[str] | None = None,
+) -> pl.DataFrame:
     """The frame through the compiled batch backend (`engine.batch.evaluate_batch`), same shape as
     `case_by_case_frame`. ImportError when that backend is not installed."""
     evaluate_batch = compiled_backend()
@@ -197,15 +207,20 @@ def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rul
         pl.col("errors").list.eval(decision).alias(FAILED),
         pl.col("errors").list.eval(pl.element().struct.field("code")).alias(CODES),
     )
-    return pl.concat([marks, typed_facts(policy, raw)], how="horizontal")
+    return pl.concat([marks, typed_facts(policy, raw, facts)], how="horizontal")
 
 
 def decisions_frame(
-    policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]
+    policy: Policy,
+    source: str | Path | pl.DataFrame,
+    at: date,
+    rules: Sequence[str],
+    facts: Iterable[str] | None = None,
 ) -> tuple[pl.DataFrame, str]:
-    """The frame, and how its decisions were computed: "batch" (compiled), else "case_by_case"."""
+    """The frame, and how its decisions were computed: "batch" (compiled), else "case_by_case".
+    `facts`: the facts to read as typed columns (default: all)."""
     try:
-        return batch_frame(policy, source, at, rules), "batch"
+        return batch_frame(policy, source, at, rules, facts), "batch"
     except ImportError:  # the compiled batch backend is not installed: the reference, slower
         return case_by_case_frame(policy, source, at, rules), "case_by_case"
 
