@@ -155,7 +155,8 @@ def typed_facts(policy: Policy, raw: pl.DataFrame, names: Iterable[str] | None =
             if fact.has_default and fact.default is not None:
                 value = value.fill_null(pl.lit(fact.default, dtype))
         columns.append(value.cast(dtype).alias(fact_column(name)))
-    return raw.select(columns)
+    # with_columns, not select: a frame of literals alone would have one row, not the caseload's
+    return raw.with_columns(columns).select([fact_column(n) for n in policy.plan.facts])
 
 
 def _convert(raw: pl.Expr, dtype: pl.DataType, ty: Type) -> pl.Expr:
