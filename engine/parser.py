@@ -20,6 +20,7 @@ from lark.tree import Meta
 from engine import ast
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.french import ENGLISH, ENGLISH_WORDS, FRENCH, FRENCH_WORDS, NAMES, NAMES_FR
 from engine.i18n import N_, _
 from engine.source import Origin, Span
 from engine.types import Kind
@@ -149,6 +150,43 @@ def parse(text: str, origin: Origin | None = None) -> ast.Expr:
             raise exc.orig_exc from None
         raise
     return result
+
+
+def tokens(text: str) -> list[tuple[str, str, int, int, int, int]]:
+    """The tokens of an expression: (lark type, text, line, column, end line, end column); [] if it cannot be read."""
+    try:
+        return [
+            (t.type, str(t), t.line or 1, t.column or 1, t.end_line or 1, t.end_column or 1) for t in _lark().lex(text)
+        ]
+    except LarkError:
+        return []
+
+
+def language_marks(text: str, origin: Origin | None = None) -> list[tuple[str, str, Span]]:
+    """The words of an expression that belong to one language: (ENGLISH or FRENCH, word, span).
+
+    Keywords (`and`/`et`, `is not null`/`est connu`…), `today`/`date_du_jour` and the builtin
+    names that differ (`add_days`/`ajouter_jours`); neutral words (`min`, units…) are not marks.
+    Call it on a text that parses.
+    """
+    origin = origin or Origin.of_text(Span("<expression>", 1, 1, 1, len(text) + 1))
+    marks: list[tuple[str, str, Span]] = []
+    try:
+        tokens = list(_lark().lex(text))
+    except LarkError:
+        return marks
+    for tok in tokens:
+        word = str(tok)
+        keyword = tok.type != "NAME"
+        if (keyword and word in ENGLISH_WORDS) or (not keyword and word in NAMES):
+            lang = ENGLISH
+        elif (keyword and word in FRENCH_WORDS) or (not keyword and word in NAMES_FR):
+            lang = FRENCH
+        else:
+            continue
+        span = origin.span(tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+        marks.append((lang, word, span))
+    return marks
 
 
 def _error(code: Code, message: str, span: Span, help: str | None = None) -> PolicyCompileError:
@@ -308,10 +346,10 @@ class _ToAst(Transformer[Token, ast.Expr]):
         return ast.Literal(None, Kind.NULL, self._span(meta))
 
     def name(self, meta: Meta, tok: Token) -> ast.Name:
-        return ast.Name(str(tok), self._span(meta))
+        return ast.Name(NAMES_FR.get(str(tok), str(tok)), self._span(meta))
 
     def call(self, meta: Meta, func: Token, *args: ast.Expr) -> ast.Call:
-        return ast.Call(str(func), tuple(args), self._span(meta))
+        return ast.Call(NAMES_FR.get(str(func), str(func)), tuple(args), self._span(meta))
 
     def list_lit(self, meta: Meta, *items: ast.Expr) -> ast.ListExpr:
         return ast.ListExpr(tuple(items), self._span(meta))
