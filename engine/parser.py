@@ -224,6 +224,13 @@ def _describe(expected: set[str]) -> str:
     return _("{first} or {last}").format(first=", ".join(words[:-1]), last=words[-1])
 
 
+def _one_language(expected: set[str], text: str) -> set[str]:
+    """Only the keywords of the text's language (English unless it has French words) are suggested."""
+    french = any(lang == FRENCH for lang, _word, _span in language_marks(text))
+    other = ENGLISH_WORDS if french else FRENCH_WORDS
+    return {t for t in expected if t.lower() not in other}
+
+
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
     line, column = max(exc.line, 1), max(exc.column, 1)
     if isinstance(exc, UnexpectedCharacters):
@@ -233,7 +240,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
         help = _char_help(char)
         span = origin.span(line, column, line, column + 1)
     elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        expected = set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ())
+        expected = _one_language(set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ()), text)
         message = _("the expression ends too early: expected {describe}").format(describe=_describe(expected))
         help = _("complete the expression (a missing `else`, operand or closing bracket?)")
         body = text.rstrip()  # a `|` block ends with a newline: point after the last character
@@ -243,7 +250,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
     else:
         assert isinstance(exc, UnexpectedToken)
         token = exc.token
-        expected = set(exc.accepts or exc.expected)
+        expected = _one_language(set(exc.accepts or exc.expected), text)
         message = _("unexpected `{token}`: expected {describe}").format(token=token, describe=_describe(expected))
         help = _token_help(str(token), expected)
         span = origin.span(line, column, line, column + max(len(str(token)), 1))
@@ -267,9 +274,9 @@ def _token_help(token: str, expected: set[str]) -> str | None:
         return _("decimals are written with a point (`600.00 €`); a comma only separates list items and arguments")
     if token in {"&&", "AND", "And"}:
         return _("write `and`")
-    if "THEN" in expected:
+    if "THEN" in expected or "ALORS" in expected:
         return _("an `if` needs `then … else …`")
-    if "ELSE" in expected:
+    if "ELSE" in expected or "SINON" in expected:
         return _("an `if … then …` needs an `else` branch")
     if "RPAR" in expected:
         return _("a bracket is not closed")
@@ -346,7 +353,7 @@ class _ToAst(Transformer[Token, ast.Expr]):
         return ast.Literal(None, Kind.NULL, self._span(meta))
 
     def name(self, meta: Meta, tok: Token) -> ast.Name:
-        return ast.Name(NAMES_FR.get(str(tok), str(tok)), self._span(meta))
+        return ast.Name("today" if str(tok) == NAMES["today"] else str(tok), self._span(meta))
 
     def call(self, meta: Meta, func: Token, *args: ast.Expr) -> ast.Call:
         return ast.Call(NAMES_FR.get(str(func), str(func)), tuple(args), self._span(meta))

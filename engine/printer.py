@@ -81,7 +81,7 @@ def _print(e: ast.Expr, w: dict[str, str]) -> tuple[str, int]:
             negative = text.startswith("-") or text.startswith("(")
             return text, (_UNARY if negative else _ATOM)
         case ast.Name(name=n):
-            return (NAMES.get(n, n) if lang != ENGLISH else n), _ATOM
+            return (NAMES["today"] if n == "today" and lang != ENGLISH else n), _ATOM
         case ast.Unary(op="not", operand=o):
             return f"{w['not']} {_wrap(_print(o, w), _NOT)}", _NOT
         case ast.Unary(op=op, operand=o):

@@ -31,7 +31,7 @@ from engine.documents import (
     VersionDecl,
 )
 from engine.files import Listing, display, file_diagnostic, list_yaml
-from engine.french import BOOLEANS_FR, ENGLISH, FRENCH, KEYS, KEYS_FR, NAMES_FR, TYPES_FR
+from engine.french import BOOLEANS_FR, ENGLISH, FRENCH, KEYS, KEYS_FR
 from engine.french import KEYWORDS as _KEYWORDS
 from engine.i18n import N_, _
 from engine.loader import YamlNode, parse_yaml, read_text
@@ -84,8 +84,7 @@ RESERVED = frozenset(
         "EUR",
         # the French forms (engine/french.py)
         *(w for words in _KEYWORDS.values() for w in words),
-        *NAMES_FR,
-        *TYPES_FR,
+        "date_du_jour",
     ]
 )
 _SECTIONS = ("enums", "facts", "parameters", "rules")
