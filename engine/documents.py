@@ -17,6 +17,7 @@ class Text:
 
     text: str
     origin: Origin
+    quoted: bool = False  # written as a quoted YAML scalar (`value: "nemours"`)
 
     @property
     def span(self) -> Span:
@@ -159,3 +160,8 @@ class PolicyDocuments:
                 fix=fix, lang=first[0]
             ),
         )
+    broken: set[str] = field(default_factory=set)  # declared with an error already reported: not again at uses
+    rules_past_limit: int = 0
+
+    def tables(self) -> tuple[dict[str, object], ...]:
+        return (self.enums, self.facts, self.parameters, self.rules)  # type: ignore[return-value]  # rules declared past the reader's MAX_RULES (refused, reported once)
