@@ -7,25 +7,51 @@ print(decision.explain("orientation_organisme"))
 """
 
 from engine.calendar import Duration
+from engine.catalogue import (
+    Catalogue,
+    EnumInfo,
+    EnumValueInfo,
+    FactInfo,
+    ParameterInfo,
+    ParameterValueInfo,
+    ReferenceInfo,
+    RowInfo,
+    RuleInfo,
+    TypeInfo,
+    VersionInfo,
+)
 from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, PolicyCompileError, PolicyError
 from engine.evaluate import Decision
-from engine.explain import Explanation
+from engine.explain import Explanation, french_date, json_value
 from engine.policy import Policy, check_policy, load_policy
 from engine.source import Span
 
 __all__ = [
     "CaseError",
+    "Catalogue",
     "Code",
     "Decision",
     "Diagnostic",
     "Duration",
+    "EnumInfo",
+    "EnumValueInfo",
     "EvaluationError",
     "Explanation",
+    "FactInfo",
+    "ParameterInfo",
+    "ParameterValueInfo",
     "Policy",
     "PolicyCompileError",
     "PolicyError",
+    "ReferenceInfo",
+    "RowInfo",
+    "RuleInfo",
     "Span",
+    "TypeInfo",
+    "VersionInfo",
     "check_policy",
+    "french_date",
+    "json_value",
     "load_policy",
 ]
 __version__ = "0.1.0"

@@ -35,6 +35,9 @@ EXAMPLES = {
     "  policy test policy/tests/contrat-limites.yaml",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
+    "serve": "policy serve                 # http://127.0.0.1:8000/ (explorer), /docs (API)\n"
+    "  policy serve --policy path/to/policy --port 8080",
+    "doc": "policy doc -o site/          # then open site/index.html\n  policy doc --policy path/to/policy -o public/",
 }
 
 
@@ -116,6 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+
+    p = command("serve", "Serve the HTTP API (/v1, /docs, /openapi.json) and the French explorer (/).")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
+    p = command("doc", "Write the explorer's pages as a static site (opens from disk, no server).")
+    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument("-o", "--output", required=True, metavar="SITE", help="folder to write (created if needed)")
     return parser
 
 
@@ -123,7 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph}
+        handler = {
+            "check": _check,
+            "eval": _eval,
+            "explain": _explain,
+            "test": _test,
+            "graph": _graph,
+            "serve": _serve,
+            "doc": _doc,
+        }
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)
@@ -333,6 +353,26 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
         graph = graph.subgraph(graph.dependencies([args.decision]))
     text = {"mermaid": graph.to_mermaid, "dot": graph.to_dot, "json": graph.to_json}[args.format]()
     out.raw(text)
+    return OK
+
+
+def _serve(args: argparse.Namespace, out: _Out) -> int:
+    from engine.web import serve  # the web stack loads only for this command
+
+    policy = _load(args.policy)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    out.print(f"policy serve: explorer http://{shown}:{args.port}/ — API docs http://{shown}:{args.port}/docs")
+    serve(policy, args.host, args.port)
+    return OK
+
+
+def _doc(args: argparse.Namespace, out: _Out) -> int:
+    from engine.web import write_site
+
+    policy = _load(args.policy)
+    written = write_site(policy, Path(args.output))
+    pages = sum(1 for p in written if p.suffix == ".html")
+    out.print(f"{args.output}: {pages} pages written; open {Path(args.output) / 'index.html'}")
     return OK
 
 

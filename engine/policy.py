@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.analysis import analyse
+from engine.catalogue import Catalogue, describe
 from engine.diagnostics import Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
@@ -23,6 +24,7 @@ class Policy:
         self.warnings = warnings
         self.root = root
         self._evaluator = Evaluator(plan)
+        self._catalogue: Catalogue | None = None
 
     @property
     def decisions(self) -> tuple[str, ...]:
@@ -31,6 +33,13 @@ class Policy:
     @property
     def facts(self) -> tuple[str, ...]:
         return tuple(self.plan.facts)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The pack described as plain data (rules, parameters, facts, enums, assumptions), built once."""
+        if self._catalogue is None:
+            self._catalogue = describe(self.plan, self.root)
+        return self._catalogue
 
     @property
     def graph(self) -> DependencyGraph:
