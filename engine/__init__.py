@@ -20,7 +20,15 @@ from engine.catalogue import (
     TypeInfo,
     VersionInfo,
 )
-from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, PolicyCompileError, PolicyError
+from engine.diagnostics import (
+    CaseError,
+    Code,
+    DecisionError,
+    Diagnostic,
+    EvaluationError,
+    PolicyCompileError,
+    PolicyError,
+)
 from engine.evaluate import Decision
 from engine.explain import Explanation, french_date, json_value
 from engine.policy import Policy, check_policy, load_policy
@@ -31,6 +39,7 @@ __all__ = [
     "Catalogue",
     "Code",
     "Decision",
+    "DecisionError",
     "Diagnostic",
     "Duration",
     "EnumInfo",
