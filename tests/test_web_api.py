@@ -13,9 +13,9 @@ from conftest import MINI_DIR
 from engine import Policy, load_policy
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from engine.web import create_app  # noqa: E402
+from engine.web import create_app
 
 CASE = {
     "at": "2025-04-02",
@@ -79,7 +79,10 @@ def test_a_wrong_fact_is_a_problem_naming_the_field(client: TestClient) -> None:
 
 def test_enum_values_and_booleans_are_checked(client: TestClient) -> None:
     body = problem(
-        client.post("/v1/evaluate", json={"at": "2025-04-02", "facts": {"organisme_referent": "cnaf", "inscrit_france_travail": "yes"}}),
+        client.post(
+            "/v1/evaluate",
+            json={"at": "2025-04-02", "facts": {"organisme_referent": "cnaf", "inscrit_france_travail": "yes"}},
+        ),
         422,
     )
     assert {e["field"] for e in body["errors"]} >= {"facts.inscrit_france_travail"}
@@ -182,7 +185,9 @@ def test_openapi_documents_exact_amounts(mini_client: TestClient) -> None:
 def test_interactive_docs_are_served_from_the_package(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200
-    assert "/docs/assets/swagger-ui-bundle.js" in page.text and "http" not in page.text.split("<body>")[1].split("url:")[0]
+    assert (
+        "/docs/assets/swagger-ui-bundle.js" in page.text and "http" not in page.text.split("<body>")[1].split("url:")[0]
+    )
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs/assets/swagger-ui.css").status_code == 200
 
@@ -233,3 +238,15 @@ def test_the_service_is_read_only(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     writes = {(path, method) for path, item in spec["paths"].items() for method in item if method != "get"}
     assert writes == {("/v1/evaluate", "post"), ("/v1/explain", "post"), ("/v1/batch", "post")}
+
+
+def test_a_decision_that_cannot_be_computed_is_its_own_error(client: TestClient) -> None:
+    response = client.post("/v1/evaluate", json={"at": "2008-01-01", "facts": {}})
+    assert response.status_code == 200, response.text
+    errors = response.json()["errors"]
+    assert errors["orientation_mode"]["code"] == "not_in_force"
+    assert errors["orientation_mode"]["chain"][0] == "orientation_mode"
+    explained = client.post("/v1/explain", json={"at": "2008-01-01", "decision": "orientation_mode"})
+    assert explained.status_code == 200
+    assert explained.json()["error"]["code"] == "not_in_force" and explained.json()["value"] is None
+    assert "n'a pas pu être calculée" in explained.json()["text"]

@@ -81,7 +81,9 @@ def page(server: str) -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
         # Nothing may leave the machine: every request outside the server is refused.
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+        context.route(
+            "**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort()
+        )
         tab = context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda exc: errors.append(str(exc)))

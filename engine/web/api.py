@@ -6,7 +6,7 @@ and FastAPI reads the endpoints' annotations as objects.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import Response
@@ -22,7 +22,7 @@ from engine import (
     TypeInfo,
 )
 from engine.web.batch import MAX_BATCH_BYTES, run_batch
-from engine.web.schemas import EvaluateResponse, ExplainResponse, Models, Problem
+from engine.web.schemas import DecisionErrorModel, EvaluateResponse, ExplainResponse, IsoDate, Models, Problem
 
 API_VERSION = "v1"
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -128,6 +128,21 @@ def router(policy: Policy, models: Models) -> APIRouter:
     @api.post("/explain", tags=["decisions"], summary="Explain a decision: French text, Markdown, tree, why-not")
     def explain(body: models.explain) -> ExplainResponse:  # type: ignore[name-defined]
         decision = policy.evaluate(case_facts(body.facts), body.at, [body.decision])
+        failed = decision_json(decision)["errors"].get(body.decision)
+        if failed is not None:  # the decision's own error (not in force, missing fact…) is its explanation
+            text = (
+                f"{catalogue.label(body.decision)} ({body.decision}) n'a pas pu être calculée : {failed['message']}\n"
+            )
+            return ExplainResponse(
+                decision=body.decision,
+                label=catalogue.label(body.decision),
+                at=body.at.isoformat(),
+                value=None,
+                text=text,
+                markdown=f"## {text}",
+                tree={},
+                error=DecisionErrorModel.model_validate(failed),
+            )
         explanation = decision.explain(body.decision)
         tree = explanation.to_dict()
         return ExplainResponse(
@@ -154,10 +169,10 @@ def router(policy: Policy, models: Models) -> APIRouter:
         responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}, 415: {"model": Problem}},
     )
     def batch(
-        file: UploadFile = File(description="the caseload: .csv, .jsonl or .parquet"),  # noqa: B008
-        at: str | None = Form(default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
-        decisions: str | None = Form(default=None, description="comma-separated decision names"),
-        output: str = Form(default="csv", pattern="^(csv|jsonl)$"),
+        file: Annotated[UploadFile, File(description="the caseload: .csv, .jsonl or .parquet")],
+        at: Annotated[IsoDate | None, Form(description="date for rows without an `at`")] = None,
+        decisions: Annotated[str | None, Form(description="comma-separated decision names")] = None,
+        output: Annotated[str, Form(pattern="^(csv|jsonl)$")] = "csv",
     ) -> Response:
         wanted = [d.strip() for d in decisions.split(",") if d.strip()] if decisions else None
         body, media = run_batch(policy, file.filename or "", file.file, at, wanted, output)

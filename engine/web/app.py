@@ -6,9 +6,11 @@ Read-only: the policy is loaded once and shared; no route can change it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
@@ -60,5 +62,34 @@ def create_app(policy: Policy) -> FastAPI:
         )
 
     app.include_router(explorer.router(policy))
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(problems.BodyLimit, limit=MAX_BODY_BYTES, limits={"/v1/batch": MAX_BATCH_BYTES})
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error response as RFC 9457 `application/problem+json`."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    spec = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, description=app.description, routes=app.routes
+    )
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, item in spec.get("paths", {}).items():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            if operation is item.get("post"):
+                responses.setdefault("400", {"description": "unreadable body"})
+                responses.setdefault("413", {"description": "body too large"})
+            if "{" in path:
+                responses.setdefault("404", {"description": "no such name"})
+            responses.setdefault("500", {"description": "unexpected error (a problem, never a bare 500)"})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = problem
+                    response.setdefault("description", "problem details")
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = spec
+    return spec

@@ -28,13 +28,13 @@ _FALSE = {"false", "0", "non", "faux", "no"}
 
 
 def run_batch(
-    policy: Policy, filename: str, upload: IO[bytes], at: str | None, decisions: list[str] | None, output: str
+    policy: Policy, filename: str, upload: IO[bytes], at: date | None, decisions: list[str] | None, output: str
 ) -> tuple[bytes, str]:
     """Evaluate every case of the uploaded file; return (the result file's bytes, its media type)."""
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson", ".parquet"):
         raise HTTPException(415, f"`{filename}`: give a .csv, .jsonl or .parquet file")
-    default_at = date.fromisoformat(at) if at else None
+    default_at = at
     unknown = [d for d in decisions or [] if d not in policy.catalogue.rules]
     if unknown:
         raise HTTPException(422, f"unknown decision(s): {', '.join(unknown)}")
@@ -45,7 +45,12 @@ def run_batch(
     elif suffix == ".parquet":
         raise HTTPException(415, "Parquet needs the batch backend (engine.batch), which this engine does not have")
     else:
-        rows = list(_case_by_case(policy, upload, suffix, default_at, decisions, names))
+        try:
+            rows = list(_case_by_case(policy, upload, suffix, default_at, decisions, names))
+        except UnicodeDecodeError as exc:
+            raise HTTPException(422, f"`{filename}` is not UTF-8 text (byte {exc.start})") from None
+        except csv.Error as exc:
+            raise HTTPException(422, f"`{filename}` is not a readable CSV file: {exc}") from None
     return _write(rows, names, output)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,7 +28,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def problem(
-    status: int, title: str, detail: str, *, kind: str, errors: list[dict[str, str]] | None = None, instance: str = ""
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str,
+    errors: list[dict[str, str]] | None = None,
+    instance: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, object] = {
         "type": f"urn:policy-engine:problem:{kind}",
@@ -39,7 +46,7 @@ def problem(
     }
     if instance:
         body["instance"] = instance
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def field_of(loc: tuple[int | str, ...] | list[int | str]) -> str:
@@ -111,13 +118,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large", 415: "Unsupported media type"}
+        titles = {
+            400: "Bad request",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Request too large",
+            415: "Unsupported media type",
+        }
         return problem(
             exc.status_code,
             titles.get(exc.status_code, "HTTP error"),
             str(exc.detail),
             kind=f"http-{exc.status_code}",
             instance=request.url.path,
+            headers=exc.headers,  # e.g. `Allow` on a 405
         )
 
     @app.exception_handler(Exception)

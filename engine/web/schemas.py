@@ -65,7 +65,7 @@ def _duration(value: object) -> object:
 IsoDate = Annotated[
     date,
     BeforeValidator(_iso_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": _DATE.pattern}),
+    WithJsonSchema({"type": "string", "format": "date"}),
 ]
 ExactAmount = Annotated[
     StrictInt | Annotated[StrictStr, StringConstraints(pattern=_AMOUNT)],
@@ -153,6 +153,7 @@ class ExplainResponse(BaseModel):
     markdown: str = Field(description="the same explanation as Markdown")
     tree: dict[str, Any] = Field(description="the structured explanation: each rule with its rows, inputs and sources")
     why_not: str | None = Field(default=None, description="why the decision is not `why_not` (when asked)")
+    error: DecisionErrorModel | None = Field(default=None, description="the decision's own error, if it has one")
 
 
 class BatchError(BaseModel):
