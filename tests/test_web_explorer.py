@@ -141,6 +141,8 @@ def test_try_a_case_gives_decisions_trees_and_why_not(client: TestClient) -> Non
     assert "✔ retenue" in text
     assert 'class="why-not-text"' in text and "Pourquoi" in text
     assert 'href="/essayer/cas.yaml?' in text
+    assert "Délai cible d&#39;orientation des nouveaux entrants</a> : 1 mois" in text  # durations in French
+    assert "circuit en vigueur</a> : Orientation automatique" in text  # enum values by their labels
 
 
 def test_try_a_case_reports_bad_fields_in_french(client: TestClient) -> None:

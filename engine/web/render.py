@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -64,6 +65,14 @@ class Pages:
         return self.url(f"{_FOLDERS[kind]}/{name}", depth) if kind else None
 
     # -- values -------------------------------------------------------------------------------------
+    def type_text(self, name: str) -> str:
+        """The type of a rule, parameter or fact as written (`organisme?`), or ""."""
+        c = self.catalogue
+        for table in (c.rules, c.parameters, c.facts):
+            if name in table:
+                return str(table[name].type.text)
+        return ""
+
     def show_value(self, value: object, type_text: str = "") -> str:
         """A JSON value in French: oui/non, 1er mars 2022, 12,50 €, enum labels."""
         if value is None:
@@ -79,6 +88,8 @@ class Pages:
             except ValueError:
                 return text
         base = type_text.rstrip("?")
+        if base == "duration" or (not base and _DURATION.match(text)):
+            return _french_duration(text)
         enum = self.catalogue.enums.get(base)
         if enum is not None:
             return next((v.label for v in enum.values if v.value == text), text)
@@ -108,6 +119,7 @@ class Pages:
             link=link,
             french=french,
             label=c.label,
+            typ=self.type_text,
             timeline=timeline,
             chart=chart,
             rule_periods=rule_periods,
@@ -138,6 +150,20 @@ class Pages:
 
     def not_found(self, what: str) -> str:
         return self.render("not_found.html", 0, title="Page introuvable", what=what)
+
+
+_DURATION = re.compile(r"^-?[0-9]+ (months?|days?)( -?[0-9]+ days?)?$")
+_UNITS = {"month": ("mois", "mois"), "day": ("jour", "jours")}
+
+
+def _french_duration(text: str) -> str:
+    """`1 month` → « 1 mois », `2 months 3 days` → « 2 mois et 3 jours » (the JSON form of a duration)."""
+    words = text.split()
+    parts = []
+    for number, unit in zip(words[::2], words[1::2], strict=False):
+        one, many = _UNITS.get(unit.rstrip("s"), (unit, unit))
+        parts.append(f"{number} {one if abs(int(number)) <= 1 else many}")
+    return " et ".join(parts) or text
 
 
 def _french_date_text(text: str | None) -> str:
