@@ -18,8 +18,10 @@ from rich.markup import escape
 
 from engine import CaseError, Decision, PolicyError, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
+from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
+from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache, Span
 
@@ -107,7 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
     p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--why-not", metavar="VALUE", help="explain only why the decision is not VALUE")
+    p.add_argument(
+        "--why-not",
+        metavar="VALUE",
+        help="explain only why the decision is not VALUE (exit 1 if the decision can never take VALUE)",
+    )
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
 
     p = command("test", "Run case files and compare their `expect` (a value, or {error: CODE}) with the decisions.")
@@ -165,11 +171,11 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
-        out.raw(
-            json.dumps(
-                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}, ensure_ascii=False, indent=2
-            )
-        )
+        report: dict[str, object] = {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}
+        if policy is not None and not errors:
+            covered = coverage(policy.plan)
+            report["coverage"] = {name: covered[name].to_dict() for name in policy.plan.outputs}
+        out.raw(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
@@ -182,7 +188,19 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
                 f"{len(warnings)} warning(s)",
                 "bold green",
             )
+            _print_coverage(plan, out)
     return FAILED if errors or (args.strict and warnings) else OK
+
+
+def _print_coverage(plan: Plan, out: _Out) -> None:
+    """The period each decision covers on the case's `at`, and what it reads under another date."""
+    covered = coverage(plan)
+    out.print("Periods covered (law date of the case's `at`; `x as of d`: on the date d):")
+    for name in plan.outputs:
+        c = covered[name]
+        out.print(f"  {name}: {describe(c.periods)}")
+        for r in c.readings:
+            out.print(f"      {r.name} as of `{r.when}`: {describe(r.periods)}")
 
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
@@ -269,13 +287,17 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     cases, _ = _cases(args.case, policy)
     if not 1 <= args.case_index <= len(cases):
-        out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+        out.errors.print(
+            escape(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})"), style="red"
+        )
         return USAGE
     case = cases[args.case_index - 1]
     decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
     explanation = decision.explain(args.decision)
     if args.why_not is not None:
         out.raw(explanation.why_not(args.why_not))
+        if not explanation.can_take(args.why_not):  # asking about an impossible value is an error
+            return FAILED
     elif args.format == "json":
         out.raw(explanation.to_json())
     elif args.format == "markdown":
@@ -294,7 +316,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
     files = case_files(paths)
     if not files:
-        out.errors.print("no case files found in: " + ", ".join(paths), style="red")
+        out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
     load_errors = 0
