@@ -135,8 +135,7 @@ def evaluate_case(
             result.value = values.get(name)
             try:
                 explanation = decision.explain(name)
-                tree = explanation.to_dict()
-                result.tree = tree.get("trace") if isinstance(tree.get("trace"), dict) else None  # type: ignore[assignment]
+                result.tree = nest(explanation.to_dict())
                 result.text = explanation.to_text()
                 if why_not is not None and why_not[0] == name:
                     result.why_not_value = why_not[1]
@@ -169,3 +168,31 @@ def case_file(catalogue: Catalogue, facts: Mapping[str, object], at: date | None
             text = json.dumps(str(value), ensure_ascii=False)
         lines.append(f"  {name}: {text}")
     return "\n".join(lines) + "\n"
+
+
+def nest(explanation: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The explanation's flat JSON records (`records`, each with `depends_on` naming the rules it read)
+    as one tree for display: each record under the first rule that read it, `children` in reading
+    order; a record met again is a short reference (`seen`) instead of a second copy."""
+    records = explanation.get("records") or []
+    index = {(r["rule"], r["law_date"]): r for r in records}
+    if not records:
+        return None
+    root = {**records[0], "children": []}
+    placed = {(root["rule"], root["law_date"])}
+    stack = [root]  # iterative: no recursion limit however long the chain
+    while stack:
+        node = stack.pop()
+        for dep in node.get("depends_on", []):
+            key = (dep["rule"], dep["law_date"])
+            record = index.get(key)
+            if record is None:
+                continue
+            if key in placed:
+                node["children"].append({**record, "children": [], "seen": True})
+                continue
+            placed.add(key)
+            child = {**record, "children": []}
+            node["children"].append(child)
+            stack.append(child)
+    return root
