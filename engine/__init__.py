@@ -8,6 +8,7 @@ print(decision.explain("orientation_organisme"))
 
 from engine.calendar import Duration
 from engine.catalogue import (
+    AssumptionInfo,
     Catalogue,
     EnumInfo,
     EnumValueInfo,
@@ -35,6 +36,7 @@ from engine.policy import Policy, check_policy, load_policy
 from engine.source import Span
 
 __all__ = [
+    "AssumptionInfo",
     "CaseError",
     "Catalogue",
     "Code",

@@ -24,6 +24,8 @@ class ReferenceInfo:
     article: str
     url: str | None
     excerpt: str | None
+    start: str | None = None  # ISO date from which this version of the text is cited, if dated
+    end: str | None = None  # ISO date, last day it is cited
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class ParameterValueInfo:
     text: str  # as written in the pack (`1 month`, `26`)
     references: list[ReferenceInfo]
     note: str | None
+    assumption: bool = False  # this value (or its start date) is not given by the sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,11 @@ class ParameterInfo:
     line: int
     read_by: list[str]
     decisions: list[str]  # every decision a change of this parameter can change
+
+    @property
+    def has_assumption(self) -> bool:
+        """The parameter, or one of its values, is an assumption."""
+        return self.assumption or any(v.assumption for v in self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,8 @@ class VersionInfo:
     formula: str | None
     rows: list[RowInfo] | None
     line: int
+    assumption: bool = False  # the version's start (or content) is not given by the sources
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,31 @@ class RuleInfo:
     versions: list[VersionInfo]
     reads: list[str]  # facts, parameters and rules it reads directly
     read_by: list[str]  # rules that read it directly
+    decisions: list[str] = field(default_factory=list)  # the decisions it can change (itself included)
+
+    @property
+    def has_assumption(self) -> bool:
+        return any(v.assumption for v in self.versions)
+
+
+@dataclass(frozen=True, slots=True)
+class AssumptionInfo:
+    """One assumption of the pack: a parameter (`kind` "parameter": all its values), one dated value
+    of a parameter ("parameter_value") or one version of a rule ("rule_version"), with its note,
+    where it is used and how to change it."""
+
+    kind: str
+    name: str
+    label: str
+    start: str | None  # ISO date of the value or version; None for a whole parameter
+    value: object  # the value (JSON form) for a parameter value, else None
+    note: str | None
+    references: list[ReferenceInfo]
+    file: str
+    line: int
+    read_by: list[str]
+    decisions: list[str]
+    how_to_change: str  # in French
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +190,77 @@ class Catalogue:
         return name
 
     @property
-    def assumptions(self) -> list[ParameterInfo]:
-        return [p for p in self.parameters.values() if p.assumption]
+    def assumptions(self) -> list[AssumptionInfo]:
+        """Every assumption: whole parameters, single parameter values, rule versions."""
+        out: list[AssumptionInfo] = []
+        for p in self.parameters.values():
+            if p.assumption:
+                change = (
+                    f"ajouter une valeur datée (`- from: AAAA-MM-JJ`, `value: …`, sa source) au paramètre "
+                    f"`{p.name}` dans `{p.file}` (ligne {p.line})"
+                )
+                notes = [v.note for v in p.values if v.note]
+                refs = [r for v in p.values for r in v.references]
+                out.append(
+                    AssumptionInfo(
+                        "parameter",
+                        p.name,
+                        p.label,
+                        None,
+                        None,
+                        "\n\n".join(notes) or p.description,
+                        refs,
+                        p.file,
+                        p.line,
+                        p.read_by,
+                        p.decisions,
+                        change,
+                    )
+                )
+                continue
+            for v in p.values:
+                if v.assumption:
+                    change = f"corriger la valeur du {v.start} du paramètre `{p.name}` dans `{p.file}`, ou sa date"
+                    out.append(
+                        AssumptionInfo(
+                            "parameter_value",
+                            p.name,
+                            p.label,
+                            v.start,
+                            v.value,
+                            v.note,
+                            v.references,
+                            p.file,
+                            p.line,
+                            p.read_by,
+                            p.decisions,
+                            change,
+                        )
+                    )
+        for r in self.rules.values():
+            for version in r.versions:
+                if version.assumption:
+                    change = (
+                        f"corriger la version du {version.start} de la règle `{r.name}` dans `{r.file}` "
+                        f"(ligne {version.line}) : sa date `from`, ou son contenu"
+                    )
+                    out.append(
+                        AssumptionInfo(
+                            "rule_version",
+                            r.name,
+                            r.label,
+                            version.start,
+                            None,
+                            version.note,
+                            version.references,
+                            r.file,
+                            version.line,
+                            r.read_by,
+                            r.decisions,
+                            change,
+                        )
+                    )
+        return out
 
 
 def describe(plan: Plan, root: str) -> Catalogue:
@@ -213,6 +317,7 @@ def describe(plan: Plan, root: str) -> Catalogue:
                     text=v.value.text,
                     references=_refs(v.references),
                     note=v.note.strip() if v.note else None,
+                    assumption=v.assumption,
                 )
                 for v, value in zip(p.decl.values, p.values, strict=False)
             ],
@@ -258,11 +363,14 @@ def describe(plan: Plan, root: str) -> Catalogue:
                         for i, row in enumerate(v.decl.table, start=1)
                     ],
                     line=v.decl.span.line,
+                    assumption=v.decl.assumption,
+                    note=" ".join(v.decl.note.split()) if v.decl.note else None,
                 )
                 for v in r.versions
             ],
             reads=sort(graph.inputs.get(name, ())),
             read_by=sort(graph.users.get(name, ())),
+            decisions=sort(n for n in graph.impact(name) | {name} if n in outputs),
         )
     topics: dict[str, list[str]] = {}
     for info in sorted(rules.values(), key=lambda i: (not i.decision, order.get(i.name, 0))):
@@ -279,4 +387,13 @@ def describe(plan: Plan, root: str) -> Catalogue:
 
 
 def _refs(refs: tuple[Reference, ...]) -> list[ReferenceInfo]:
-    return [ReferenceInfo(r.article, r.url, " ".join(r.excerpt.split()) if r.excerpt else None) for r in refs]
+    return [
+        ReferenceInfo(
+            r.article,
+            r.url,
+            " ".join(r.excerpt.split()) if r.excerpt else None,
+            r.start.isoformat() if r.start else None,
+            r.end.isoformat() if r.end else None,
+        )
+        for r in refs
+    ]

@@ -153,7 +153,12 @@ def test_pack_routes_describe_rules_parameters_facts_and_assumptions(client: Tes
     parameter = client.get("/v1/parameters/age_min_orientation_auto_mds").json()
     assert parameter["assumption"] is True and parameter["values"][0]["value"] == 26
     assumptions = client.get("/v1/assumptions").json()
-    assert {a["name"] for a in assumptions} == {n for n, p in rsa.plan.parameters.items() if p.decl.assumption}
+    plan = rsa.plan
+    expected = {n for n, p in plan.parameters.items() if p.decl.assumption or any(v.assumption for v in p.decl.values)}
+    expected |= {n for n, r in plan.rules.items() if any(v.decl.assumption for v in r.versions)}
+    assert {a["name"] for a in assumptions} == expected
+    assert {a["kind"] for a in assumptions} == {"parameter", "parameter_value", "rule_version"}
+    assert all(a["how_to_change"] and a["decisions"] for a in assumptions)
     facts = client.get("/v1/facts").json()
     assert {f["name"] for f in facts} == set(rsa.facts)
     enums = {e["name"]: e for e in client.get("/v1/enums").json()}

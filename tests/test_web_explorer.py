@@ -69,7 +69,10 @@ def test_home_groups_decisions_by_topic_and_lists_facts_parameters_assumptions(c
         assert f'href="/regles/{name}"' in page.text
     for name in rsa.facts:
         assert f'href="/faits/{name}"' in page.text
-    assert page.text.count("badge hypothese") == len(rsa.catalogue.assumptions)
+    plan = rsa.plan
+    flagged = sum(p.decl.assumption or any(v.assumption for v in p.decl.values) for p in plan.parameters.values())
+    flagged += sum(any(v.decl.assumption for v in r.versions) for r in plan.rules.values())
+    assert page.text.count("badge hypothese") == flagged
     assert 'href="/hypotheses"' in page.text
 
 
@@ -114,10 +117,23 @@ def test_parameter_page_has_chart_sources_and_assumption_flag(client: TestClient
 
 def test_assumptions_page_lists_each_with_its_note_uses_and_how_to_change(client: TestClient, rsa: Policy) -> None:
     page = client.get("/hypotheses").text
-    for info in rsa.catalogue.assumptions:
-        assert f'id="{info.name}"' in page
-        assert f"à changer dans <code>{info.file}</code>" in page
-    assert "Hypothèse A1" in page
+    plan = rsa.plan
+    expected = [n for n, p in plan.parameters.items() if p.decl.assumption]
+    expected += [
+        f"{n}-{v.start}"
+        for n, p in plan.parameters.items()
+        if not p.decl.assumption
+        for v in p.decl.values
+        if v.assumption
+    ]
+    expected += [f"{n}-{v.start}" for n, r in plan.rules.items() for v in r.versions if v.decl.assumption]
+    assert expected, "the RSA pack has assumptions"
+    for anchor in expected:
+        assert f'<section class="assumption" id="{anchor}"' in page
+    assert page.count("<strong>Pour la changer :</strong>") == len(expected)
+    assert "Hypothèse A1" in page  # a note
+    rule_page = client.get("/regles/orientation_mode_selon_circuit").text
+    assert "badge hypothese" in rule_page and "Date de début supposée" in rule_page
 
 
 def test_try_a_case_form_is_generated_from_the_facts_with_labels(client: TestClient, rsa: Policy) -> None:

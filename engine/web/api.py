@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import Response
 
 from engine import (
+    AssumptionInfo,
     Catalogue,
     Decision,
     EnumInfo,
@@ -116,8 +117,12 @@ def router(policy: Policy, models: Models) -> APIRouter:
         info: ParameterInfo = lookup(catalogue.parameters, name, "parameter")
         return info
 
-    @api.get("/assumptions", tags=["pack"], summary="The parameters that are assumptions (« hypothèses »)")
-    def assumptions() -> list[ParameterInfo]:
+    @api.get(
+        "/assumptions",
+        tags=["pack"],
+        summary="Every assumption (« hypothèse »): parameters, dated values, rule versions, with notes and uses",
+    )
+    def assumptions() -> list[AssumptionInfo]:
         return catalogue.assumptions
 
     @api.post("/evaluate", tags=["decisions"], summary="Evaluate a case: decisions and per-decision errors")
