@@ -186,6 +186,11 @@ def test_downloaded_case_file_runs_with_policy_eval(client: TestClient, tmp_path
 def test_unknown_pages_are_french_404s(client: TestClient) -> None:
     page = client.get("/regles/nope")
     assert page.status_code == 404 and "Page introuvable" in page.text
+    other = client.get("/nulle-part", headers={"accept": "text/html"})
+    assert other.status_code == 404 and other.headers["content-type"].startswith("text/html")
+    assert "Page introuvable" in other.text
+    api = client.get("/v1/nulle-part", headers={"accept": "text/html"})
+    assert api.headers["content-type"].startswith("application/problem+json")
 
 
 def test_policy_doc_writes_a_static_site_with_relative_links(tmp_path: Path, rsa: Policy) -> None:

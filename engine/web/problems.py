@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import CaseError, PolicyError
@@ -47,6 +48,22 @@ def problem(
     if instance:
         body["instance"] = instance
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for an explorer page (not the API) gets its errors as a French page."""
+    return not request.url.path.startswith(("/v1", "/openapi")) and "text/html" in request.headers.get("accept", "")
+
+
+def html_error(status: int, title: str, detail: str) -> HTMLResponse:
+    body = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>'
+        f"{escape(title)}</title>"
+        '<link rel="stylesheet" href="/static/style.css"></head><body><main id="contenu">'
+        f"<h1>{escape(title)}</h1><p>{escape(detail)}</p>"
+        '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>'
+    )
+    return HTMLResponse(body, status_code=status)
 
 
 def field_of(loc: tuple[int | str, ...] | list[int | str]) -> str:
@@ -117,7 +134,10 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_html(request):
+            french = {404: "Page introuvable", 405: "Méthode non permise", 413: "Requête trop grande"}
+            return html_error(exc.status_code, french.get(exc.status_code, "Erreur"), str(exc.detail))
         titles = {
             400: "Bad request",
             404: "Not found",
@@ -135,8 +155,12 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         LOG.exception("unexpected error on %s", request.url.path)
+        if wants_html(request):
+            return html_error(
+                500, "Erreur interne", "La page n'a pas pu être produite ; le journal du serveur en dit plus."
+            )
         return problem(
             500,
             "Internal error",
