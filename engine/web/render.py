@@ -46,6 +46,7 @@ class Pages:
         )
         self.env.filters["fdate"] = _french_date_text
         self.env.filters["fvalue"] = self.show_value
+        self.env.filters["ticks"] = _code_spans
 
     # -- links --------------------------------------------------------------------------------------
     def url(self, page: str, depth: int) -> str:
@@ -166,42 +167,56 @@ def _french_duration(text: str) -> str:
     return " et ".join(parts) or text
 
 
+def _code_spans(text: str) -> Markup:
+    """`name` in a plain text → <code>name</code> (the rest escaped)."""
+    pieces = str(escape(text)).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces)))
+
+
 def _french_date_text(text: str | None) -> str:
     return french_date(date.fromisoformat(text)) if text else ""
 
 
 def timeline(periods: list[Period], today: date) -> Markup:
-    """Dated periods as an accessible inline SVG time line (one bar per period, in force = darker)."""
+    """Dated periods as an accessible inline SVG time line: per period a caption line, then its bar
+    on a common time axis (the period in force today darker; a dashed line marks today)."""
     if not periods:
         return Markup("")
     first = min(p.start for p in periods)
     last = max([today, *[p.end or p.start for p in periods]])
     span = max((last - first).days, 1)
-    width, left, row = 640, 8, 26
-    height = row * len(periods) + 24
+    width, left, row = 900, 8, 36
+    height = row * len(periods) + 22
 
     def x(d: date) -> float:
         return left + (width - 2 * left) * (d - first).days / span
 
-    parts = [
-        f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Frise chronologique : {len(periods)} période(s)">'
-    ]
+    summary = " ; ".join(_period_text(p) for p in periods)
+    parts = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(summary)}">']
     for i, p in enumerate(periods):
         end = p.end or last
         current = p.start <= today and (p.end is None or today <= p.end)
         y = 4 + i * row
         w = max(x(end) - x(p.start), 3)
         css = "bar current" if current else "bar"
-        parts.append(f'<rect class="{css}" x="{x(p.start):.1f}" y="{y}" width="{w:.1f}" height="{row - 8}" rx="3"/>')
-        text = f"{p.label} — depuis le {french_date(p.start)}" + (f" jusqu'au {french_date(p.end)}" if p.end else "")
-        anchor_x = min(x(p.start) + 4, width - 300)
-        parts.append(f'<text x="{anchor_x:.1f}" y="{y + row - 13}">{escape(text)}</text>')
-    parts.append(f'<line class="today" x1="{x(today):.1f}" x2="{x(today):.1f}" y1="0" y2="{height - 18}"/>')
+        text = _period_text(p)
+        text = text if len(text) <= 100 else text[:99] + "…"
+        parts.append(f'<text x="{left}" y="{y + 11}">{escape(text)}</text>')
+        parts.append(f'<rect class="{css}" x="{x(p.start):.1f}" y="{y + 16}" width="{w:.1f}" height="10" rx="3"/>')
+    parts.append(f'<line class="today" x1="{x(today):.1f}" x2="{x(today):.1f}" y1="14" y2="{height - 16}"/>')
     parts.append(f'<text class="axis" x="{left}" y="{height - 4}">{first.year}</text>')
+    parts.append(
+        f'<text class="axis" x="{x(today):.1f}" y="{height - 4}" text-anchor="middle">aujourd\'hui</text>'
+        if 0.15 < (today - first).days / span < 0.85
+        else ""
+    )
     parts.append(f'<text class="axis" x="{width - left}" y="{height - 4}" text-anchor="end">{last.year}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _period_text(p: Period) -> str:
+    return f"{p.label} : du {french_date(p.start)}" + (f" au {french_date(p.end)}" if p.end else ", en vigueur")
 
 
 def chart(p: ParameterInfo, today: date) -> Markup:
