@@ -34,6 +34,7 @@ from engine.evaluate import Decision
 from engine.explain import Explanation, french_date, json_value
 from engine.policy import Policy, check_policy, load_policy
 from engine.source import Span
+from engine.values import check_value
 
 __all__ = [
     "AssumptionInfo",
@@ -61,6 +62,7 @@ __all__ = [
     "TypeInfo",
     "VersionInfo",
     "check_policy",
+    "check_value",
     "french_date",
     "json_value",
     "load_policy",

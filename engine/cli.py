@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, Decision, PolicyError, load_policy
+from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
 from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
@@ -24,6 +24,7 @@ from engine.explain import json_value
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache, Span
+from engine.values import parse_date
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -35,6 +36,8 @@ EXAMPLES = {
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
+    "indicators": cli_indicators.EXAMPLES,
+    "diff": cli_diff.EXAMPLES,
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
     "serve": "policy serve                 # http://127.0.0.1:8000/ (explorer), /docs (API)\n"
@@ -67,10 +70,10 @@ class _Out:
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD")
+    return parsed
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,6 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     p = command("doc", "Write the explorer's pages as a static site (opens from disk, no server).")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
     p.add_argument("-o", "--output", required=True, metavar="SITE", help="folder to write (created if needed)")
+    p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
+    cli_indicators.add_arguments(p, _date)
+
+    p = command("diff", "What a change of the rules does to a caseload: who changes, from what to what, the cost.")
+    cli_diff.add_arguments(p, _date)
     return parser
 
 
@@ -143,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {
+        handler: dict[str, Callable[[argparse.Namespace, _Out], int]] = {
             "check": _check,
             "eval": _eval,
             "explain": _explain,
@@ -151,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "graph": _graph,
             "serve": _serve,
             "doc": _doc,
+            "indicators": cli_indicators.run,
+            "diff": cli_diff.run,
         }
         return handler[args.command](args, out)
     except PolicyError as exc:
@@ -205,15 +215,11 @@ def _print_coverage(plan: Plan, out: _Out) -> None:
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
     sources = SourceCache()
-    if not Path(path).is_file():
-        raise CaseError([Diagnostic(Code.FILE, "no such case file", Span(path, 1, 1, 1, 1))])
     return load_cases(Path(path), policy, sources), sources
 
 
 def _case_entries(path: str, policy: Policy) -> tuple[list[Case | CaseError], SourceCache]:
     sources = SourceCache()
-    if not Path(path).is_file():
-        raise CaseError([Diagnostic(Code.FILE, "no such case file", Span(path, 1, 1, 1, 1))])
     return read_case_file(Path(path), policy, sources), sources
 
 
@@ -314,13 +320,16 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
 def _test(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
-    files = case_files(paths)
-    if not files:
+    listing = case_files(paths)
+    files = listing.files
+    if not files and not listing.problems:
         out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
-    load_errors = 0
     sources = SourceCache()
+    if listing.problems:
+        out.diagnostics(listing.problems, sources)
+    load_errors = len(listing.problems)
     for file in files:
         try:
             entries = read_case_file(file, policy, sources)

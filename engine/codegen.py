@@ -24,7 +24,7 @@ from engine.plan import Plan, RulePlan, VersionPlan
 from engine.printer import to_text
 from engine.types import Kind
 
-_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SAFE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
 
 
 @dataclass(frozen=True)
@@ -395,7 +395,7 @@ def _may_be_int(e: ast.Expr) -> bool:
 
 def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     for name in outputs:
-        assert _SAFE_NAME.match(name), name  # the reader only admits snake_case names
+        assert _SAFE_NAME.fullmatch(name), name  # the reader only admits snake_case names
     g = _Generator(plan)
     g.bounds = g.boundaries()
     g.form_groups()

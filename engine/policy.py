@@ -8,21 +8,26 @@ from pathlib import Path
 
 from engine.analysis import analyse
 from engine.catalogue import Catalogue, describe
-from engine.diagnostics import Diagnostic, PolicyCompileError, Severity, sort_diagnostics
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
+from engine.indicators import IndicatorSet, read_indicators
 from engine.plan import Plan
 from engine.reader import read_policy
 from engine.source import SourceCache, Span
+from engine.values import check_value
 
 
 class Policy:
     """A checked, compiled policy. Immutable and safe to share between threads."""
 
-    def __init__(self, plan: Plan, warnings: list[Diagnostic], root: str) -> None:
+    def __init__(
+        self, plan: Plan, warnings: list[Diagnostic], root: str, indicators: IndicatorSet | None = None
+    ) -> None:
         self.plan = plan
         self.warnings = warnings
         self.root = root
+        self.indicators = indicators or IndicatorSet()  # the pack's `indicators/` (engine.indicators)
         self._evaluator = Evaluator(plan)
         self._catalogue: Catalogue | None = None
 
@@ -45,6 +50,16 @@ class Policy:
     def graph(self) -> DependencyGraph:
         return self.plan.graph
 
+    def check_fact(self, name: str, value: object) -> tuple[object, str | None]:
+        """(the value in its runtime form, None) or (None, « fact `name` must be … »), by the one
+        definition of valid values (`engine.values.check_value`) used by every way in: case files,
+        `evaluate`, batch frames and HTTP requests. An unknown fact name is an error too."""
+        fact = self.plan.facts.get(name)
+        if fact is None:
+            return None, f"unknown fact `{name}`"
+        converted, error = check_value(value, fact.type, self.plan.enums)
+        return (None, f"fact `{name}` {error}") if error else (converted, None)
+
     def evaluate(
         self,
         facts: Mapping[str, object],
@@ -64,8 +79,23 @@ def load_policy(path: str | Path = "policy") -> Policy:
     plan, diagnostics = analyse(docs, structure)
     if plan is None:
         raise PolicyCompileError(diagnostics, docs.sources)
+    indicators, diagnostics = _with_indicators(Path(path), plan, diagnostics)
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise PolicyCompileError(diagnostics, docs.sources)
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-    return Policy(plan, sorted(warnings, key=Diagnostic.sort_key), str(path))
+    return Policy(plan, sorted(warnings, key=Diagnostic.sort_key), str(path), indicators)
+
+
+def _with_indicators(root: Path, plan: Plan, diagnostics: list[Diagnostic]) -> tuple[IndicatorSet, list[Diagnostic]]:
+    """Check the pack's indicators too; a fact, rule or parameter read only by them is not unused."""
+    indicators, more = read_indicators(root, plan)
+    used = indicators.names_read(plan)
+    unused = (Code.UNUSED_FACT, Code.UNUSED_RULE, Code.UNUSED_PARAMETER)
+    spans = {plan.facts[n].decl.span if n in plan.facts else None for n in used}
+    spans |= {plan.rules[n].decl.span if n in plan.rules else None for n in used}
+    spans |= {plan.parameters[n].decl.span if n in plan.parameters else None for n in used}
+    kept = [d for d in diagnostics if not (d.code in unused and d.span in spans)]
+    return indicators, kept + more
 
 
 def check_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], SourceCache | None]:
@@ -81,6 +111,12 @@ def inspect_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], Sourc
     except PolicyCompileError as exc:
         return exc.diagnostics, exc.sources, None
     plan, diagnostics = analyse(docs, structure)
+    indicators = None
+    if plan is not None:
+        indicators, diagnostics = _with_indicators(Path(path), plan, diagnostics)
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            plan = None
     diagnostics = sort_diagnostics(diagnostics)
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-    return diagnostics, docs.sources, Policy(plan, warnings, str(path)) if plan is not None else None
+    policy = Policy(plan, warnings, str(path), indicators) if plan is not None else None
+    return diagnostics, docs.sources, policy
