@@ -255,3 +255,11 @@ def test_a_decision_that_cannot_be_computed_is_its_own_error(client: TestClient)
     assert explained.status_code == 200
     assert explained.json()["error"]["code"] == "not_in_force" and explained.json()["value"] is None
     assert "n'a pas pu être calculée" in explained.json()["text"]
+
+
+def test_batch_parquet_goes_through_the_batch_backend_or_says_why(client: TestClient, rsa: Policy) -> None:
+    response = batch(client, "cases.parquet", b"PAR1")
+    if not hasattr(rsa, "evaluate_batch"):
+        assert "batch backend" in problem(response, 415)["detail"]
+    else:  # a truncated file is a clear problem, never a 500
+        assert response.status_code in (200, 422), response.text

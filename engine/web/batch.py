@@ -64,6 +64,8 @@ def _through_backend(
             frame = backend(str(path), at=at, decisions=decisions)
         except PolicyError as exc:
             raise HTTPException(422, "; ".join(d.message for d in exc.diagnostics)) from None
+        except Exception as exc:  # the backend's reader (polars) failing on a damaged upload
+            raise HTTPException(422, f"the file could not be read: {type(exc).__name__}: {exc}") from None
         rows: list[dict[str, Any]] = frame.to_dicts()
     return rows
 
