@@ -184,3 +184,24 @@ def test_interactive_api_docs_render_offline(page: Any, server: str) -> None:
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert any("/v1/evaluate" in p for p in paths)
     shot(page, "07-api-docs")
+
+
+def test_static_site_opens_from_disk(page: Any, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "doc", "-o", str(site)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    context = page.context.browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+    page = context.new_page()  # a context of its own, for file:// pages
+    page.goto((site / "index.html").as_uri())
+    assert page.locator("h1").inner_text() == "Les règles du pack"
+    background = page.evaluate("getComputedStyle(document.querySelector('header.site')).backgroundColor")
+    assert background == "rgb(29, 63, 114)", "the stylesheet is found next to the pages"
+    page.get_by_role("link", name="Statut de la signature du contrat").first.click()
+    assert page.url.endswith("/regles/contrat_statut.html")
+    assert page.locator("table.rule-table").count() >= 1
+    page.get_by_role("link", name="Hypothèses", exact=True).click()
+    assert page.url.endswith("/hypotheses.html")
+    shot(page, "08-site-statique-hypotheses")
+    context.close()
