@@ -23,9 +23,11 @@ from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
+from engine.loader import read_text
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.source import SourceCache, Span
+from engine.translate import translate_text
 from engine.values import parse_date
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -63,8 +65,13 @@ EXAMPLES = {
     "  policy batch parts/ -o out.jsonl",
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
+    "translate": "policy translate policy/rules/adre.yaml --to fr\n"
+    "  policy traduire policy/rules/adre.yaml --to en --in-place",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut\n"
     "  policy graph --impact date_notification_orientation",
+    "serve": "policy serve                 # http://127.0.0.1:8000/ (explorer), /docs (API)\n"
+    "  policy serve --policy path/to/policy --port 8080",
+    "doc": "policy doc -o site/          # then open site/index.html\n  policy doc --policy path/to/policy -o public/",
 }
 
 
@@ -194,6 +201,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid", help=_("output format"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
 
+    p = command("serve", _("Serve the HTTP API (/v1, /docs, /openapi.json) and the French explorer (/)."))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("--host", default="127.0.0.1", help=_("address to bind (default: 127.0.0.1, this machine only)"))
+    p.add_argument("--port", type=int, default=8000, help=_("port (default: 8000)"))
+
+    p = command("doc", _("Write the explorer's pages as a static site (opens from disk, no server)."))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("-o", "--output", required=True, metavar="SITE", help=_("folder to write (created if needed)"))
+
+    p = sub.add_parser(
+        "translate",
+        aliases=["traduire"],
+        help=_("Rewrite a rule file in French or in English (keys, keywords, names), keeping its layout."),
+        description=_("Rewrite a rule file in French or in English (keys, keywords, names), keeping its layout."),
+        epilog=_("examples:") + "\n  " + EXAMPLES["translate"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar=_("FILE"), help=_("a rule file (YAML)"))
+    p.add_argument("--to", choices=("fr", "en"), required=True, help=_("the language to write it in"))
+    p.add_argument("--in-place", action="store_true", help=_("rewrite the file itself (default: print the result)"))
+
     p = command("indicators", _("Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML."))
     cli_indicators.add_arguments(p, _date)
 
@@ -213,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "explain": _explain,
             "test": _test,
             "graph": _graph,
+            "serve": _serve,
+            "doc": _doc,
+            "translate": _translate,
+            "traduire": _translate,
             "indicators": cli_indicators.run,
             "diff": cli_diff.run,
             "batch": _batch,
@@ -507,6 +539,19 @@ def _result_json(r: CaseResult) -> dict[str, object]:
     }
 
 
+def _translate(args: argparse.Namespace, out: _Out) -> int:
+    """Print (or write back) the rule file in the other language; only words change."""
+    path = Path(args.file)
+    sources = SourceCache()
+    text = read_text(path, args.file, sources)
+    result = translate_text(text, args.file, args.to)
+    if args.in_place:
+        path.write_text(result, encoding="utf-8")
+    else:
+        sys.stdout.write(result)
+    return OK
+
+
 def _graph(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     graph = policy.graph
@@ -529,6 +574,34 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
         graph = graph.subgraph(graph.dependencies([args.decision]))
     text = {"mermaid": graph.to_mermaid, "dot": graph.to_dot, "json": graph.to_json}[args.format]()
     out.raw(text)
+    return OK
+
+
+def _serve(args: argparse.Namespace, out: _Out) -> int:
+    from engine.web import serve  # the web stack loads only for this command
+
+    policy = _load(args.policy)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    out.print(
+        _("policy serve: explorer {explorer} — API docs {docs}").format(
+            explorer=f"http://{shown}:{args.port}/", docs=f"http://{shown}:{args.port}/docs"
+        )
+    )
+    serve(policy, args.host, args.port)
+    return OK
+
+
+def _doc(args: argparse.Namespace, out: _Out) -> int:
+    from engine.web import write_site
+
+    policy = _load(args.policy)
+    written = write_site(policy, Path(args.output))
+    pages = sum(1 for p in written if p.suffix == ".html")
+    out.print(
+        _("{folder}: {pages} pages written; open {index}").format(
+            folder=args.output, pages=pages, index=Path(args.output) / "index.html"
+        )
+    )
     return OK
 
 

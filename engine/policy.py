@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.analysis import analyse
+from engine.catalogue import Catalogue, describe
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
@@ -30,6 +31,7 @@ class Policy:
         self.root = root
         self.indicators = indicators or IndicatorSet()  # the pack's `indicators/` (engine.indicators)
         self._evaluator = Evaluator(plan)
+        self._catalogue: Catalogue | None = None
 
     @property
     def decisions(self) -> tuple[str, ...]:
@@ -38,6 +40,13 @@ class Policy:
     @property
     def facts(self) -> tuple[str, ...]:
         return tuple(self.plan.facts)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The pack described as plain data (rules, parameters, facts, enums, assumptions), built once."""
+        if self._catalogue is None:
+            self._catalogue = describe(self.plan, self.root)
+        return self._catalogue
 
     @property
     def graph(self) -> DependencyGraph:
