@@ -40,7 +40,9 @@ def run_batch(
         raise HTTPException(422, f"unknown decision(s): {', '.join(unknown)}")
     names = list(decisions or policy.decisions)
     backend = getattr(policy, "evaluate_batch", None)
-    if backend is not None:
+    # JSON Lines go case by case: a line that is not JSON is that row's error there, where polars'
+    # reader would refuse the whole file.
+    if backend is not None and suffix not in (".jsonl", ".ndjson"):
         rows = _through_backend(backend, upload, suffix, default_at, decisions)
     elif suffix == ".parquet":
         raise HTTPException(415, "Parquet needs the batch backend (engine.batch), which this engine does not have")
