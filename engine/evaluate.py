@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
+from engine.i18n import _
 from engine.interpreter import Interpreter
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
@@ -105,9 +106,9 @@ class Evaluator:
                 [
                     Diagnostic(
                         Code.UNKNOWN_DECISION,
-                        f"decisions are named by texts, not {_show_name(n)}",
+                        _("decisions are named by texts, not {name}").format(name=_show_name(n)),
                         UNKNOWN,
-                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
                     )
                     for n in wrong
                 ]
@@ -118,9 +119,9 @@ class Evaluator:
                 [
                     Diagnostic(
                         Code.UNKNOWN_DECISION,
-                        f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
+                        _("unknown decision `{n}`{suggest}").format(n=n, suggest=suggest(n, list(self.plan.rules))),
                         UNKNOWN,
-                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
                     )
                     for n in unknown
                 ]
@@ -139,7 +140,7 @@ class Evaluator:
         """The facts with defaults filled in (what the code reads), and what a `Decision` keeps:
         a copy of the facts given when they were all valid as given, else the full facts."""
         if type(given) is not dict and not isinstance(given, Mapping):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
         env = self._defaults.copy()
         later: list[tuple[object, object]] = []
         exact = self._exact
@@ -186,15 +187,17 @@ class Evaluator:
                 problems.append(
                     Diagnostic(
                         Code.UNKNOWN_FACT,
-                        f"unknown fact `{name}`{suggest(str(name), self._known)}",
+                        _("unknown fact `{name}`{suggest}").format(name=name, suggest=suggest(str(name), self._known)),
                         where,
-                        help="the facts a case may give are declared in the policy's `facts` section",
+                        help=_("the facts a case may give are declared in the policy's `facts` section"),
                     )
                 )
                 continue
             converted, error = check_value(value, fact.type, self._enums)
             if error:
-                problems.append(Diagnostic(Code.FACT_TYPE, f"fact `{name}` {error}", where))
+                problems.append(
+                    Diagnostic(Code.FACT_TYPE, _("fact `{name}` {error}").format(name=name, error=error), where)
+                )
             else:
                 env[str(name)] = converted
         if problems:
@@ -212,7 +215,7 @@ class Evaluator:
         """Compute `decisions` (default: all) for one case, under the law in force on `at`
         (documented at `Policy.evaluate`, which is this method)."""
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("`at` must be a date, not {at!r}").format(at=at), UNKNOWN)])
         if decisions is None:
             outputs = self._outputs
             program = self._all or self.program(outputs)
@@ -259,7 +262,9 @@ def _for_decision(exc: EvaluationError) -> EvaluationError:
     if len(exc.chain) < 2:
         return exc
     via = " → ".join(f"`{n}`" for n in exc.chain)
-    located = Diagnostic(d.code, f"{d.message} (via {via})", d.span, d.notes, d.help)
+    located = Diagnostic(
+        d.code, _("{message} (via {chain})").format(message=d.message, chain=via), d.span, d.notes, d.help
+    )
     return EvaluationError([located], exc.sources, culprit=exc.culprit, chain=exc.chain)
 
 
@@ -309,7 +314,7 @@ class Decision(Mapping[str, object]):
             if error is not None:
                 raise error from None
             known = [*self._values, *self._errors]
-            raise KeyError(f"{name!r} was not computed{suggest(name, known)}") from None
+            raise KeyError(_("{name!r} was not computed").format(name=name) + suggest(name, known)) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._values

@@ -10,6 +10,7 @@ from engine.analysis import analyse
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
+from engine.i18n import _
 from engine.indicators import IndicatorSet, read_indicators
 from engine.plan import Plan
 from engine.reader import read_policy
@@ -50,9 +51,9 @@ class Policy:
         `evaluate`, batch frames and HTTP requests. An unknown fact name is an error too."""
         fact = self.plan.facts.get(name)
         if fact is None:
-            return None, f"unknown fact `{name}`"
+            return None, _("unknown fact `{name}`").format(name=name)
         converted, error = check_value(value, fact.type, self.plan.enums)
-        return (None, f"fact `{name}` {error}") if error else (converted, None)
+        return (None, _("fact `{name}` {error}").format(name=name, error=error)) if error else (converted, None)
 
     def evaluate(
         self,
