@@ -153,6 +153,7 @@ class Evaluator:
             return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
         fast = self._fast
+        null = False
         for key, value in later:
             spec = fast.get(key) if isinstance(key, str) else None
             if spec is not None:
@@ -168,12 +169,13 @@ class Evaluator:
                 if value is None:  # null means absent: the default, if any, applies
                     if optional:
                         env[key] = self._defaults[key]
+                    null = True
                     continue
             slow.append((key, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
             return env, env
-        return env, env if any(v is None for _, v in later) or type(given) is not dict else given.copy()
+        return env, env if null or type(given) is not dict else given.copy()
 
     def _slow_facts(
         self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]
