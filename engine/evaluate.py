@@ -17,10 +17,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
-from engine.codegen import Program, generate
+from engine.codegen import Program
+from engine.codegen_linear import generate_program
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
-from engine.interpreter import Interpreter
+from engine.interpreter import Interpreter, failure
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
@@ -78,7 +79,7 @@ class Evaluator:
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
         if program is None:
-            program = self._programs[outputs] = generate(self.plan, outputs)
+            program = self._programs[outputs] = generate_program(self.plan, outputs)
             if outputs == self._outputs:
                 self._all = program
         return program
@@ -231,7 +232,7 @@ class Evaluator:
                 try:
                     computed = program.segments[_bisect(program.bounds, at)](env, at, at, {})
                     return Decision(computed, _NO_ERRORS, self, kept, at, None)
-                except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+                except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
         # Something fails (or a trace is asked for). The generated code computes every decision it
         # returns; the interpreter is the reference: it computes each decision on its own, so a
@@ -243,6 +244,10 @@ class Evaluator:
         for name in outputs:
             try:
                 values[name] = interpreter.rule(name, at)
+            except RecursionError:  # the checks bound nesting; never a traceback even so
+                span = self.plan.rules[name].decl.span
+                message = _("cannot compute `{name}`: its rules nest too deeply").format(name=name)
+                errors[name] = failure(self.plan, message, span)
             except EvaluationError as exc:
                 errors[name] = _for_decision(exc)
         return Decision(values, errors, self, env, at, recorded)

@@ -48,6 +48,10 @@ class SourceCache:
     def add(self, file: str, text: str) -> None:
         self._texts[file] = text.splitlines()
 
+    def text(self, file: str) -> str:
+        """The whole text of a file read so far ("" if it was not read)."""
+        return "\n".join(self._texts.get(file, ()))
+
     def line(self, file: str, line: int) -> str | None:
         lines = self._texts.get(file)
         if lines is None or not 1 <= line <= len(lines):
