@@ -52,7 +52,7 @@ def segmented_size(plan: Plan) -> int:
         largest += size
     for p in plan.parameters.values():
         days.update(p.starts)
-    groups = len(set(_as_of_reads(plan)))
+    groups = len(set(_as_of_reads(plan, list(plan.rules))))
     return (len(days) + 1) * largest * (groups + 1)
 
 
@@ -165,7 +165,10 @@ def generate_linear(plan: Plan, outputs: tuple[str, ...]) -> Program:
 
     dependencies = plan.graph.dependencies(outputs)
     required = tuple(sorted(f for f in dependencies if f in plan.facts and plan.facts[f].required))
-    return Program(outputs, required, "\n".join(source) + "\n", run)
+    def segment(facts: dict[str, object], today: date, law: date, cache: dict[object, object]) -> dict[str, object]:
+        return run(facts, today)  # one segment: the runner finds each rule's version itself
+
+    return Program(outputs, required, "\n".join(source) + "\n", run, (segment,), ())
 
 
 def _param(table: tuple[tuple[date, ...], tuple[object, ...], Callable[[date], None]], day: date) -> object:
