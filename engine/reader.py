@@ -268,6 +268,22 @@ class _Reader:
                 )
         return out
 
+    def label(self, node: YamlNode | None, what: str = "label") -> str | None:
+        """A label is one line: exports (Mermaid, DOT, Markdown) and explanations print it as such."""
+        text = self.text(node, what)
+        if text is None or node is None:
+            return text
+        text = text.strip()
+        if any(ord(ch) < 32 or ch in "\x7f\x85\u2028\u2029" for ch in text):
+            self.report(
+                Code.INVALID_VALUE,
+                _("{what} must be one line of text").format(what=what),
+                node.span,
+                _("put the longer text under `description`"),
+            )
+            text = " ".join(text.split())
+        return text
+
     def text(self, node: YamlNode | None, what: str) -> str | None:
         if node is None:
             return None
@@ -418,8 +434,8 @@ class _Reader:
         )
         for value, (vkey, vlabel) in (entries or {}).items():
             if self.name(vkey, _("enum value")):
-                values.append((value, self.text(vlabel, _("the label of `{value}`").format(value=value)) or value))
-        label = self.text(f.get("label"), "label") or key.value
+                values.append((value, self.label(vlabel, _("the label of `{value}`").format(value=value)) or value))
+        label = self.label(f.get("label")) or key.value
         self.docs.enums[key.value] = EnumDecl(key.value, label, tuple(values), key.span)
 
     def fact(self, key: YamlNode, node: YamlNode) -> None:
@@ -436,7 +452,7 @@ class _Reader:
         self.docs.facts[key.value] = FactDecl(
             key.value,
             type_,
-            self.text(f.get("label"), "label") or key.value,
+            self.label(f.get("label")) or key.value,
             self.text(f.get("description"), "description"),
             self.expression(f.get("default"), "default"),
             key.span,
@@ -506,7 +522,7 @@ class _Reader:
         self.docs.parameters[key.value] = ParameterDecl(
             key.value,
             type_,
-            self.text(f.get("label"), "label") or key.value,
+            self.label(f.get("label")) or key.value,
             self.text(f.get("description"), "description"),
             self.text(f.get("unit"), "unit"),
             self.boolean(f.get("assumption"), "assumption", False),
@@ -587,7 +603,7 @@ class _Reader:
         self.docs.rules[key.value] = RuleDecl(
             key.value,
             type_,
-            self.text(f.get("label"), "label") or key.value,
+            self.label(f.get("label")) or key.value,
             self.text(f.get("description"), "description"),
             self.boolean(f.get("output"), "output", True),
             self.references(f.get("references")),
@@ -648,7 +664,7 @@ class _Reader:
         return VersionDecl(
             start,
             end,
-            None if shorthand else self.text(f.get("label"), "label"),
+            None if shorthand else self.label(f.get("label")),
             () if shorthand else self.references(f.get("references")),
             formula,
             table,
