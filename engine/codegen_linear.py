@@ -179,6 +179,17 @@ def _param(table: tuple[tuple[date, ...], tuple[object, ...], Callable[[date], N
     return values[index]
 
 
+class _LawValues(dict[int, object]):
+    """The rules computed under one law date; reading one not in force raises its `not_in_force`
+    there, so that a reader guarding it (`if x is null then null else r`) is still computed."""
+
+    __slots__ = ("missing",)
+    missing: Callable[[int], Exception]
+
+    def __missing__(self, index: int) -> object:
+        raise self.missing(index)
+
+
 class _Runner:
     """Computes rules for one law date in dependency order: no recursion, whatever the chain."""
 
@@ -202,12 +213,12 @@ class _Runner:
             needed[i] = version
             if version >= 0:
                 stack.extend(code.reads[version])
-        values: dict[int, object] = {}
+        values = _LawValues()
+        values.missing = lambda i: not_in_force(self.plan, self.plan.rules[self.names[i]], law)
         for i in sorted(needed, key=self.position.__getitem__):
             version = needed[i]
-            if version < 0:
-                raise not_in_force(self.plan, self.plan.rules[self.names[i]], law)
-            values[i] = self.rules[i].functions[version](facts, today, law, cache, values)
+            if version >= 0:  # a rule not in force fails where it is read (`_LawValues`), if it is
+                values[i] = self.rules[i].functions[version](facts, today, law, cache, values)
         return values
 
     def rule_at(

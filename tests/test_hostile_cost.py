@@ -86,14 +86,7 @@ def test_both_forms_agree_on_every_rsa_case() -> None:
                 got: object = linear.run(env, case.at)
             except Exception as exc:
                 got = type(exc)
-            if isinstance(got, dict) or not isinstance(expected, dict):
-                assert got == expected, case.id
-            else:
-                # The per-segment form computes a rule only where it is read; the per-version form
-                # computes what the law's versions read, and may fail where the other does not (the
-                # evaluator then asks the interpreter): the values must be the interpreter's.
-                traced = policy.evaluate(case.facts, at=case.at, trace=True)
-                assert not traced.errors and expected == dict(traced), case.id
+            assert got == expected, case.id
             compared += 1
     assert compared > 50
 
