@@ -7,6 +7,20 @@ print(decision.explain("orientation_organisme"))
 """
 
 from engine.calendar import Duration
+from engine.catalogue import (
+    AssumptionInfo,
+    Catalogue,
+    EnumInfo,
+    EnumValueInfo,
+    FactInfo,
+    ParameterInfo,
+    ParameterValueInfo,
+    ReferenceInfo,
+    RowInfo,
+    RuleInfo,
+    TypeInfo,
+    VersionInfo,
+)
 from engine.diagnostics import (
     CaseError,
     Code,
@@ -17,26 +31,40 @@ from engine.diagnostics import (
     PolicyError,
 )
 from engine.evaluate import Decision
-from engine.explain import Explanation
+from engine.explain import Explanation, french_date, json_value
 from engine.policy import Policy, check_policy, load_policy
 from engine.source import Span
 from engine.values import check_value
 
 __all__ = [
+    "AssumptionInfo",
     "CaseError",
+    "Catalogue",
     "Code",
     "Decision",
     "DecisionError",
     "Diagnostic",
     "Duration",
+    "EnumInfo",
+    "EnumValueInfo",
     "EvaluationError",
     "Explanation",
+    "FactInfo",
+    "ParameterInfo",
+    "ParameterValueInfo",
     "Policy",
     "PolicyCompileError",
     "PolicyError",
+    "ReferenceInfo",
+    "RowInfo",
+    "RuleInfo",
     "Span",
+    "TypeInfo",
+    "VersionInfo",
     "check_policy",
     "check_value",
+    "french_date",
+    "json_value",
     "load_policy",
 ]
 __version__ = "0.1.0"

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.analysis import analyse
+from engine.catalogue import Catalogue, describe
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.graph import DependencyGraph
@@ -32,6 +33,7 @@ class Policy:
         # One call less on the hot path: `policy.evaluate` is the evaluator's own bound method
         # (same signature as the method below, which documents it).
         self.evaluate = self._evaluator.evaluate  # type: ignore[method-assign]
+        self._catalogue: Catalogue | None = None
 
     @property
     def decisions(self) -> tuple[str, ...]:
@@ -40,6 +42,13 @@ class Policy:
     @property
     def facts(self) -> tuple[str, ...]:
         return tuple(self.plan.facts)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The pack described as plain data (rules, parameters, facts, enums, assumptions), built once."""
+        if self._catalogue is None:
+            self._catalogue = describe(self.plan, self.root)
+        return self._catalogue
 
     @property
     def graph(self) -> DependencyGraph:
