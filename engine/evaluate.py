@@ -9,6 +9,7 @@ re-run the case through the tracing interpreter on demand, so tracing costs noth
 from __future__ import annotations
 
 import json
+from bisect import bisect_right as _bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -68,6 +69,12 @@ class Evaluator:
                     allowed = frozenset(v for v, _ in enum.values)
                 bounded = cast("Callable[[Any], bool] | None", fast_check(fact.type.kind))
                 self._fast[name] = (exact, fact.type.optional, allowed, bounded)
+        # The hot loop's table: the facts whose value is valid as soon as it has this exact type
+        # (dates, yes/no); the others (enums, bounded numbers and texts) are checked after it.
+        self._exact: dict[object, type] = {
+            n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
+        }
+        self._requests: dict[tuple[object, ...], tuple[str, ...]] = {}
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -78,10 +85,18 @@ class Evaluator:
         return program
 
     def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
+        """The decisions asked for, checked once per distinct request (then cached)."""
         if names is None:
             return self._outputs
         if isinstance(names, str):
             names = [names]
+        try:
+            key = tuple(names)
+            known = self._requests.get(key)
+        except TypeError:  # not iterable, or unhashable items: checked (and refused) below
+            key, known = None, None
+        if known is not None:
+            return known
         try:
             wanted = tuple(dict.fromkeys(names))
         except TypeError:  # not iterable, or unhashable items
@@ -112,34 +127,56 @@ class Evaluator:
                     for n in unknown
                 ]
             )
+        if key is not None and len(self._requests) < 1024:  # bounded: requests are usually a few fixed sets
+            self._requests[key] = wanted
         return wanted
 
     def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
         """Validate a case's facts and fill in defaults; every problem is reported at once."""
+        return self._facts(given, spans)[0]
+
+    def _facts(
+        self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None
+    ) -> tuple[dict[str, object], dict[str, object]]:
+        """The facts with defaults filled in (what the code reads), and what a `Decision` keeps:
+        a copy of the facts given when they were all valid as given, else the full facts."""
         if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
-        env = dict(self._defaults)
+        env = self._defaults.copy()
+        later: list[tuple[object, object]] = []
+        exact = self._exact
+        for name, value in given.items():
+            if type(value) is exact.get(name):  # valid as given: the common case, kept short
+                env[name] = value
+            else:
+                later.append((name, value))
+        if not later:
+            return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
         fast = self._fast
-        for name, value in given.items():
-            spec = fast.get(name)
+        null = False
+        for key, value in later:
+            spec = fast.get(key) if isinstance(key, str) else None
             if spec is not None:
-                exact, optional, allowed, bounded = spec
+                assert isinstance(key, str)
+                exact_type, optional, allowed, bounded = spec
                 if (
-                    type(value) is exact
+                    type(value) is exact_type
                     and (allowed is None or value in allowed)
                     and (bounded is None or bounded(value))
                 ):
-                    env[name] = value
+                    env[key] = value
                     continue
                 if value is None:  # null means absent: the default, if any, applies
                     if optional:
-                        env[name] = self._defaults[name]
+                        env[key] = self._defaults[key]
+                    null = True
                     continue
-            slow.append((name, value))
+            slow.append((key, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
-        return env
+            return env, env
+        return env, env if null or type(given) is not dict else given.copy()
 
     def _slow_facts(
         self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]
@@ -174,24 +211,32 @@ class Evaluator:
         facts: Mapping[str, object],
         at: date,
         decisions: Sequence[str] | None = None,
+        *,
         trace: bool = False,
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
+        """Compute `decisions` (default: all) for one case, under the law in force on `at`
+        (documented at `Policy.evaluate`, which is this method)."""
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("`at` must be a date, not {at!r}").format(at=at), UNKNOWN)])
-        outputs = self._outputs if decisions is None else self.outputs(decisions)
-        env = self.facts(facts, spans)
+        if decisions is None:
+            outputs = self._outputs
+            program = self._all or self.program(outputs)
+        else:
+            outputs = self.outputs(decisions)
+            program = self._programs.get(outputs) or self.program(outputs)
+        env, kept = self._facts(facts, spans)
         if not trace:
-            program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
             required = program.required_facts
             if not required or not any(env[f] is None for f in required):
                 try:
-                    return Decision(program.run(env, at), _NO_ERRORS, self, env, at, None)
+                    computed = program.segments[_bisect(program.bounds, at)](env, at, at, {})
+                    return Decision(computed, _NO_ERRORS, self, kept, at, None)
                 except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
-        # Something fails (or a trace is asked for). The generated code computes eagerly; the
-        # interpreter, lazily, is the reference: it computes each decision on its own, so a failure
-        # (even in a branch not taken) only costs the decisions that really read what failed.
+        # Something fails (or a trace is asked for). The generated code computes every decision it
+        # returns; the interpreter is the reference: it computes each decision on its own, so a
+        # failure (even in a branch not taken) only costs the decisions that really read it.
         recorded = Trace(at) if trace else None
         interpreter = Interpreter(self.plan, env, at, recorded)
         values: dict[str, object] = {}
@@ -242,14 +287,10 @@ class Decision(Mapping[str, object]):
     `explain(name)` says why a decision has its value; `to_dict()` / `to_json()` give both.
     """
 
-    __slots__ = ("_env", "_errors", "_evaluator", "_trace", "_values", "at")
-
-    _env: Mapping[str, object]
-    _errors: Mapping[str, EvaluationError]
-    _evaluator: Evaluator
-    _trace: Trace | None
-    _values: dict[str, object]
-    at: date
+    # Slots and read-only properties: no attribute can be added, and the public ones cannot be set.
+    # (Plain slot stores in __init__ keep the construction cheap: it is on every evaluation's path.)
+    # `_env` holds only the facts given (the defaults come from the policy): no copy of every fact.
+    __slots__ = ("_at", "_env", "_errors", "_evaluator", "_trace", "_values")
 
     def __init__(
         self,
@@ -260,19 +301,17 @@ class Decision(Mapping[str, object]):
         at: date,
         trace: Trace | None,
     ) -> None:
-        setter = object.__setattr__
-        setter(self, "_values", values)
-        setter(self, "_errors", errors)
-        setter(self, "_evaluator", evaluator)
-        setter(self, "_env", env)
-        setter(self, "_trace", trace)
-        setter(self, "at", at)
+        self._values = values
+        self._errors = errors
+        self._evaluator = evaluator
+        self._env = env
+        self._trace = trace
+        self._at = at
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("a Decision is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("a Decision is immutable")
+    @property
+    def at(self) -> date:
+        """The evaluation date."""
+        return self._at
 
     def __getitem__(self, name: str) -> object:
         try:
@@ -320,14 +359,17 @@ class Decision(Mapping[str, object]):
     @property
     def facts(self) -> Mapping[str, object]:
         """The facts used, with defaults filled in; read-only."""
-        return MappingProxyType(self._env)
+        return MappingProxyType(self._all_facts())
+
+    def _all_facts(self) -> dict[str, object]:
+        return {**self._evaluator._defaults, **self._env}
 
     def trace(self, name: str) -> Trace:
         if name in self._errors:
             raise self._errors[name]
         if self._trace is not None and self._trace.get(name) is not None:
             return self._trace
-        return self._evaluator.traced(self._env, self.at, name)
+        return self._evaluator.traced(self._all_facts(), self.at, name)
 
     def explain(self, name: str) -> Explanation:
         """Why `name` has its value (raises its `EvaluationError` if it failed)."""
@@ -335,7 +377,7 @@ class Decision(Mapping[str, object]):
 
         if name not in self._evaluator.plan.rules:
             self._evaluator.outputs([name])  # raises a located "unknown decision"
-        return Explanation(self._evaluator.plan, self.trace(name), name, self._env)
+        return Explanation(self._evaluator.plan, self.trace(name), name, self._all_facts())
 
     def to_dict(self) -> dict[str, object]:
         """`{"at": ISO date, "decisions": {name: JSON value}, "errors": {name: {code, message, culprit, chain}}}`;

@@ -31,6 +31,9 @@ class Policy:
         self.root = root
         self.indicators = indicators or IndicatorSet()  # the pack's `indicators/` (engine.indicators)
         self._evaluator = Evaluator(plan)
+        # One call less on the hot path: `policy.evaluate` is the evaluator's own bound method
+        # (same signature as the method below, which documents it).
+        self.evaluate = self._evaluator.evaluate  # type: ignore[method-assign]
         self._catalogue: Catalogue | None = None
 
     @property
@@ -72,7 +75,7 @@ class Policy:
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         """Compute `decisions` (default: all) for one case, under the law in force on `at`."""
-        return self._evaluator.evaluate(facts, at, decisions, trace, spans)
+        return self._evaluator.evaluate(facts, at, decisions, trace=trace, spans=spans)
 
     def evaluate_batch(self, source: object, *, at: date | None = None, decisions: Sequence[str] | None = None) -> Any:
         """Every row of a caseload (a polars DataFrame/LazyFrame, or the path of a CSV, Parquet or JSON
