@@ -33,6 +33,20 @@ class Program:
     required_facts: tuple[str, ...]
     source: str
     run: Callable[[dict[str, object], date], dict[str, object]]
+    # Traced programs only: `run(F, T, R)` also appends one compact record per function body
+    # executed to the list R, `(layout index, law date, *rows taken, *if conditions)`; `layouts`
+    # says which rule and version each position belongs to (see `engine.compact`).
+    layouts: tuple[tuple[RecordSlot, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSlot:
+    """One rule computed by a traced function body, and where its choices sit in the record."""
+
+    rule: str
+    version: int  # index of the version in force in the body's date segment
+    row: int | None  # position of the row taken (1-based value) in the record; None for a formula
+    ifs: tuple[tuple[ast.If, int], ...]  # each `if` node of the version, and its record position
 
 
 def _div(a: object, b: object) -> Decimal:
@@ -63,6 +77,11 @@ class _Generator:
     day: date | None = None  # first day of the segment being generated; None before every boundary
     group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
     local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
+    # Traced variant: the record slots of the body being generated, and its `if` nodes.
+    traced: bool = False
+    layouts: list[tuple[RecordSlot, ...]] = field(default_factory=list)
+    recording: list[tuple[str, int, str | None, list[tuple[ast.If, str]]]] | None = None
+    if_sink: list[tuple[ast.If, str]] | None = None
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -132,13 +151,40 @@ class _Generator:
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
         lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
         self.local_groups.append({})
+        saved, self.recording = self.recording, ([] if self.traced else None)
         try:
             for name in rules:
                 lines += self.rule(self.plan.rules[name])
+            recorded = self.recording
         finally:
             cached = self.local_groups.pop()
+            self.recording = saved
         self.facts_read.update(facts)
+        if recorded is not None:
+            init, record = self.record(recorded)
+            return [f"{variable} = None" for variable in cached.values()] + init + lines + record
         return [f"{variable} = None" for variable in cached.values()] + lines
+
+    def record(
+        self, recorded: list[tuple[str, int, str | None, list[tuple[ast.If, str]]]]
+    ) -> tuple[list[str], list[str]]:
+        """Traced variant: the `if` markers' initial values and the line appending this body's record."""
+        variables: list[str] = []
+        slots = []
+        for rule, version, row, ifs in recorded:
+            row_at = None
+            if row is not None:
+                row_at = len(variables)
+                variables.append(row)
+            positions = []
+            for node, variable in ifs:
+                positions.append((node, len(variables)))
+                variables.append(variable)
+            slots.append(RecordSlot(rule, version, row_at, tuple(positions)))
+        self.layouts.append(tuple(slots))
+        init = [f"{variable} = ..." for _, _, _, ifs in recorded for _, variable in ifs]  # ...: not evaluated
+        record = f"C[None].append(({len(self.layouts) - 1}, L, {''.join(v + ', ' for v in variables)}))"
+        return init, [record]
 
     def in_force(self, rule: RulePlan) -> VersionPlan | None:
         return rule.version_on(self.day) if self.day is not None else None
@@ -163,9 +209,21 @@ class _Generator:
         if version is None:
             nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
             return [f"{nif}(L)"]
-        return self.version(version, self.rule_id(rule.name), rule.type.kind)
+        if self.recording is None:
+            return self.version(version, self.rule_id(rule.name), rule.type.kind)
+        # Traced: the row taken goes into a local `_w…`, every `if` condition into a local `_b…`.
+        ifs: list[tuple[ast.If, str]] = []
+        row = f"_w{self.rule_id(rule.name)}" if version.rows is not None else None
+        recording, saved, self.if_sink = self.recording, self.if_sink, ifs
+        try:
+            lines = self.version(version, self.rule_id(rule.name), rule.type.kind, row)
+        finally:
+            self.if_sink = saved  # (generating an `as of` group's body may nest here)
+        index = next(i for i, v in enumerate(rule.versions) if v is version)
+        recording.append((rule.name, index, row, ifs))
+        return lines
 
-    def version(self, version: VersionPlan, target: str, kind: Kind) -> list[str]:
+    def version(self, version: VersionPlan, target: str, kind: Kind, row_variable: str | None = None) -> list[str]:
         wrap = kind in (Kind.MONEY, Kind.DECIMAL)
         if version.formula is not None:
             return [f"{target} = {self.value(version.formula, wrap)}"]
@@ -177,6 +235,8 @@ class _Generator:
             else:
                 lines.append(f"{'if' if i == 0 else 'elif'} {self.expr(row.when)}:")
             lines.append(f"    {target} = {self.value(row.then, wrap)}")
+            if row_variable is not None:
+                lines.append(f"    {row_variable} = {i + 1}")
         return lines
 
     def value(self, e: ast.Expr, wrap: bool) -> str:
@@ -254,6 +314,11 @@ class _Generator:
             case ast.Binary(op=op, left=a, right=b):
                 return f"({self.expr(a, law)} {op} {self.expr(b, law)})"
             case ast.If(cond=c, then=t, orelse=o):
+                if self.if_sink is not None:  # traced: keep the condition's value
+                    self.temp += 1
+                    marker = f"_b{self.temp}"
+                    self.if_sink.append((e, marker))
+                    return f"({self.expr(t, law)} if ({marker} := {self.expr(c, law)}) else {self.expr(o, law)})"
                 return f"({self.expr(t, law)} if {self.expr(c, law)} else {self.expr(o, law)})"
             case ast.In(value=v, items=items, negated=neg):
                 return f"({self.expr(v, law)} {'not in' if neg else 'in'} {self.collection(items, law)})"
@@ -393,15 +458,19 @@ def _may_be_int(e: ast.Expr) -> bool:
     return False
 
 
-def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
+def generate(plan: Plan, outputs: tuple[str, ...], traced: bool = False) -> Program:
+    """Compile `outputs`' code; `traced`: a variant whose `run(F, T, R)` also records its choices in R."""
     for name in outputs:
         assert _SAFE_NAME.match(name), name  # the reader only admits snake_case names
-    g = _Generator(plan)
+    g = _Generator(plan, traced=traced)
     g.bounds = g.boundaries()
     g.form_groups()
     result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
     g.segmented("_main", outputs, result)
-    main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
+    if traced:
+        main = ["def run(F, T, R):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {None: R})"]
+    else:
+        main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
     source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
         "_div": _div,
@@ -414,4 +483,4 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     }
     exec(compile(source, "<policy plan>", "exec"), namespace)
     required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)
-    return Program(outputs, required, source, namespace["run"])  # type: ignore[arg-type]
+    return Program(outputs, required, source, namespace["run"], tuple(g.layouts))  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from engine.calendar import Duration
 from engine.codegen import Program, generate
+from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, suggest
 from engine.interpreter import Interpreter
 from engine.plan import Plan
@@ -47,6 +48,7 @@ class Evaluator:
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
         self._all: Program | None = None  # the program computing every decision, once generated
+        self._traced: dict[tuple[str, ...], Program] = {}  # variants recording compact traces
         self._enums = dict(plan.enums)
         # Fast path of fact checking: the exact Python type a fact's value already has when it is
         # valid as given (and the allowed values of an enum). Anything else takes the slow path.
@@ -66,6 +68,12 @@ class Evaluator:
             program = self._programs[outputs] = generate(self.plan, outputs)
             if outputs == self._outputs:
                 self._all = program
+        return program
+
+    def traced_program(self, outputs: tuple[str, ...]) -> Program:
+        program = self._traced.get(outputs)
+        if program is None:
+            program = self._traced[outputs] = generate(self.plan, outputs, traced=True)
         return program
 
     def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
@@ -163,7 +171,7 @@ class Evaluator:
         facts: Mapping[str, object],
         at: date,
         decisions: Sequence[str] | None = None,
-        trace: bool = False,
+        trace: bool | str = False,
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
@@ -173,6 +181,8 @@ class Evaluator:
         program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
         if program.required_facts:
             self.missing(env, outputs, facts)
+        if trace == "compact":
+            return self.compact(env, at, outputs)
         if trace:
             recorded = Trace(at)
             interpreter = Interpreter(self.plan, env, at, recorded)
@@ -187,6 +197,21 @@ class Evaluator:
             interpreter = Interpreter(self.plan, env, at)
             values = {name: interpreter.rule(name, at) for name in outputs}
         return Decision(values, self, env, at, None)
+
+    def compact(self, env: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
+        """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
+        program = self.traced_program(outputs)
+        records: list[tuple[object, ...]] = []
+        try:
+            values = program.run(env, at, records)  # type: ignore[call-arg]
+        except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+            # As in `evaluate`: the interpreter is the reference when the eager code fails; its
+            # full trace gives the choices (not the `if` branches).
+            recorded = Trace(at)
+            interpreter = Interpreter(self.plan, env, at, recorded)
+            values = {name: interpreter.rule(name, at) for name in outputs}
+            return Decision(values, self, env, at, CompactTrace.from_trace(recorded, self.plan))
+        return Decision(values, self, env, at, CompactTrace(at, self.plan, records, program.layouts))
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
         recorded = Trace(at)
@@ -205,7 +230,7 @@ class Decision(Mapping[str, object]):
         evaluator: Evaluator,
         env: Mapping[str, object],
         at: date,
-        trace: Trace | None,
+        trace: Trace | CompactTrace | None,
     ) -> None:
         self._values = values
         self._evaluator = evaluator
@@ -233,7 +258,18 @@ class Decision(Mapping[str, object]):
     def facts(self) -> Mapping[str, object]:
         return self._env
 
+    @property
+    def compact_trace(self) -> CompactTrace | None:
+        """The choices recorded by `evaluate(..., trace="compact")`, else None."""
+        return self._trace if isinstance(self._trace, CompactTrace) else None
+
     def trace(self, name: str) -> Trace:
+        """The full trace of decision `name`: recorded (`trace=True`), rendered from the compact
+        trace (`trace="compact"`), or recorded now by the interpreter."""
+        if isinstance(self._trace, CompactTrace):
+            from engine.pinned import render
+
+            return render(self._evaluator.plan, self._env, self._trace, name)
         if self._trace is not None and self._trace.get(name) is not None:
             return self._trace
         return self._evaluator.traced(self._env, self.at, name)

@@ -1,0 +1,157 @@
+"""Compact traces: the choices the generated code made for one case, cheap enough to keep for all.
+
+A compact trace holds, for every rule computed, the version in force on the date its law was read
+under (`law`, the evaluation date or an `as of` date), the table row taken and the branch taken by
+each `if` of that version. It holds no values: the full explanation is rendered from it on demand
+(`engine.pinned`), by evaluating each rule with the version, row and branches it pins, and checking
+that the facts still lead there.
+
+The traced generated program (`codegen.generate(..., traced=True)`) appends one raw record per
+function body it runs; they are decoded only when the trace is read, so recording costs a tuple
+per body and a local assignment per table and `if`.
+
+JSON form (in receipts): a list of steps `[rule, version start (ISO), law date (ISO), row, ifs]`,
+sorted by rule then law date; `row` is the 1-based table row taken, null for a formula; `ifs` has
+one letter per `if` of the version, in reading order (rows top to bottom, each condition before
+its value): `t` (then), `e` (else), `-` (not evaluated), `?` (not recorded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from engine import ast
+from engine.codegen import RecordSlot
+from engine.plan import Plan, VersionPlan
+from engine.trace import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule computed under the law of one date."""
+
+    rule: str
+    version: int  # index in the rule's versions
+    law: date
+    row: int | None  # 1-based row taken; None for a formula
+    ifs: str  # one letter per `if` node of the version (see the module's docstring)
+
+
+def if_nodes(version: VersionPlan) -> list[ast.If]:
+    """The `if` nodes of a version in reading order: the order of `Step.ifs`."""
+    exprs: list[ast.Expr] = [version.formula] if version.formula is not None else []
+    for row in version.rows or ():
+        exprs += [x for x in (row.when, row.then) if x is not None]
+    return [node for e in exprs for node in ast.walk(e) if isinstance(node, ast.If)]
+
+
+class CompactTrace:
+    """The steps of one evaluation, keyed by (rule, law date). Decoded lazily from raw records."""
+
+    def __init__(
+        self,
+        today: date,
+        plan: Plan,
+        raw: Sequence[tuple[object, ...]] = (),
+        layouts: Sequence[tuple[RecordSlot, ...]] = (),
+        steps: Sequence[Step] | None = None,
+    ) -> None:
+        self.today = today
+        self.plan = plan
+        self._raw = raw
+        self._layouts = layouts
+        self._steps: dict[tuple[str, date], Step] | None = None
+        if steps is not None:
+            self._steps = {}
+            for step in steps:
+                self._steps.setdefault((step.rule, step.law), step)
+
+    @property
+    def steps(self) -> dict[tuple[str, date], Step]:
+        if self._steps is None:
+            self._steps = self._decode()
+        return self._steps
+
+    def get(self, rule: str, law: date) -> Step | None:
+        return self.steps.get((rule, law))
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(sorted(self.steps.values(), key=lambda s: (s.rule, s.law)))
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompactTrace) and self.today == other.today and self.steps == other.steps
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _decode(self) -> dict[tuple[str, date], Step]:
+        steps: dict[tuple[str, date], Step] = {}
+        order: dict[tuple[str, int], dict[int, int]] = {}  # (rule, version) → id(if node) → index
+        for record in self._raw:
+            layout, law, values = record[0], record[1], record[2:]
+            assert isinstance(layout, int) and isinstance(law, date)
+            for slot in self._layouts[layout]:
+                if (slot.rule, law) in steps:  # computed again by another body: same choices
+                    continue
+                row = values[slot.row] if slot.row is not None else None
+                assert row is None or isinstance(row, int)
+                ifs = ""
+                if slot.ifs:
+                    key = (slot.rule, slot.version)
+                    if key not in order:
+                        version = self.plan.rules[slot.rule].versions[slot.version]
+                        order[key] = {id(n): i for i, n in enumerate(if_nodes(version))}
+                    letters = ["-"] * len(order[key])
+                    for node, at in slot.ifs:
+                        value = values[at]
+                        letters[order[key][id(node)]] = "-" if value is ... else ("t" if value else "e")
+                    ifs = "".join(letters)
+                steps[(slot.rule, law)] = Step(slot.rule, slot.version, law, row, ifs)
+        return steps
+
+    # -- other sources and JSON ---------------------------------------------------------------------
+    @classmethod
+    def from_trace(cls, trace: Trace, plan: Plan) -> CompactTrace:
+        """The choices of a full (interpreter) trace; its `if` branches are not recorded (`?`)."""
+        steps = []
+        for (name, law), record in trace.records.items():
+            rule = plan.rules[name]
+            version = next(i for i, v in enumerate(rule.versions) if v.start == record.version_start)
+            row = next((r.index for r in record.rows or () if r.matched), None)
+            steps.append(Step(name, version, law, row, "?" * len(if_nodes(rule.versions[version]))))
+        return cls(trace.today, plan, steps=steps)
+
+    def to_json(self) -> list[list[object]]:
+        """`[[rule, version start, law date, row, ifs], …]`, sorted by rule and law date."""
+        out: list[list[object]] = []
+        for s in self:
+            start = self.plan.rules[s.rule].versions[s.version].start
+            out.append([s.rule, start.isoformat(), s.law.isoformat(), s.row, s.ifs])
+        return out
+
+    @classmethod
+    def from_json(cls, data: object, today: date, plan: Plan) -> CompactTrace:
+        """Read `to_json()`'s form back against `plan`; raise `ValueError` saying what does not fit."""
+        if not isinstance(data, list):
+            raise ValueError("the trace must be a list of steps")
+        steps = []
+        for item in data:
+            if not (isinstance(item, list) and len(item) == 5):
+                raise ValueError(f"a trace step must be [rule, version, law, row, ifs], not {item!r}")
+            name, start, law, row, ifs = item
+            rule = plan.rules.get(name) if isinstance(name, str) else None
+            if rule is None:
+                raise ValueError(f"rule `{name}` of the trace is not in this policy")
+            if not isinstance(start, str) or not isinstance(law, str) or not isinstance(ifs, str):
+                raise ValueError(f"malformed trace step {item!r}")
+            version = next((i for i, v in enumerate(rule.versions) if v.start.isoformat() == start), None)
+            if version is None:
+                raise ValueError(f"rule `{name}` has no version starting on {start} in this policy")
+            if row is not None and not (isinstance(row, int) and not isinstance(row, bool)):
+                raise ValueError(f"malformed row in trace step {item!r}")
+            steps.append(Step(name, version, date.fromisoformat(law), row, ifs))
+        return cls(today, plan, steps=steps)
