@@ -21,18 +21,23 @@ from engine.cases import Case, CaseResult, case_files, load_cases, run_case
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.policy import Policy, inspect_policy
+from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError
+from engine.replay import replay_files
 from engine.source import SourceCache, Span
 
 OK, FAILED, USAGE = 0, 1, 2
 
 EXAMPLES = {
     "check": "policy check                 # the repository's policy/\n  policy check path/to/policy --json",
-    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json",
+    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json\n"
+    "  POLICY_RECEIPT_SALT=... policy eval case.yaml --receipt receipt.json --mask date_naissance",
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
     "  policy explain case.yaml contrat_date_limite --format markdown\n"
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
+    "replay": "policy replay receipt.json                    # on ./policy\n"
+    "  policy replay receipts/*.jsonl --policy /tmp/rsa-2025/policy --exact --json",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -95,6 +100,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", action="append", metavar="NAME", help="only this decision (repeatable)")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
     p.add_argument("--json", action="store_true", help="print the decisions as JSON")
+    p.add_argument(
+        "--receipt",
+        metavar="FILE",
+        help="also write a decision receipt (canonical JSON; JSON Lines for several cases) to FILE",
+    )
+    p.add_argument(
+        "--mask",
+        action="append",
+        metavar="FACT",
+        default=[],
+        help="write this fact in the receipt as its salted hash, never in clear (repeatable)",
+    )
+    p.add_argument(
+        "--salt-file",
+        metavar="FILE",
+        help=f"secret salt for --mask (default: the {SALT_VARIABLE} environment variable)",
+    )
 
     p = command("explain", "Explain why a decision has its value, down to the article of law.")
     p.add_argument("case", help="a case file")
@@ -111,6 +133,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
 
+    p = command(
+        "replay",
+        "Replay decision receipts: identical, different (which decisions, and why), or not replayable (why).",
+    )
+    p.add_argument("receipts", nargs="+", metavar="RECEIPT", help="receipt files (JSON, a JSON list, or JSON Lines)")
+    p.add_argument("--policy", default="policy", help="policy folder to replay on (default: policy)")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="only replay on the very policy that made each receipt (same content hash)",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+
     p = command("graph", "Export the rule graph (Mermaid, DOT or JSON).")
     p.add_argument("decision", nargs="?", help="only what this decision depends on")
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
@@ -123,7 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {"check": _check, "eval": _eval, "explain": _explain, "test": _test, "graph": _graph}
+        handler = {
+            "check": _check,
+            "eval": _eval,
+            "explain": _explain,
+            "test": _test,
+            "replay": _replay,
+            "graph": _graph,
+        }
         return handler[args.command](args, out)
     except PolicyError as exc:
         out.diagnostics(exc.diagnostics, exc.sources)
@@ -173,14 +215,24 @@ def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
 def _eval(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     cases, sources = _cases(args.case, policy)
+    masking = Masking.configure(args.mask, args.salt_file) if args.receipt else None
     results = []
+    receipts = []
     for case in cases:
         at = args.at or case.at
         try:
-            decision = policy.evaluate(case.facts, at=at, decisions=args.decision, spans=case.fact_spans)
+            if args.receipt:
+                receipt = policy.receipt(case.facts, at, args.decision, masking=masking, spans=case.fact_spans)
+                receipts.append(receipt)
+                assert receipt.decision is not None
+                decision = receipt.decision
+            else:
+                decision = policy.evaluate(case.facts, at=at, decisions=args.decision, spans=case.fact_spans)
         except PolicyError as exc:
             raise type(exc)(exc.diagnostics, exc.sources or sources) from None
         results.append((case, at, decision))
+    if args.receipt:
+        _write_receipts(args.receipt, receipts, out)
     if args.json:
         payload = [
             {"case": c.description, "file": c.file, "line": c.span.line, "at": at.isoformat(), "decisions": d.to_dict()}
@@ -195,6 +247,43 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
             out.print(f"  {name.ljust(width)}  {_show(policy, name, value)}")
         out.print()
     return OK
+
+
+def _write_receipts(path: str, receipts: list[Receipt], out: _Out) -> None:
+    text = receipts[0].to_json(indent=2) if len(receipts) == 1 else "".join(r.to_json() + "\n" for r in receipts)
+    try:
+        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ReceiptError(
+            [Diagnostic(Code.RECEIPT, f"cannot write the receipt: {exc.strerror}", Span(path, 1, 1, 1, 1))]
+        ) from None
+    out.errors.print(escape(f"{len(receipts)} receipt(s) written to {path}"), style="dim")
+
+
+def _replay(args: argparse.Namespace, out: _Out) -> int:
+    policy = _load(args.policy)
+    results = replay_files(policy, args.receipts, exact=args.exact)
+    if args.json:
+        out.raw(json.dumps([{"file": f, **r.to_dict()} for f, r in results], ensure_ascii=False, indent=2))
+    else:
+        for file, r in results:
+            style = {"identical": "green", "different": "bold yellow"}.get(r.status, "bold red")
+            out.print(
+                f"{file} {r.receipt}: {r.status.replace('_', ' ')}" + (f" — {r.reason}" if r.reason else ""), style
+            )
+            for c in r.changes:
+                out.print(f"    {c.decision}: {_plain(c.before)} → {_plain(c.after)}")
+                for why in c.why:
+                    out.print(f"        because {why}")
+            for note in r.notes:
+                out.print(f"    note: {note}")
+        counts = {s: sum(r.status == s for _, r in results) for s in ("identical", "different", "not_replayable")}
+        out.print(
+            f"{counts['identical']} identical, {counts['different']} different, "
+            f"{counts['not_replayable']} not replayable",
+            "bold green" if counts["identical"] == len(results) else "bold red",
+        )
+    return OK if results and all(r.status == "identical" for _, r in results) else FAILED
 
 
 def _show(policy: Policy, name: str, value: object) -> str:

@@ -127,10 +127,14 @@ class CompactTrace:
 
     def to_json(self) -> list[list[object]]:
         """`[[rule, version start, law date, row, ifs], …]`, sorted by rule and law date."""
+        rules = self.plan.rules
+        days: dict[date, str] = {}
         out: list[list[object]] = []
-        for s in self:
-            start = self.plan.rules[s.rule].versions[s.version].start
-            out.append([s.rule, start.isoformat(), s.law.isoformat(), s.row, s.ifs])
+        for s in self.steps.values():
+            start = rules[s.rule].versions[s.version].start
+            law = days.get(s.law) or days.setdefault(s.law, s.law.isoformat())
+            out.append([s.rule, start.isoformat(), law, s.row, s.ifs])
+        out.sort(key=lambda step: (step[0], step[2]))
         return out
 
     @classmethod

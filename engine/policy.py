@@ -10,9 +10,11 @@ from typing import Literal
 from engine.analysis import analyse
 from engine.diagnostics import Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
+from engine.fingerprint import Fingerprint, file_digests, fingerprint
 from engine.graph import DependencyGraph
 from engine.plan import Plan
 from engine.reader import read_policy
+from engine.receipt import Masking, Receipt, check_masking, receipt_document
 from engine.source import SourceCache, Span
 
 
@@ -24,6 +26,16 @@ class Policy:
         self.warnings = warnings
         self.root = root
         self._evaluator = Evaluator(plan)
+        self._files = file_digests(root, plan.sources)  # now: the texts compiled, not later edits
+        self._fingerprint: Fingerprint | None = None
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        """The policy's identity for receipts: SHA-256 of every file compiled, per folder and as a
+        whole, and the git commit of the repository it lives in (None outside one)."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.root, self._files)
+        return self._fingerprint
 
     @property
     def decisions(self) -> tuple[str, ...]:
@@ -54,6 +66,25 @@ class Policy:
         explanation on demand.
         """
         return self._evaluator.evaluate(facts, at, decisions, trace, spans)
+
+    def receipt(
+        self,
+        facts: Mapping[str, object],
+        at: date | None = None,
+        decisions: Sequence[str] | None = None,
+        *,
+        masking: Masking | None = None,
+        spans: Mapping[str, Span] | None = None,
+    ) -> Receipt:
+        """Evaluate like `evaluate` (on `at`, today when None) and return the decision's receipt:
+        `receipt.decision` is the `Decision`, `receipt.to_json()` the canonical JSON document
+        (see `engine.receipt`). Facts named by `masking` are written as their salted hash.
+        Raises `CaseError` for invalid facts, `ReceiptError` for a masked fact that does not exist."""
+        check_masking(self.plan, masking)
+        day = date.today() if at is None else at
+        decision = self.evaluate(facts, day, decisions, trace="compact", spans=spans)
+        document = receipt_document(self.plan, self.fingerprint, self.root, decision, facts, at is None, masking)
+        return Receipt(document, decision)
 
 
 def load_policy(path: str | Path = "policy") -> Policy:

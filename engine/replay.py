@@ -1,0 +1,239 @@
+"""Replay a receipt: evaluate its facts again on its date, under a policy, and say what differs.
+
+Outcomes (`Replay.status`):
+
+- `identical`: the same decisions and the same errors as the receipt;
+- `different`: some decisions changed; each change lists why, from what the receipt keeps:
+  the rule versions and rows its compact trace pinned against those taken now, and the policy
+  files whose hash changed that hold a rule, parameter or fact the decision depends on (the
+  graph's dependencies of that decision);
+- `not_replayable`: with the reason (the receipt was altered, a masked fact is needed, its facts
+  or decisions do not fit this policy, or, with `exact`, this is not the policy that made it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from engine.calendar import Duration
+from engine.diagnostics import PolicyError
+from engine.fingerprint import relative_name
+from engine.policy import Policy
+from engine.receipt import engine_version, outcomes, verify
+from engine.types import Kind
+
+IDENTICAL, DIFFERENT, NOT_REPLAYABLE = "identical", "different", "not_replayable"
+
+
+@dataclass(frozen=True)
+class Change:
+    decision: str
+    before: object  # JSON value, or {"error": code}
+    after: object
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Replay:
+    receipt: str  # the receipt's id
+    status: str
+    reason: str | None = None  # for not_replayable
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()  # what differs without changing a decision (policy files, engine)
+    changed_files: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "receipt": self.receipt,
+            "status": self.status,
+            "reason": self.reason,
+            "changes": [
+                {"decision": c.decision, "before": c.before, "after": c.after, "why": list(c.why)} for c in self.changes
+            ],
+            "notes": list(self.notes),
+            "changed_files": list(self.changed_files),
+        }
+
+
+def replay(policy: Policy, document: Mapping[str, object], exact: bool = False) -> Replay:
+    """Replay one receipt document under `policy` (see the module docstring)."""
+    ident = str(document.get("id", "?")) if isinstance(document, Mapping) else "?"
+    problem = verify(document)
+    if problem is not None:
+        return Replay(ident, NOT_REPLAYABLE, f"not a valid receipt: {problem}")
+    try:
+        return _replay(policy, document, exact, ident)
+    except (KeyError, TypeError, ValueError) as exc:  # a well-hashed document of the wrong shape
+        return Replay(ident, NOT_REPLAYABLE, f"malformed receipt: {exc}")
+
+
+def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: str) -> Replay:
+    facts = _mapping(document["facts"])
+    recorded_policy = _mapping(document["policy"])
+    requested = [str(n) for n in _list(document["requested"])]
+    fp = policy.fingerprint
+    same_policy = recorded_policy.get("hash") == fp.hash
+    if exact and not same_policy:
+        commit = recorded_policy.get("commit")
+        return Replay(
+            ident,
+            NOT_REPLAYABLE,
+            f"policy hash unknown: the receipt was made with policy {recorded_policy.get('hash')}"
+            + (f" (git commit {commit})" if commit else "")
+            + f", the policy given is {fp.hash}",
+        )
+    graph = policy.graph
+    unknown = [n for n in requested if n not in policy.plan.rules]
+    if unknown:
+        return Replay(ident, NOT_REPLAYABLE, "decision(s) not in this policy: " + ", ".join(unknown))
+    needs = graph.dependencies(requested)
+    masked = [str(n) for n in _list(facts.get("masked", []))]
+    needed = [n for n in masked if n in needs]
+    if needed:
+        return Replay(
+            ident,
+            NOT_REPLAYABLE,
+            "masked fact(s) needed: " + ", ".join(needed) + " (written as salted hashes, not in clear)",
+        )
+    given = {k: v for k, v in _mapping(facts["given"]).items() if k not in masked}
+    at = date.fromisoformat(str(document["at"]))
+    try:
+        decision = policy.evaluate(_typed(policy, given), at, requested, trace="compact")
+    except PolicyError as exc:
+        return Replay(ident, NOT_REPLAYABLE, "the facts do not fit this policy: " + exc.diagnostics[0].message)
+    before = _outcomes(_mapping(document["decisions"]), _mapping(document["errors"]))
+    after = _outcomes(*outcomes(decision))
+    old_files = {str(k): str(v) for k, v in _mapping(recorded_policy.get("files", {})).items()}
+    changed_files = tuple(sorted(p for p in set(old_files) | set(fp.files) if old_files.get(p) != fp.files.get(p)))
+    trace = decision.compact_trace
+    new_steps = _steps(trace.to_json() if trace is not None else [])
+    old_steps = _steps(document.get("trace") or [])
+    notes = []
+    if changed_files:
+        notes.append("policy files changed since the receipt: " + ", ".join(changed_files))
+    recorded_engine = _mapping(document.get("engine", {})).get("version")
+    if recorded_engine != engine_version():
+        notes.append(f"engine version {recorded_engine} then, {engine_version()} now")
+    if before == after:
+        if same_policy and old_steps != new_steps and document.get("trace") is not None:
+            notes.append("the same decisions, but the rules took other rows or versions than recorded")
+        return Replay(ident, IDENTICAL, notes=tuple(notes), changed_files=changed_files)
+    declared = _declared_in(policy)
+    changes = []
+    for name in requested:
+        if before.get(name) == after.get(name):
+            continue
+        deps = graph.dependencies([name])
+        why = [*_trace_reasons(old_steps, new_steps, deps)]
+        for item in sorted(deps):
+            file = declared.get(item)
+            if file is not None and file in changed_files:
+                why.append(f"{_kind(policy, item)} `{item}` is defined in {file}, which changed")
+        if not why:
+            why.append(
+                "no rule version, row or policy file on its path changed"
+                + ("; the engine changed" if recorded_engine != engine_version() else "")
+            )
+        changes.append(Change(name, before.get(name), after.get(name), tuple(why)))
+    return Replay(ident, DIFFERENT, changes=tuple(changes), notes=tuple(notes), changed_files=changed_files)
+
+
+def _outcomes(values: Mapping[str, object], errors: Mapping[str, object]) -> dict[str, object]:
+    out: dict[str, object] = dict(values)
+    for name, error in errors.items():
+        err = _mapping(error)
+        out[name] = {"error": err.get("code"), "culprit": err.get("culprit")}
+    return out
+
+
+def _steps(data: object) -> dict[tuple[str, str], tuple[str, object, str]]:
+    """(rule, law date) → (version start, row, ifs) of a compact trace's JSON form."""
+    out: dict[tuple[str, str], tuple[str, object, str]] = {}
+    for item in _list(data):
+        rule, start, law, row, ifs = _list(item)
+        out[(str(rule), str(law))] = (str(start), row, str(ifs))
+    return out
+
+
+def _trace_reasons(
+    old: dict[tuple[str, str], tuple[str, object, str]],
+    new: dict[tuple[str, str], tuple[str, object, str]],
+    deps: set[str],
+) -> list[str]:
+    reasons = []
+    for key in sorted(set(old) | set(new)):
+        rule, law = key
+        if rule not in deps or old.get(key) == new.get(key):
+            continue
+        a, b = old.get(key), new.get(key)
+        where = f"rule `{rule}` under the law of {law}"
+        if a is None:
+            reasons.append(f"{where}: not computed then, computed now")
+        elif b is None:
+            reasons.append(f"{where}: computed then, not now")
+        elif a[0] != b[0]:
+            reasons.append(f"{where}: version in force from {a[0]} then, from {b[0]} now")
+        elif a[1] != b[1]:
+            reasons.append(f"{where}: row {a[1]} then, row {b[1]} now")
+        else:
+            reasons.append(f"{where}: `if` branches {a[2]} then, {b[2]} now")
+    return reasons
+
+
+def _declared_in(policy: Policy) -> dict[str, str]:
+    """Rule, parameter and fact name → the policy file (relative path) declaring it."""
+    plan = policy.plan
+    relative = {display: relative_name(policy.root, display) for display in plan.sources.digests}
+    out = {}
+    for table in (plan.rules, plan.parameters, plan.facts):
+        for name, item in table.items():
+            out[name] = relative.get(item.decl.span.file, item.decl.span.file)
+    return out
+
+
+def _kind(policy: Policy, name: str) -> str:
+    if name in policy.plan.rules:
+        return "rule"
+    return "parameter" if name in policy.plan.parameters else "fact"
+
+
+_DURATION = re.compile(r"^(?:(-?\d+) months?)?\s*(?:(-?\d+) days?)?$")
+
+
+def _typed(policy: Policy, given: Mapping[str, object]) -> dict[str, object]:
+    """Receipt JSON values back into what `evaluate` takes (durations are written as text)."""
+    out = dict(given)
+    for name, value in given.items():
+        fact = policy.plan.facts.get(name)
+        if fact is not None and fact.type.kind is Kind.DURATION and isinstance(value, str):
+            m = _DURATION.match(value.strip())
+            if m and (m.group(1) or m.group(2)):
+                out[name] = Duration(int(m.group(1) or 0), int(m.group(2) or 0))
+    return out
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def replay_files(policy: Policy, paths: list[str | Path], exact: bool = False) -> list[tuple[str, Replay]]:
+    """Replay every receipt of every file; (file, result) in order."""
+    from engine.receipt import read_receipts
+
+    out = []
+    for path in paths:
+        for document in read_receipts(path):
+            out.append((str(path), replay(policy, document, exact)))
+    return out
