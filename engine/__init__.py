@@ -6,11 +6,14 @@ decision = policy.evaluate({"date_entree_rsa": date(2022, 3, 1)}, at=date(2022, 
 print(decision.explain("orientation_organisme"))
 """
 
+from engine import version
 from engine.calendar import Duration
 from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, PolicyCompileError, PolicyError
 from engine.evaluate import Decision
 from engine.explain import Explanation
+from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
+from engine.receipt import Masking, Receipt, ReceiptError
 from engine.source import Span
 
 __all__ = [
@@ -21,11 +24,15 @@ __all__ = [
     "Duration",
     "EvaluationError",
     "Explanation",
+    "Masking",
     "Policy",
     "PolicyCompileError",
     "PolicyError",
+    "Receipt",
+    "ReceiptError",
     "Span",
+    "TraceMismatch",
     "check_policy",
     "load_policy",
 ]
-__version__ = "0.1.0"
+__version__ = version.__version__

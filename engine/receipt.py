@@ -43,6 +43,7 @@ from engine.evaluate import Decision
 from engine.fingerprint import Fingerprint
 from engine.plan import Plan
 from engine.source import UNKNOWN
+from engine.version import __version__
 
 FORMAT = "policy-engine/receipt/1"
 ENGINE = "policy-engine"
@@ -244,9 +245,7 @@ def outcomes(decision: Decision) -> tuple[dict[str, object], dict[str, object]]:
 
 
 def engine_version() -> str:
-    import engine
-
-    return str(engine.__version__)
+    return __version__
 
 
 def verify(document: object) -> str | None:

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +57,8 @@ def test_a_receipt_holds_everything_needed_to_audit_the_decision(rsa: Policy) ->
     assert doc["errors"] == {}
     steps = {(s[0], s[2]): s for s in doc["trace"]}
     assert steps[("orientation_organisme_selon_circuit", "2023-01-16")][3] == 2
-    assert doc["engine"] == {"name": "policy-engine", "version": "0.1.0"}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert doc["engine"] == {"name": "policy-engine", "version": project["version"]}
     policy = doc["policy"]
     assert set(policy["files"]) >= {"facts.yaml", "rules/orientation.yaml", "parameters/adre.yaml"}
     assert set(policy["folders"]) == {".", "rules", "parameters"}
