@@ -21,8 +21,8 @@ from engine.cases import Case, CaseResult, case_files, load_cases, run_case
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.policy import Policy, inspect_policy
-from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError
-from engine.replay import replay_files
+from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
+from engine.replay import explain_receipt, replay_files
 from engine.source import SourceCache, Span
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -33,7 +33,8 @@ EXAMPLES = {
     "  POLICY_RECEIPT_SALT=... policy eval case.yaml --receipt receipt.json --mask date_naissance",
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
     "  policy explain case.yaml contrat_date_limite --format markdown\n"
-    "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
+    "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti\n"
+    "  policy explain receipt.json orientation_organisme        # from the receipt's compact trace",
     "test": "policy test                  # policy/tests and policy/examples\n"
     "  policy test policy/tests/contrat-limites.yaml",
     "replay": "policy replay receipt.json                    # on ./policy\n"
@@ -119,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     p = command("explain", "Explain why a decision has its value, down to the article of law.")
-    p.add_argument("case", help="a case file")
+    p.add_argument("case", help="a case file, or a receipt (.json/.jsonl: explained as it recorded the decision)")
     p.add_argument("decision", help="the decision to explain, e.g. orientation_organisme")
     p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
     p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
@@ -303,13 +304,20 @@ def _show(policy: Policy, name: str, value: object) -> str:
 
 def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
-    cases, _ = _cases(args.case, policy)
-    if not 1 <= args.case_index <= len(cases):
-        out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
-        return USAGE
-    case = cases[args.case_index - 1]
-    decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
-    explanation = decision.explain(args.decision)
+    if args.case.endswith((".json", ".jsonl")):  # a receipt: explained from its compact trace
+        receipts = read_receipts(args.case)
+        if not 1 <= args.case_index <= len(receipts):
+            out.errors.print(f"{args.case}: no receipt number {args.case_index} (it has {len(receipts)})", style="red")
+            return USAGE
+        explanation = explain_receipt(policy, receipts[args.case_index - 1], args.decision)
+    else:
+        cases, _ = _cases(args.case, policy)
+        if not 1 <= args.case_index <= len(cases):
+            out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+            return USAGE
+        case = cases[args.case_index - 1]
+        decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
+        explanation = decision.explain(args.decision)
     if args.why_not is not None:
         out.raw(explanation.why_not(args.why_not))
     elif args.format == "json":

@@ -55,7 +55,7 @@ class ReceiptError(PolicyError):
     """A receipt cannot be written (masking misconfigured) or read (not a receipt, altered)."""
 
 
-def _error(message: str, help: str | None = None) -> ReceiptError:
+def receipt_error(message: str, help: str | None = None) -> ReceiptError:
     return ReceiptError([Diagnostic(Code.RECEIPT, message, UNKNOWN, help=help)])
 
 
@@ -132,11 +132,11 @@ class Masking:
             try:
                 salt = Path(salt_file).read_bytes().strip()
             except OSError as exc:
-                raise _error(f"cannot read the salt file {salt_file}: {exc.strerror}") from None
+                raise receipt_error(f"cannot read the salt file {salt_file}: {exc.strerror}") from None
         elif environ.get(SALT_VARIABLE):
             salt = environ[SALT_VARIABLE].encode("utf-8")
         if not salt or len(salt) < 16:
-            raise _error(
+            raise receipt_error(
                 "masked facts need a secret salt of at least 16 bytes",
                 help=f"set {SALT_VARIABLE} or give --salt-file FILE (32 random bytes, kept apart from the receipts)",
             )
@@ -176,7 +176,7 @@ def check_masking(plan: Plan, masking: Masking | None) -> None:
         return
     unknown = sorted(masking.facts - set(plan.facts))
     if unknown:
-        raise _error(
+        raise receipt_error(
             f"cannot mask unknown fact `{unknown[0]}`{suggest(unknown[0], list(plan.facts))}",
             help="the facts to mask are facts of the policy, e.g. date_naissance",
         )
@@ -269,7 +269,7 @@ def read_receipts(path: str | Path) -> list[dict[str, object]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _error(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise receipt_error(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]
@@ -281,5 +281,5 @@ def read_receipts(path: str | Path) -> list[dict[str, object]]:
             try:
                 items.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise _error(f"{path}:{number}: not JSON ({exc.msg}, column {exc.colno})") from None
+                raise receipt_error(f"{path}:{number}: not JSON ({exc.msg}, column {exc.colno})") from None
     return [item if isinstance(item, dict) else {"format": None, "value": item} for item in items]

@@ -20,10 +20,13 @@ from datetime import date
 from pathlib import Path
 
 from engine.calendar import Duration
+from engine.compact import CompactTrace
 from engine.diagnostics import PolicyError
+from engine.explain import Explanation
 from engine.fingerprint import relative_name
+from engine.pinned import TraceMismatch, render
 from engine.policy import Policy
-from engine.receipt import engine_version, outcomes, verify
+from engine.receipt import canonical_value, engine_version, outcomes, receipt_error, verify
 from engine.types import Kind
 
 IDENTICAL, DIFFERENT, NOT_REPLAYABLE = "identical", "different", "not_replayable"
@@ -226,6 +229,44 @@ def _list(value: object) -> list[object]:
     if not isinstance(value, list):
         raise TypeError(f"expected a list, got {type(value).__name__}")
     return value
+
+
+def explain_receipt(policy: Policy, document: Mapping[str, object], name: str) -> Explanation:
+    """The explanation of decision `name` as the receipt recorded it: rendered from the receipt's
+    compact trace (its versions, rows and branches), under `policy`. Raises `ReceiptError` if the
+    receipt is altered, needs a masked fact, or its trace does not fit `policy` (replay it to see
+    what changed)."""
+    problem = verify(document)
+    if problem is not None:
+        raise receipt_error(f"not a valid receipt: {problem}")
+    made_with = _mapping(document["policy"]).get("hash")
+    if made_with != policy.fingerprint.hash:
+        raise receipt_error(
+            f"the receipt was made with policy {made_with}, not with the one given ({policy.fingerprint.hash})",
+            help="explain it under the policy that made it (its git commit is in the receipt); "
+            "`policy replay` says what changed since",
+        )
+    facts = _mapping(document["facts"])
+    masked = [str(n) for n in _list(facts.get("masked", []))]
+    needed = [n for n in masked if n in policy.graph.dependencies([name])]
+    if needed:
+        raise receipt_error(f"`{name}` needs masked fact(s) {', '.join(needed)}, written as salted hashes")
+    at = date.fromisoformat(str(document["at"]))
+    given = {k: v for k, v in _mapping(facts["given"]).items() if k not in masked}
+    decision = policy.evaluate(_typed(policy, given), at, [name])  # validates the facts, fills defaults
+    try:
+        compact = CompactTrace.from_json(document.get("trace"), at, policy.plan)
+        trace = render(policy.plan, decision.facts, compact, name)
+    except (ValueError, TraceMismatch) as exc:
+        raise receipt_error(
+            f"the receipt's trace does not fit this policy: {exc}",
+            help="`policy replay` says what changed; explain it under the policy that made it",
+        ) from None
+    explanation = Explanation(policy.plan, trace, name, decision.facts)
+    recorded = _mapping(document["decisions"]).get(name)
+    if name not in _mapping(document["decisions"]) or canonical_value(explanation.value) != recorded:
+        raise receipt_error(f"`{name}` is {recorded!r} in the receipt, the explanation would give another value")
+    return explanation
 
 
 def replay_files(policy: Policy, paths: list[str | Path], exact: bool = False) -> list[tuple[str, Replay]]:

@@ -157,3 +157,34 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300
     )
+
+
+def test_a_receipt_is_explained_from_its_own_trace(rsa: Policy, tmp_path: Path) -> None:
+    from engine.cases import case_files, load_cases
+    from engine.receipt import ReceiptError
+    from engine.replay import explain_receipt
+
+    for file in case_files([ROOT / "policy" / "examples"]):
+        for case in load_cases(file, rsa):
+            doc = json.loads(rsa.receipt(case.facts, case.at).to_json())
+            full = rsa.evaluate(case.facts, case.at, trace=True)
+            for name in ("orientation_organisme", "contrat_date_limite", "adre_total"):
+                assert explain_receipt(rsa, doc, name).to_text() == full.explain(name).to_text()
+    doc = json.loads(rsa.receipt(ADRE_CASE, date(2023, 9, 1)).to_json())
+    with pytest.raises(ReceiptError, match="made with policy"):
+        explain_receipt(load_policy(_changed_policy(tmp_path)), doc, "adre_total")
+    forged = json.loads(json.dumps(doc))
+    step = next(s for s in forged["trace"] if s[0] == "adre_versement_prise_de_poste")
+    step[3] = 1  # claim the first row (no job taken: nothing paid) was taken
+    forged["hash"] = content_hash(forged)
+    with pytest.raises(ReceiptError, match="does not fit"):
+        explain_receipt(rsa, forged, "adre_total")
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = _cli("explain", str(path), "adre_versement_prise_de_poste")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == full_text(rsa, ADRE_CASE, date(2023, 9, 1), "adre_versement_prise_de_poste")
+
+
+def full_text(policy: Policy, facts: dict[str, object], at: date, name: str) -> str:
+    return policy.evaluate(facts, at, trace=True).explain(name).to_text()
