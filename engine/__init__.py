@@ -8,7 +8,15 @@ print(decision.explain("orientation_organisme"))
 
 from engine import version
 from engine.calendar import Duration
-from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, PolicyCompileError, PolicyError
+from engine.diagnostics import (
+    CaseError,
+    Code,
+    DecisionError,
+    Diagnostic,
+    EvaluationError,
+    PolicyCompileError,
+    PolicyError,
+)
 from engine.evaluate import Decision
 from engine.explain import Explanation
 from engine.pinned import TraceMismatch
@@ -20,6 +28,7 @@ __all__ = [
     "CaseError",
     "Code",
     "Decision",
+    "DecisionError",
     "Diagnostic",
     "Duration",
     "EvaluationError",

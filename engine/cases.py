@@ -6,14 +6,14 @@ Every problem (unknown fact, wrong type, unknown decision) is reported at its li
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from engine import ast
-from engine.diagnostics import CaseError, Code, Diagnostic, PolicyError, suggest
+from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, PolicyError, suggest
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.parser import parse
 from engine.policy import Policy
@@ -43,9 +43,10 @@ class Case:
 @dataclass(frozen=True)
 class Mismatch:
     decision: str
-    expected: object
-    got: object
+    expected: object  # a value, or an `ExpectedError`
+    got: object  # the value, or an `ExpectedError` with the code the decision failed with
     span: Span
+    error: DecisionError | None = None  # the decision's error, when it failed
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,18 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
 def load_cases(path: Path, policy: Policy, sources: SourceCache | None = None) -> list[Case]:
     """Read every case of a file; raise CaseError listing every problem found in it."""
     sources = sources or SourceCache()
+    entries = read_case_file(path, policy, sources)
+    problems = [d for e in entries if isinstance(e, CaseError) for d in e.diagnostics]
+    if problems:
+        raise CaseError(problems, sources)
+    return [e for e in entries if isinstance(e, Case)]
+
+
+def read_case_file(path: Path, policy: Policy, sources: SourceCache | None = None) -> list[Case | CaseError]:
+    """Every case of a file, in order: a `Case`, or the `CaseError` of that case alone (so the
+    valid cases of a file can still run). Raise CaseError for a problem of the whole file
+    (unreadable, not YAML, empty, `cases:` not a list or an empty list)."""
+    sources = sources or SourceCache()
     display = str(path)
     text = read_text(path, display, sources)
     try:
@@ -80,21 +93,22 @@ def load_cases(path: Path, policy: Policy, sources: SourceCache | None = None) -
     except PolicyError as exc:
         raise CaseError(exc.diagnostics, sources) from None
     problems: list[Diagnostic] = []
-    cases: list[Case] = []
+    entries: list[Case | CaseError] = []
     if root is None:
         problems.append(Diagnostic(Code.MISSING_FIELD, "empty case file", Span(display, 1, 1, 1, 1)))
     else:
         for node in _case_nodes(root, problems):
-            case = _read_case(node, display, policy, problems)
-            if case is not None:
-                cases.append(case)
+            own: list[Diagnostic] = []
+            case = _read_case(node, display, policy, own)
+            entries.append(CaseError(own, sources) if own or case is None else case)
     if problems:
         raise CaseError(problems, sources)
-    return cases
+    return entries
 
 
-def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> Iterator[YamlNode]:
+def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> list[YamlNode]:
     if root.kind == "map" and any(k.value == "cases" for k, _ in root.pairs):
+        nodes: list[YamlNode] = []
         for key, value in root.pairs:
             if key.value != "cases":
                 problems.append(
@@ -107,18 +121,28 @@ def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> Iterator[YamlNode
                 )
             elif value.kind != "seq":
                 problems.append(Diagnostic(Code.WRONG_KIND, "`cases` must be a list (- item)", value.span))
+            elif not value.items:
+                problems.append(
+                    Diagnostic(
+                        Code.MISSING_FIELD,
+                        "`cases` is an empty list: the file has no case",
+                        value.span,
+                        help="add at least one case (description, at, facts, expect), or delete the file",
+                    )
+                )
             else:
-                yield from value.items
-    elif root.kind == "map":
-        yield root
-    else:
-        problems.append(
-            Diagnostic(
-                Code.WRONG_KIND,
-                "a case file is a mapping (description, at, facts, expect) or a list under `cases:`",
-                root.span,
-            )
+                nodes += value.items
+        return nodes
+    if root.kind == "map":
+        return [root]
+    problems.append(
+        Diagnostic(
+            Code.WRONG_KIND,
+            "a case file is a mapping (description, at, facts, expect) or a list under `cases:`",
+            root.span,
         )
+    )
+    return []
 
 
 def _fields(node: YamlNode, problems: list[Diagnostic]) -> dict[str, YamlNode] | None:
@@ -200,6 +224,12 @@ def _entries(
             values[name] = None  # null means absent: the fact's default applies
             spans[name] = value.span
             continue
+        if section == "expect" and value.kind == "map":
+            expected_error = _expected_error(name, value, problems)
+            if expected_error is not None:
+                values[name] = expected_error
+                spans[name] = value.span
+            continue
         what = f"fact `{name}`" if section == "facts" else f"expected `{name}`"
         parsed = _scalar(value, ty, what, problems, dict(plan.enums))
         if parsed is not _INVALID:
@@ -209,6 +239,46 @@ def _entries(
 
 
 _INVALID = object()
+
+# The codes a decision of its own can fail with (the others concern the whole case or the policy).
+DECISION_ERROR_CODES = (Code.NOT_IN_FORCE.value, Code.MISSING_FACT.value, Code.EVALUATION.value)
+
+
+@dataclass(frozen=True)
+class ExpectedError:
+    """`expect: {decision: {error: CODE}}`: the decision must fail with that diagnostic code."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return f"{{error: {self.code}}}"
+
+
+def _expected_error(name: str, node: YamlNode, problems: list[Diagnostic]) -> ExpectedError | None:
+    keys = [k.value for k, _ in node.pairs]
+    if keys != ["error"] or node.pairs[0][1].kind != "scalar":
+        problems.append(
+            Diagnostic(
+                Code.FACT_TYPE,
+                f"expected `{name}` must be a value, or `{{error: CODE}}` to expect that the decision fails",
+                node.span,
+                help=f"the codes a decision can fail with: {', '.join(DECISION_ERROR_CODES)}",
+            )
+        )
+        return None
+    code_node = node.pairs[0][1]
+    if code_node.value not in DECISION_ERROR_CODES:
+        problems.append(
+            Diagnostic(
+                Code.INVALID_VALUE,
+                f"`{code_node.value}` is not an error a decision can fail with"
+                f"{suggest(code_node.value, DECISION_ERROR_CODES)}",
+                code_node.span,
+                help=f"the codes a decision can fail with: {', '.join(DECISION_ERROR_CODES)}",
+            )
+        )
+        return None
+    return ExpectedError(code_node.value)
 
 
 def _scalar(
@@ -276,17 +346,27 @@ def _integer(text: str) -> object:
 
 
 def run_case(policy: Policy, case: Case, *, trace: bool = False) -> CaseResult:
+    """Evaluate the decisions the case's `expect` names (all when it names none) and compare.
+
+    A decision that fails is a mismatch unless `expect` gives `{error: CODE}` with its code;
+    invalid facts (a `CaseError`) fail the whole case."""
     wanted = list(case.expect) or None
     try:
         decision = policy.evaluate(case.facts, at=case.at, decisions=wanted, trace=trace, spans=case.fact_spans)
     except PolicyError as exc:
         return CaseResult(case, error=exc)
-    mismatches = tuple(
-        Mismatch(name, expected, decision[name], case.expect_spans[name])
-        for name, expected in case.expect.items()
-        if not same(expected, decision[name])
-    )
-    return CaseResult(case, mismatches)
+    errors = decision.errors
+    mismatches = []
+    for name, expected in case.expect.items():
+        error = errors.get(name)
+        got: object = ExpectedError(error.code) if error is not None else decision[name]
+        if isinstance(expected, ExpectedError) or error is not None:
+            ok = isinstance(expected, ExpectedError) and error is not None and expected.code == error.code
+        else:
+            ok = same(expected, got)
+        if not ok:
+            mismatches.append(Mismatch(name, expected, got, case.expect_spans[name], error))
+    return CaseResult(case, tuple(mismatches))
 
 
 def same(expected: object, got: object) -> bool:

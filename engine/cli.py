@@ -16,8 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, PolicyError, load_policy
-from engine.cases import Case, CaseResult, case_files, load_cases, run_case
+from engine import CaseError, Decision, PolicyError, load_policy
+from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.policy import Policy, inspect_policy
@@ -46,8 +46,10 @@ EXAMPLES = {
 
 class _Out:
     def __init__(self) -> None:
-        self.console = Console(highlight=False, soft_wrap=True)
-        self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
+        # User text (rule names, descriptions, file locations) is printed literally: no markup
+        # (`escape` below), no emoji codes (`:100:` in `policy.yaml:100:15` must stay as written).
+        self.console = Console(highlight=False, soft_wrap=True, emoji=False)
+        self.errors = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
     def print(self, text: str = "", style: str | None = None) -> None:
         self.console.print(escape(text), style=style)
@@ -95,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
-    p = command("eval", "Evaluate the decisions of a case file.")
+    p = command("eval", "Evaluate the decisions of a case file: every value and every error (exit 1 if any error).")
     p.add_argument("case", help="a case file (one case, or a list under `cases:`)")
     p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
     p.add_argument("--decision", action="append", metavar="NAME", help="only this decision (repeatable)")
@@ -125,10 +127,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
     p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--why-not", metavar="VALUE", help="explain only why the decision is not VALUE")
+    p.add_argument(
+        "--why-not",
+        metavar="VALUE",
+        help="explain only why the decision is not VALUE (exit 1 if the decision can never take VALUE)",
+    )
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
 
-    p = command("test", "Run case files and compare their `expect` with the decisions.")
+    p = command("test", "Run case files and compare their `expect` (a value, or {error: CODE}) with the decisions.")
     p.add_argument("paths", nargs="*", help="case files or folders (default: policy/tests and policy/examples)")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
@@ -213,44 +219,80 @@ def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
     return load_cases(Path(path), policy, sources), sources
 
 
+def _case_entries(path: str, policy: Policy) -> tuple[list[Case | CaseError], SourceCache]:
+    sources = SourceCache()
+    if not Path(path).is_file():
+        raise CaseError([Diagnostic(Code.FILE, "no such case file", Span(path, 1, 1, 1, 1))])
+    return read_case_file(Path(path), policy, sources), sources
+
+
 def _eval(args: argparse.Namespace, out: _Out) -> int:
+    """Every case of the file: the decisions computed and the errors, each located; exit 1 if any error."""
     policy = _load(args.policy)
-    cases, sources = _cases(args.case, policy)
+    entries, sources = _case_entries(args.case, policy)
     masking = Masking.configure(args.mask, args.salt_file) if args.receipt else None
-    results = []
-    receipts = []
-    for case in cases:
-        at = args.at or case.at
+    receipts: list[Receipt] = []
+    payload: list[dict[str, object]] = []
+    failed = False
+    for entry in entries:
+        if isinstance(entry, CaseError):
+            failed = True
+            first = entry.diagnostics[0].span
+            payload.append({"file": first.file, "line": first.line, "error": [d.to_dict() for d in entry.diagnostics]})
+            if not args.json:
+                out.print(f"{first.file}:{first.line} — cas invalide", "bold red")
+                out.diagnostics(entry.diagnostics, entry.sources or sources)
+            continue
+        at = args.at or entry.at
         try:
             if args.receipt:
-                receipt = policy.receipt(case.facts, at, args.decision, masking=masking, spans=case.fact_spans)
+                receipt = policy.receipt(entry.facts, at, args.decision, masking=masking, spans=entry.fact_spans)
                 receipts.append(receipt)
                 assert receipt.decision is not None
                 decision = receipt.decision
             else:
-                decision = policy.evaluate(case.facts, at=at, decisions=args.decision, spans=case.fact_spans)
+                decision = policy.evaluate(entry.facts, at=at, decisions=args.decision, spans=entry.fact_spans)
+        except ReceiptError:
+            raise
         except PolicyError as exc:
-            raise type(exc)(exc.diagnostics, exc.sources or sources) from None
-        results.append((case, at, decision))
+            failed = True
+            where = {"case": entry.description, "file": entry.file, "line": entry.span.line, "at": at.isoformat()}
+            payload.append({**where, "error": [d.to_dict() for d in exc.diagnostics]})
+            if not args.json:
+                out.print(
+                    f"{entry.file}:{entry.span.line} — {entry.description or 'cas'} (au {at.isoformat()})", "bold"
+                )
+                out.diagnostics(exc.diagnostics, exc.sources or sources)
+            continue
+        failed = failed or bool(decision.errors)
+        payload.append({"case": entry.description, "file": entry.file, "line": entry.span.line, **decision.to_dict()})
+        if not args.json:
+            _print_decision(policy, entry, at, decision, out)
     if args.receipt:
         _write_receipts(args.receipt, receipts, out)
     if args.json:
-        payload = [
-            {"case": c.description, "file": c.file, "line": c.span.line, "at": at.isoformat(), "decisions": d.to_dict()}
-            for c, at, d in results
-        ]
         out.raw(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
-        return OK
-    for case, at, decision in results:
-        out.print(f"{case.file}:{case.span.line} — {case.description or 'cas'} (au {at.isoformat()})", "bold")
-        width = max((len(n) for n in decision), default=0)
-        for name, value in decision.items():
-            out.print(f"  {name.ljust(width)}  {_show(policy, name, value)}")
-        out.print()
-    return OK
+    return FAILED if failed else OK
+
+
+def _print_decision(policy: Policy, case: Case, at: date, decision: Decision, out: _Out) -> None:
+    out.print(f"{case.file}:{case.span.line} — {case.description or 'cas'} (au {at.isoformat()})", "bold")
+    errors = decision.errors
+    names = decision.names
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        error = errors.get(name)
+        if error is None:
+            out.print(f"  {name.ljust(width)}  {_show(policy, name, decision[name])}")
+        else:
+            out.print(f"  {name.ljust(width)}  {error.diagnostic.headline()}", "red")
+    out.print()
 
 
 def _write_receipts(path: str, receipts: list[Receipt], out: _Out) -> None:
+    if not receipts:
+        out.errors.print(escape(f"no receipt written to {path}: no case could be evaluated"), style="red")
+        return
     text = receipts[0].to_json(indent=2) if len(receipts) == 1 else "".join(r.to_json() + "\n" for r in receipts)
     try:
         Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -320,6 +362,8 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
         explanation = decision.explain(args.decision)
     if args.why_not is not None:
         out.raw(explanation.why_not(args.why_not))
+        if not explanation.can_take(args.why_not):  # asking about an impossible value is an error
+            return FAILED
     elif args.format == "json":
         out.raw(explanation.to_json())
     elif args.format == "markdown":
@@ -345,12 +389,16 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     sources = SourceCache()
     for file in files:
         try:
-            cases = load_cases(file, policy, sources)
+            entries = read_case_file(file, policy, sources)
         except PolicyError as exc:
             out.diagnostics(exc.diagnostics, exc.sources or sources)
             load_errors += 1
             continue
-        for case in cases:
+        for case in entries:
+            if isinstance(case, CaseError):  # this case is invalid; the file's other cases still run
+                out.diagnostics(case.diagnostics, case.sources or sources)
+                load_errors += 1
+                continue
             result = run_case(policy, case)
             results.append(result)
             if not args.json:
@@ -380,14 +428,22 @@ def _report(result: CaseResult, out: _Out, quiet: bool, sources: SourceCache) ->
     out.print(f"FAIL {where} — {case.description or '(sans description)'}", "bold red")
     for m in result.mismatches:
         out.print(f"     {m.decision}: expected {_plain(m.expected)}, got {_plain(m.got)}  ({m.span})")
+        if m.error is not None:
+            out.print("       " + m.error.diagnostic.headline())
     if result.error is not None:
         for d in result.error.diagnostics:
             out.print("     " + d.render(result.error.sources or sources).replace("\n", "\n     "))
 
 
 def _plain(value: object) -> str:
+    if isinstance(value, ExpectedError):
+        return str(value)
     shown = json_value(value)
     return "null" if shown is None else (str(shown).lower() if isinstance(shown, bool) else str(shown))
+
+
+def _json_expect(value: object) -> object:
+    return {"error": value.code} if isinstance(value, ExpectedError) else json_value(value)
 
 
 def _result_json(r: CaseResult) -> dict[str, object]:
@@ -399,8 +455,8 @@ def _result_json(r: CaseResult) -> dict[str, object]:
         "mismatches": [
             {
                 "decision": m.decision,
-                "expected": json_value(m.expected),
-                "got": json_value(m.got),
+                "expected": _json_expect(m.expected),
+                "got": _json_expect(m.got),
                 "line": m.span.line,
             }
             for m in r.mismatches

@@ -157,4 +157,49 @@ class CaseError(PolicyError):
 
 
 class EvaluationError(PolicyError):
-    """Evaluation could not finish: no rule version or parameter value in force, a division by zero, an overflow."""
+    """One decision could not be computed: no rule version or parameter value in force (`not_in_force`),
+    a required fact not given (`missing_fact`), a division by zero or a date beyond the calendar
+    (`evaluation_error`).
+
+    `culprit` names the rule, parameter or fact at fault; `chain` runs from the decision asked for
+    down to the culprit (empty until the error has left the rule where it happened).
+    `Decision[name]` raises the decision's own `EvaluationError`; `error` is its `DecisionError`.
+    """
+
+    def __init__(
+        self,
+        diagnostics: Iterable[Diagnostic],
+        sources: SourceCache | None = None,
+        *,
+        culprit: str | None = None,
+        chain: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(diagnostics, sources)
+        self.culprit = culprit
+        self.chain = chain
+
+    def through(self, rule: str) -> EvaluationError:
+        """The same failure seen from `rule`, which read what failed (or where it happened)."""
+        return EvaluationError(self.diagnostics, self.sources, culprit=self.culprit or rule, chain=(rule, *self.chain))
+
+    @property
+    def error(self) -> DecisionError:
+        d = self.diagnostics[0]
+        return DecisionError(d.code.value, d.message, self.culprit, self.chain, d)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionError:
+    """Why one decision has no value: `code` (`not_in_force`, `missing_fact`, `evaluation_error`),
+    `message`, `culprit` (the rule, parameter or fact at fault), `chain` (decision → … → culprit)
+    and the located `diagnostic`."""
+
+    code: str
+    message: str
+    culprit: str | None
+    chain: tuple[str, ...]
+    diagnostic: Diagnostic
+
+    def to_dict(self) -> dict[str, object]:
+        """`{"code", "message", "culprit", "chain"}`, JSON-ready."""
+        return {"code": self.code, "message": self.message, "culprit": self.culprit, "chain": list(self.chain)}

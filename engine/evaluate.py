@@ -1,20 +1,24 @@
 """The scalar backend: one case's facts and date → a `Decision`.
 
-Fast path: code generated from the checked plan (`codegen.py`), no tracing at all. Explanations
+Fast path: code generated from the checked plan (`codegen.py`), no tracing at all. When anything
+fails, the interpreter computes each decision on its own, so one decision's failure (a rule not in
+force, a required fact missing, a division by zero) is that decision's error alone. Explanations
 re-run the case through the tracing interpreter on demand, so tracing costs nothing until asked.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.compact import CompactTrace
-from engine.diagnostics import CaseError, Code, Diagnostic, EvaluationError, suggest
+from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.interpreter import Interpreter
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
@@ -146,26 +150,6 @@ class Evaluator:
         if problems:
             raise CaseError(problems, self.plan.sources)
 
-    def missing(self, env: Mapping[str, object], outputs: tuple[str, ...], given: Mapping[str, object]) -> None:
-        program = self.program(outputs)
-        if not program.required_facts:
-            return
-        absent = [f for f in program.required_facts if f not in given or env.get(f) is None]
-        if not absent:
-            return
-        problems = []
-        for fact in absent:
-            chain = next((p for p in (self.plan.graph.path(fact, o) for o in outputs) if p), [fact])
-            problems.append(
-                Diagnostic(
-                    Code.MISSING_FACT,
-                    f"fact `{fact}` is required: " + " → ".join(f"`{n}`" for n in chain),
-                    self.plan.facts[fact].decl.span,
-                    help=f"give `{fact}` in the case's facts",
-                )
-            )
-        raise CaseError(problems, self.plan.sources)
-
     def evaluate(
         self,
         facts: Mapping[str, object],
@@ -178,40 +162,54 @@ class Evaluator:
             raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
         outputs = self._outputs if decisions is None else self.outputs(decisions)
         env = self.facts(facts, spans)
-        program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
-        if program.required_facts:
-            self.missing(env, outputs, facts)
         if trace == "compact":
             return self.compact(env, at, outputs)
-        if trace:
-            recorded = Trace(at)
-            interpreter = Interpreter(self.plan, env, at, recorded)
-            values = {name: interpreter.rule(name, at) for name in outputs}
-            return Decision(values, self, env, at, recorded)
-        try:
-            values = program.run(env, at)
-        except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
-            # The generated code computes eagerly; the interpreter, lazily, is the reference: it
-            # either finds the values (the failure was in a branch not taken) or raises the
-            # failure with its location.
-            interpreter = Interpreter(self.plan, env, at)
-            values = {name: interpreter.rule(name, at) for name in outputs}
-        return Decision(values, self, env, at, None)
+        if not trace:
+            program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
+            required = program.required_facts
+            if not required or not any(env[f] is None for f in required):
+                try:
+                    return Decision(program.run(env, at), _NO_ERRORS, self, env, at, None)
+                except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+                    pass
+        # Something fails (or a trace is asked for). The generated code computes eagerly; the
+        # interpreter, lazily, is the reference: it computes each decision on its own, so a failure
+        # (even in a branch not taken) only costs the decisions that really read what failed.
+        recorded = Trace(at) if trace else None
+        values, errors = self.interpret(env, at, outputs, recorded)
+        return Decision(values, errors, self, env, at, recorded)
+
+    def interpret(
+        self, env: dict[str, object], at: date, outputs: tuple[str, ...], recorded: Trace | None
+    ) -> tuple[dict[str, object], dict[str, EvaluationError]]:
+        """Each decision computed on its own by the interpreter: its value, or its error."""
+        interpreter = Interpreter(self.plan, env, at, recorded)
+        values: dict[str, object] = {}
+        errors: dict[str, EvaluationError] = {}
+        for name in outputs:
+            try:
+                values[name] = interpreter.rule(name, at)
+            except EvaluationError as exc:
+                errors[name] = _for_decision(exc)
+        return values, errors
 
     def compact(self, env: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
         """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
         program = self.traced_program(outputs)
-        records: list[tuple[object, ...]] = []
-        try:
-            values = program.run(env, at, records)  # type: ignore[call-arg]
-        except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
-            # As in `evaluate`: the interpreter is the reference when the eager code fails; its
-            # full trace gives the choices (not the `if` branches).
-            recorded = Trace(at)
-            interpreter = Interpreter(self.plan, env, at, recorded)
-            values = {name: interpreter.rule(name, at) for name in outputs}
-            return Decision(values, self, env, at, CompactTrace.from_trace(recorded, self.plan))
-        return Decision(values, self, env, at, CompactTrace(at, self.plan, records, program.layouts))
+        required = program.required_facts
+        if not required or not any(env[f] is None for f in required):
+            records: list[tuple[object, ...]] = []
+            try:
+                values = program.run(env, at, records)  # type: ignore[call-arg]
+                trace = CompactTrace(at, self.plan, records, program.layouts)
+                return Decision(values, _NO_ERRORS, self, env, at, trace)
+            except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+                pass
+        # As in `evaluate`: the interpreter is the reference when the eager code fails; its full
+        # trace gives the choices of the decisions computed (not the `if` branches: `?`).
+        recorded = Trace(at)
+        values, errors = self.interpret(env, at, outputs, recorded)
+        return Decision(values, errors, self, env, at, CompactTrace.from_trace(recorded, self.plan))
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
         recorded = Trace(at)
@@ -219,31 +217,72 @@ class Evaluator:
         return recorded
 
 
-class Decision(Mapping[str, object]):
-    """The decisions computed for one case, as a mapping, with `explain(name)` for each."""
+def _for_decision(exc: EvaluationError) -> EvaluationError:
+    """The error as its decision reports it: the chain of rules written into the message."""
+    d = exc.diagnostics[0]
+    if len(exc.chain) < 2:
+        return exc
+    via = " → ".join(f"`{n}`" for n in exc.chain)
+    located = Diagnostic(d.code, f"{d.message} (via {via})", d.span, d.notes, d.help)
+    return EvaluationError([located], exc.sources, culprit=exc.culprit, chain=exc.chain)
 
-    __slots__ = ("_env", "_evaluator", "_trace", "_values", "at")
+
+_NO_ERRORS: Mapping[str, EvaluationError] = MappingProxyType({})
+
+
+class Decision(Mapping[str, object]):
+    """The decisions computed for one case on one date: immutable, and each decision on its own.
+
+    As a mapping it holds the decisions computed successfully (`values`); `decision[name]` of a
+    decision that failed raises that decision's `EvaluationError` (`errors[name]` says why, as a
+    `DecisionError`). `facts` is a read-only view of the facts used (defaults filled in).
+    `explain(name)` says why a decision has its value; `to_dict()` / `to_json()` give both.
+    """
+
+    __slots__ = ("_env", "_errors", "_evaluator", "_trace", "_values", "at")
+
+    _env: Mapping[str, object]
+    _errors: Mapping[str, EvaluationError]
+    _evaluator: Evaluator
+    _trace: Trace | None
+    _values: dict[str, object]
+    at: date
 
     def __init__(
         self,
         values: dict[str, object],
+        errors: Mapping[str, EvaluationError],
         evaluator: Evaluator,
-        env: Mapping[str, object],
+        env: dict[str, object],
         at: date,
         trace: Trace | CompactTrace | None,
     ) -> None:
-        self._values = values
-        self._evaluator = evaluator
-        self._env = env
-        self._trace = trace
-        self.at = at
+        setter = object.__setattr__
+        setter(self, "_values", values)
+        setter(self, "_errors", errors)
+        setter(self, "_evaluator", evaluator)
+        setter(self, "_env", env)
+        setter(self, "_trace", trace)
+        setter(self, "at", at)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Decision is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a Decision is immutable")
 
     def __getitem__(self, name: str) -> object:
         try:
             return self._values[name]
         except KeyError:
-            known = list(self._values)
+            error = self._errors.get(name)
+            if error is not None:
+                raise error from None
+            known = [*self._values, *self._errors]
             raise KeyError(f"{name!r} was not computed{suggest(name, known)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -252,11 +291,33 @@ class Decision(Mapping[str, object]):
         return len(self._values)
 
     def __repr__(self) -> str:
-        return f"Decision(at={self.at.isoformat()}, {self._values!r})"
+        failed = f", errors={sorted(self._errors)}" if self._errors else ""
+        return f"Decision(at={self.at.isoformat()}, {self._values!r}{failed})"
+
+    @property
+    def values(self) -> Mapping[str, object]:  # type: ignore[override]
+        """The decisions computed successfully, name → value (read-only)."""
+        return MappingProxyType(self._values)
+
+    @property
+    def errors(self) -> Mapping[str, DecisionError]:
+        """The decisions that failed, name → `DecisionError` (code, message, culprit, chain, diagnostic)."""
+        return MappingProxyType({name: exc.error for name, exc in self._errors.items()})
+
+    @property
+    def exceptions(self) -> Mapping[str, EvaluationError]:
+        """The decisions that failed, name → the `EvaluationError` that `decision[name]` raises."""
+        return MappingProxyType(dict(self._errors))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every decision asked for, computed or failed, in dependency order."""
+        return tuple(n for n in self._evaluator.plan.graph.order if n in self._values or n in self._errors)
 
     @property
     def facts(self) -> Mapping[str, object]:
-        return self._env
+        """The facts used, with defaults filled in; read-only."""
+        return MappingProxyType(self._env)
 
     @property
     def compact_trace(self) -> CompactTrace | None:
@@ -266,6 +327,8 @@ class Decision(Mapping[str, object]):
     def trace(self, name: str) -> Trace:
         """The full trace of decision `name`: recorded (`trace=True`), rendered from the compact
         trace (`trace="compact"`), or recorded now by the interpreter."""
+        if name in self._errors:
+            raise self._errors[name]
         if isinstance(self._trace, CompactTrace):
             from engine.pinned import render
 
@@ -275,6 +338,7 @@ class Decision(Mapping[str, object]):
         return self._evaluator.traced(self._env, self.at, name)
 
     def explain(self, name: str) -> Explanation:
+        """Why `name` has its value (raises its `EvaluationError` if it failed)."""
         from engine.explain import Explanation
 
         if name not in self._evaluator.plan.rules:
@@ -282,6 +346,15 @@ class Decision(Mapping[str, object]):
         return Explanation(self._evaluator.plan, self.trace(name), name, self._env)
 
     def to_dict(self) -> dict[str, object]:
+        """`{"at": ISO date, "decisions": {name: JSON value}, "errors": {name: {code, message, culprit, chain}}}`;
+        amounts are strings with their exact digits, dates ISO."""
         from engine.explain import json_value
 
-        return {name: json_value(value) for name, value in self._values.items()}
+        return {
+            "at": self.at.isoformat(),
+            "decisions": {name: json_value(value) for name, value in self._values.items()},
+            "errors": {name: exc.error.to_dict() for name, exc in self._errors.items()},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

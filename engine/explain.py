@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from engine.calendar import Duration
 from engine.plan import Plan
+from engine.reach import possible_values
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
-from engine.types import Type
+from engine.types import Kind, Type
 
 _MONTHS = [
     "janvier",
@@ -44,6 +45,16 @@ def _same(written: str, value: str) -> bool:
             return text
 
     return bool(written) and norm(written) == norm(value)
+
+
+def _matches(value: object, text: str) -> bool:
+    """Does `text`, as typed after `--why-not`, name this value (`null`, `oui`/`true`, `500`, `mds`)?"""
+    written = text.strip().lower()
+    if value is None:
+        return written in ("null", "nul", "aucun", "aucune")
+    if isinstance(value, bool):
+        return written in (("true", "oui", "vrai") if value else ("false", "non", "faux"))
+    return _same(str(json_value(value)), text)
 
 
 def json_value(value: object) -> object:
@@ -213,7 +224,15 @@ class Explanation:
             return f"{self.name} : aucune trace\n"
         label = self.plan.label(self.name)
         lines = [f"Pourquoi « {label} » ({self.name}) ne vaut-il pas « {value} » au {french_date(self.trace.today)} ?"]
-        if _same(str(json_value(root.value)), value):
+        if not self.can_take(value):
+            lines.append(
+                f"« {value} » n'est pas une valeur que cette décision peut prendre, quels que soient le cas et la date."
+            )
+            possible = self.possible()
+            if possible:
+                lines.append(f"Valeurs possibles : {', '.join(possible)}.")
+            return "\n".join(lines) + "\n"
+        if _matches(root.value, value):
             lines.append(f"Elle vaut justement {self.show(self.name, root.value)}.")
             return "\n".join(lines) + "\n"
         lines.append(f"Elle vaut {self.show(self.name, root.value)}.")
@@ -247,6 +266,54 @@ class Explanation:
             if enum is not None:
                 lines.append(f"Valeurs possibles : {', '.join(v for v, _ in enum.values)}.")
         return "\n".join(lines) + "\n"
+
+    def possible(self) -> list[str]:
+        """The values the decision can take, as typed after `--why-not` (empty when not known)."""
+        values = possible_values(self.plan, self.name)
+        if values is None:
+            ty = self._type_of(self.name)
+            enum = self.plan.enums.get(ty.enum or "") if ty is not None else None
+            if enum is None:
+                return []
+            values = frozenset([*(v for v, _ in enum.values), *([None] if ty and ty.optional else [])])
+        shown = [
+            "null" if v is None else str(json_value(v)).lower() if isinstance(v, bool) else str(json_value(v))
+            for v in values
+        ]
+        return sorted(shown, key=lambda v: (v == "null", v))
+
+    def can_take(self, value: str) -> bool:
+        """Can the decision take `value` for some case on some date? False only when certain: a value
+        outside its type (`paris` for an enum, `peut-être` for a yes/no), or one no rule ever gives."""
+        ty = self._type_of(self.name)
+        if ty is None:
+            return True
+        if value.strip().lower() in ("null", "nul") and not ty.optional:
+            return False
+        known = possible_values(self.plan, self.name)
+        if known is not None:
+            return any(_matches(v, value) for v in known)
+        if ty.kind is Kind.ENUM:
+            enum = self.plan.enums.get(ty.enum or "")
+            return (
+                enum is None
+                or any(_matches(v, value) for v, _ in enum.values)
+                or (ty.optional and _matches(None, value))
+            )
+        if ty.kind is Kind.BOOL:
+            return any(_matches(v, value) for v in (True, False, *((None,) if ty.optional else ())))
+        if ty.kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
+            try:
+                number = Decimal(value.replace("€", "").replace(",", ".").strip())
+            except ArithmeticError:
+                return ty.optional and _matches(None, value)
+            return number.is_finite() and (ty.kind is not Kind.INT or number == number.to_integral_value())
+        if ty.kind is Kind.DATE:
+            try:
+                date.fromisoformat(value.strip())
+            except ValueError:
+                return ty.optional and _matches(None, value)
+        return True
 
     def _chain(self, root: RuleTrace) -> list[RuleTrace]:
         """Every rule record the decision rests on, depth first, each once."""

@@ -5,6 +5,7 @@ Slower than the generated code of `codegen.py`, simpler to trust; tests make the
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 from collections.abc import Mapping
 from datetime import date
@@ -33,6 +34,7 @@ def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
             )
         ],
         plan.sources,
+        culprit=rule.name,
     )
 
 
@@ -48,6 +50,24 @@ def parameter_not_in_force(plan: Plan, name: str, law: date) -> EvaluationError:
             )
         ],
         plan.sources,
+        culprit=name,
+        chain=(name,),
+    )
+
+
+def missing_fact(plan: Plan, name: str) -> EvaluationError:
+    return EvaluationError(
+        [
+            Diagnostic(
+                Code.MISSING_FACT,
+                f"fact `{name}` is required but was not given",
+                plan.facts[name].decl.span,
+                help=f"give `{name}` in the case's facts",
+            )
+        ],
+        plan.sources,
+        culprit=name,
+        chain=(name,),
     )
 
 
@@ -68,23 +88,41 @@ class Interpreter:
         self.today = today
         self.trace = trace
         self.memo: dict[tuple[str, date], object] = {}
+        self.failed: dict[tuple[str, date], EvaluationError] = {}
         self.active: set[tuple[str, date]] = set()
         self.inputs: list[list[Input]] = []
 
     # -- rules and parameters ---------------------------------------------------------------------
     def rule(self, name: str, law: date) -> object:
+        """The value of rule `name` under the law of `law`; raises its `EvaluationError` (with the
+        chain of rules down to the culprit), remembered so that every reader meets the same one."""
         key = (name, law)
         if key in self.memo:
             return self.memo[key]
+        if key in self.failed:
+            raise self.failed[key]
         if not self.active:
             self.warm_up(name, law)
             if key in self.memo:
                 return self.memo[key]
         if key in self.active:  # the checker forbids cycles; never loop even so
             raise failure(self.plan, f"circular evaluation of `{name}`", self.plan.rules[name].decl.span)
+        return self.compute(name, law)
+
+    def compute(self, name: str, law: date) -> object:
+        key = (name, law)
         self.active.add(key)
         try:
             value = self._rule(self.plan.rules[name], law)
+        except EvaluationError as exc:
+            error = self.failed[key] = exc.through(name)
+            raise error from None
+        except (ArithmeticError, ValueError, TypeError) as exc:  # never a traceback, even unforeseen
+            span = self.plan.rules[name].decl.span
+            error = self.failed[key] = failure(self.plan, f"cannot compute `{name}`: {_reason(exc)}", span).through(
+                name
+            )
+            raise error from None
         finally:
             self.active.discard(key)
         self.memo[key] = value
@@ -92,7 +130,7 @@ class Interpreter:
 
     def warm_up(self, name: str, law: date) -> None:
         """Evaluate what `name` reads, deepest first, so that no chain of rules, however long, deepens
-        Python's stack. A failure here is left for the lazy evaluation to meet (or never meet)."""
+        Python's stack. A failure here is remembered, for the lazy evaluation to meet (or never meet)."""
         needed: list[str] = []
         seen: set[str] = set()
         stack = [name]
@@ -107,14 +145,9 @@ class Interpreter:
                 stack.extend(same_law_reads(version))
         order = {n: i for i, n in enumerate(self.plan.graph.order)}
         for dep in sorted(needed, key=order.__getitem__):
-            if dep != name and (dep, law) not in self.memo:
-                self.active.add((dep, law))
-                try:
-                    self.memo[(dep, law)] = self._rule(self.plan.rules[dep], law)
-                except (EvaluationError, ArithmeticError, ValueError, TypeError):
-                    pass
-                finally:
-                    self.active.discard((dep, law))
+            if dep != name and (dep, law) not in self.memo and (dep, law) not in self.failed:
+                with contextlib.suppress(EvaluationError):
+                    self.compute(dep, law)
 
     def _rule(self, rule: RulePlan, law: date) -> object:
         version = rule.version_on(law)
@@ -252,6 +285,8 @@ class Interpreter:
             case ast.Name(name=name, binding=binding):
                 if binding is ast.Binding.FACT:
                     value = self.facts[name]
+                    if value is None and self.plan.facts[name].required:
+                        raise missing_fact(self.plan, name)
                     self.record(Input(name, "fact", value))
                     return value
                 if binding is ast.Binding.PARAMETER:

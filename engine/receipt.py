@@ -207,7 +207,7 @@ def receipt_document(
         if fact.has_default and given.get(name) is None and used.get(name) is not None
     )
     values, errors = outcomes(decision)
-    requested = [n for n in plan.graph.order if n in values or n in errors]
+    requested = list(decision.names)
     trace = decision.compact_trace
     document: dict[str, object] = {
         "format": FORMAT,
@@ -235,12 +235,8 @@ def receipt_document(
 def outcomes(decision: Decision) -> tuple[dict[str, object], dict[str, object]]:
     """The decisions computed (receipt JSON values) and those that failed ({code, message, culprit,
     chain}), of a `Decision`."""
-    values = {name: canonical_value(decision[name]) for name in decision}
-    failed = getattr(decision, "errors", None)
-    errors: dict[str, object] = {}
-    if isinstance(failed, Mapping):
-        for name, error in failed.items():
-            errors[str(name)] = canonical_value(error.to_dict())
+    values = {name: canonical_value(value) for name, value in decision.values.items()}
+    errors = {name: canonical_value(error.to_dict()) for name, error in decision.errors.items()}
     return values, errors
 
 

@@ -157,3 +157,33 @@ def test_explain_why_not() -> None:
     assert result.returncode == 0, result.stderr
     assert "ne vaut-il pas « cos_iti »" in result.stdout
     assert "`territoire_mds in cos_iti_territoires` est faux" in result.stdout
+
+
+def test_why_not_a_value_the_decision_can_never_take_says_so_and_fails(tmp_path: Path) -> None:
+    example = "policy/examples/orientation-mds-automatique.yaml"
+    result = run("explain", example, "orientation_organisme", "--why-not", "paris")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "« paris » n'est pas une valeur que cette décision peut prendre" in result.stdout
+    assert "Valeurs possibles : aave, cos_iti, france_travail, mds, pole_emploi, null." in result.stdout
+    for value, code in (("pole_emploi", 0), ("null", 0), ("abc", 1), ("2000", 0)):
+        decision = "adre_total" if value in ("abc", "2000") else "orientation_organisme"
+        assert run("explain", example, decision, "--why-not", value).returncode == code, value
+    # A value of the enum that no rule ever gives, and a yes/no asked about "peut-être".
+    path = write_policy(
+        tmp_path,
+        "enums:\n  couleur:\n    label: Couleur\n    values: {rouge: Rouge, vert: Vert, bleu: Bleu}\n"
+        "facts:\n  a: {type: bool, label: A, default: false}\n"
+        "rules:\n  feu:\n    label: Feu\n    type: couleur\n    references: [{article: X}]\n"
+        "    from: 2020-01-01\n    table:\n      - when: a\n        then: vert\n        because: A.\n"
+        "      - otherwise: rouge\n        because: Sinon.\n"
+        "  ouvert:\n    label: Ouvert\n    type: bool\n    references: [{article: X}]\n"
+        "    from: 2020-01-01\n    formula: feu == vert\n",
+    )
+    case = tmp_path / "case.yaml"
+    case.write_text("at: 2024-01-01\nfacts: {a: true}\n")
+    never = run("explain", str(case), "feu", "--why-not", "bleu", "--policy", str(path))
+    assert never.returncode == 1 and "« bleu » n'est pas une valeur" in never.stdout
+    assert "Valeurs possibles : rouge, vert." in never.stdout
+    assert run("explain", str(case), "feu", "--why-not", "rouge", "--policy", str(path)).returncode == 0
+    assert run("explain", str(case), "ouvert", "--why-not", "peut-être", "--policy", str(path)).returncode == 1
+    assert run("explain", str(case), "ouvert", "--why-not", "non", "--policy", str(path)).returncode == 0

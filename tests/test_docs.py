@@ -259,7 +259,16 @@ def run_example(ex: Example, folder: Path) -> None:
         raise AssertionError(
             f"{where}: evaluation failed:\n{found}{shown}\n  facts: {ex.facts}\n  at: {ex.at}"
         ) from None
-    got = decision.to_dict()[RULE]
+    result = decision.to_dict()
+    failed = result["errors"].get(RULE)  # type: ignore[attr-defined]
+    if failed is not None:
+        if ex.error is not None and ex.error == failed["code"]:
+            return
+        raise AssertionError(
+            f"{where}: evaluation failed:\n  {failed['code']}: {failed['message']}{shown}"
+            f"\n  facts: {ex.facts}\n  at: {ex.at}"
+        )
+    got = result["decisions"][RULE]  # type: ignore[index]
     if ex.error is not None:
         raise AssertionError(f"{where}: expected evaluation to fail with {ex.error}, got {got!r}{shown}")
     if not same(ex.result, got, rule_type):

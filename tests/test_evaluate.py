@@ -56,10 +56,13 @@ def test_unknown_decision(mini: Policy) -> None:
 
 
 def test_no_version_in_force(mini: Policy) -> None:
+    decision = mini.evaluate({}, at=date(2019, 12, 31))
+    assert set(decision.errors) == set(mini.decisions) and not decision.values
     with pytest.raises(EvaluationError) as info:
-        mini.evaluate({}, at=date(2019, 12, 31))
+        decision["route"]
     d = info.value.diagnostics[0]
     assert d.code is Code.NOT_IN_FORCE and "2019-12-31" in d.message
+    assert decision.errors["route"].code == "not_in_force" and decision.errors["route"].diagnostic == d
 
 
 def test_a_missing_required_fact_names_the_chain(tmp_path: Path) -> None:
@@ -85,10 +88,13 @@ rules:
 """,
     )
     policy = load_policy(path)
-    with pytest.raises(CaseError) as info:
-        policy.evaluate({}, at=date(2024, 1, 1))
+    decision = policy.evaluate({}, at=date(2024, 1, 1))
+    with pytest.raises(EvaluationError) as info:
+        decision["outer"]
     d = info.value.diagnostics[0]
-    assert d.code is Code.MISSING_FACT and "`n` → `inner` → `outer`" in d.message
+    assert d.code is Code.MISSING_FACT and "`outer` → `inner` → `n`" in d.message
+    error = decision.errors["outer"]
+    assert (error.code, error.culprit, error.chain) == ("missing_fact", "n", ("outer", "inner", "n"))
     assert policy.evaluate({"n": 2}, at=date(2024, 1, 1))["outer"] == 6
 
 
@@ -110,8 +116,9 @@ rules:
     policy = load_policy(path)
     assert policy.evaluate({"n": 4}, at=date(2024, 1, 1))["r"] == Decimal("2.5")
     with pytest.raises(EvaluationError) as info:
-        policy.evaluate({"n": 0}, at=date(2024, 1, 1))
+        policy.evaluate({"n": 0}, at=date(2024, 1, 1))["r"]
     assert info.value.diagnostics[0].span.line == 10
+    assert policy.evaluate({"n": 0}, at=date(2024, 1, 1)).errors["r"].code == "evaluation_error"
 
 
 def test_tracing_off_never_runs_the_interpreter(mini: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
