@@ -3,19 +3,21 @@
     from benchmarks.baseline import decide
     decide({"date_entree_rsa": date(2022, 3, 1), "inscrit_france_travail": True}, date(2022, 3, 15))
 
-`decide(facts, at)` returns every decision of `/work/shared/spec/vocabulary.md` with the
-defaults given there. It is written from vocabulary.md alone (not from the rule pack) so that it
+`decide(facts, at)` returns every decision of `docs/vocabulary.md` with the
+defaults given there. It is written from docs/vocabulary.md alone (not from the rule pack) so that it
 is an independent cross-check of `policy/`, and it is written for speed: it is the reference
 "hand-written function" of the benchmark. No validation: facts are trusted to have the types of
-vocabulary.md (dates as `datetime.date`, flags as `bool`).
+docs/vocabulary.md (dates as `datetime.date`, flags as `bool`).
 
-Dated law, as vocabulary.md and its defaults say:
+Dated law, as docs/vocabulary.md and its defaults say:
 - orientation follows the law in force on `date_entree_rsa` (on `at` when absent): the
   semi-automatic circuit until 2024-12-31, the loi pour le plein emploi from 2025-01-01; the
   public employment operator is `pole_emploi` before 2024-01-01 and `france_travail` from then;
 - the contract regime is the one in force on `date_notification_orientation` (on `at` when
   absent): PPAE / CER until 2024-12-31, contrat d'engagement from 2025-01-01;
-- the ADRE (created, by assumption, on 2021-01-01) is read on the job start date.
+- the ADRE (created, by assumption, on 2021-01-01) is read on the job start date;
+- the AAVE tracks apply from 2020-01-01 (an assumption of the pack); the baseline does not
+  model the `not_in_force` error before that date, and the population stays after it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from decimal import Decimal
 
 __all__ = ["DECISIONS", "decide"]
 
-# Parameters (vocabulary.md defaults).
+# Parameters (docs/vocabulary.md defaults).
 AGE_MIN_ORIENTATION_AUTO_MDS = 26
 ORIENTATION_DELAI_CIBLE_MOIS = 1
 CER_PROFESSIONNEL_DELAI_MOIS = 1

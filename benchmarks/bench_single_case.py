@@ -6,7 +6,7 @@
 
 What is measured, with `time.perf_counter`, on a seeded population (`population.py`) of
 realistic cases covering every route and the years 2019-2026, one case at a time, all thirteen
-decisions of vocabulary.md each time:
+decisions of docs/vocabulary.md each time:
 
 - load: the one-off `load_policy("policy")` (read the YAML, parse, resolve, type-check, build the
   graph and plan) and the first evaluation, which generates and compiles the Python code;

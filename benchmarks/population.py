@@ -3,7 +3,7 @@
     from benchmarks.population import generate
     cases = generate(2000, seed=7)          # [(facts, at), ...]
 
-Each case is a `(facts, at)` pair in the names and types of `vocabulary.md`: dates are
+Each case is a `(facts, at)` pair in the names and types of `docs/vocabulary.md`: dates are
 `datetime.date`, flags are `bool`, `organisme_referent` is an enum string and `territoire_mds`
 a lower-case MDS territory name. An omitted fact is absent (null, or the fact's default).
 
@@ -19,12 +19,14 @@ What the population covers, on purpose:
   the default;
 - notifications after entry (some not yet notified), an `organisme_referent` now and then,
   and signatures early, on the deadline, just after it, late, or missing;
-- AAVE entries, with some evaluation dates placed on the 24- and 36-month boundaries;
+- AAVE entries, with some evaluation dates placed on the 24- and 36-month boundaries, for
+  evaluation dates from 2020-01-01, when the pack's AAVE tracks start (before, `aave_objectif`
+  is `not_in_force` for an AAVE entrant, which the baseline does not model);
 - ADRE: Coup de pouce followers with job starts (some after `at`), job ends before, on and
   after the six-month date.
 
 Events that have happened (entry, notification, signature, AAVE entry) are dated on or before
-`at`; a job start or end may lie after it, as vocabulary.md allows. Pure standard library, and
+`at`; a job start or end may lie after it, as docs/vocabulary.md allows. Pure standard library, and
 deterministic: the same `(n, seed)` always gives the same list.
 """
 
@@ -37,6 +39,7 @@ from datetime import date, timedelta
 __all__ = ["FIRST_DAY", "LAST_DAY", "TERRITOIRES", "add_months", "generate"]
 
 FIRST_DAY = date(2019, 3, 1)  # start of the semi-automatic circuit
+AAVE_TRACKS_START = date(2020, 1, 1)  # the pack's AAVE tracks (an assumption, docs/vocabulary.md)
 LAST_DAY = date(2026, 12, 31)
 
 # MDS territories of Seine-et-Marne (AAVE sites of the CALPAE 2022 and the two COS ITI sites).
@@ -177,7 +180,7 @@ def _case(rng: random.Random) -> tuple[dict[str, object], date]:
             boundary = add_months(at, -rng.choice((24, 36))) + timedelta(days=rng.randint(-1, 1))
             if boundary >= entry:
                 aave = boundary
-        if aave <= at:
+        if aave <= at and at >= AAVE_TRACKS_START:  # the pack's AAVE tracks start then (assumed)
             facts["date_entree_aave"] = aave
 
     # ADRE: Coup de pouce vers les métiers en tension (a 2021-2024 mandate programme).

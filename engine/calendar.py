@@ -1,4 +1,4 @@
-"""Date arithmetic as the legal notes define it (CPC art. 640-642, vocabulary.md)."""
+"""Date arithmetic as the legal notes define it (CPC art. 640-642, docs/vocabulary.md)."""
 
 from __future__ import annotations
 

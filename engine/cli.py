@@ -9,17 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, Decision, PolicyError, load_policy
+from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
+from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
+from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
 from engine.replay import explain_receipt, replay_files
@@ -39,6 +41,8 @@ EXAMPLES = {
     "  policy test policy/tests/contrat-limites.yaml",
     "replay": "policy replay receipt.json                    # on ./policy\n"
     "  policy replay receipts/*.jsonl --policy /tmp/rsa-2025/policy --exact --json",
+    "indicators": cli_indicators.EXAMPLES,
+    "diff": cli_diff.EXAMPLES,
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -158,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+
+    p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
+    cli_indicators.add_arguments(p, _date)
+
+    p = command("diff", "What a change of the rules does to a caseload: who changes, from what to what, the cost.")
+    cli_diff.add_arguments(p, _date)
     return parser
 
 
@@ -165,13 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = _Out()
     try:
-        handler = {
+        handler: dict[str, Callable[[argparse.Namespace, _Out], int]] = {
             "check": _check,
             "eval": _eval,
             "explain": _explain,
             "test": _test,
             "replay": _replay,
             "graph": _graph,
+            "indicators": cli_indicators.run,
+            "diff": cli_diff.run,
         }
         return handler[args.command](args, out)
     except PolicyError as exc:
@@ -192,11 +204,11 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     if args.json:
-        out.raw(
-            json.dumps(
-                {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}, ensure_ascii=False, indent=2
-            )
-        )
+        report: dict[str, object] = {"ok": not errors, "diagnostics": [d.to_dict() for d in diagnostics]}
+        if policy is not None and not errors:
+            covered = coverage(policy.plan)
+            report["coverage"] = {name: covered[name].to_dict() for name in policy.plan.outputs}
+        out.raw(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
@@ -209,7 +221,19 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
                 f"{len(warnings)} warning(s)",
                 "bold green",
             )
+            _print_coverage(plan, out)
     return FAILED if errors or (args.strict and warnings) else OK
+
+
+def _print_coverage(plan: Plan, out: _Out) -> None:
+    """The period each decision covers on the case's `at`, and what it reads under another date."""
+    covered = coverage(plan)
+    out.print("Periods covered (law date of the case's `at`; `x as of d`: on the date d):")
+    for name in plan.outputs:
+        c = covered[name]
+        out.print(f"  {name}: {describe(c.periods)}")
+        for r in c.readings:
+            out.print(f"      {r.name} as of `{r.when}`: {describe(r.periods)}")
 
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
@@ -349,13 +373,17 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
     if args.case.endswith((".json", ".jsonl")):  # a receipt: explained from its compact trace
         receipts = read_receipts(args.case)
         if not 1 <= args.case_index <= len(receipts):
-            out.errors.print(f"{args.case}: no receipt number {args.case_index} (it has {len(receipts)})", style="red")
+            out.errors.print(
+                escape(f"{args.case}: no receipt number {args.case_index} (it has {len(receipts)})"), style="red"
+            )
             return USAGE
         explanation = explain_receipt(policy, receipts[args.case_index - 1], args.decision)
     else:
         cases, _ = _cases(args.case, policy)
         if not 1 <= args.case_index <= len(cases):
-            out.errors.print(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})", style="red")
+            out.errors.print(
+                escape(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})"), style="red"
+            )
             return USAGE
         case = cases[args.case_index - 1]
         decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
@@ -382,7 +410,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
     files = case_files(paths)
     if not files:
-        out.errors.print("no case files found in: " + ", ".join(paths), style="red")
+        out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
     load_errors = 0

@@ -22,13 +22,26 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
+    """A text a rule or value rests on. `start`/`end` (YAML `from`/`until`, both optional) date the
+    version of the text cited: it is printed only for law dates inside that period, so a rule
+    whose wording source changed (same rule, new version of the article) cites the right one."""
+
     article: str
     url: str | None
     excerpt: str | None
     span: Span
+    start: date | None = None
+    end: date | None = None  # last day, included
+
+    def in_force(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"article": self.article, "url": self.url, "excerpt": self.excerpt}
+        out = {"article": self.article, "url": self.url, "excerpt": self.excerpt}
+        if self.start is not None or self.end is not None:
+            out["from"] = self.start.isoformat() if self.start else None
+            out["until"] = self.end.isoformat() if self.end else None
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +72,7 @@ class ParameterValue:
     references: tuple[Reference, ...]
     note: str | None
     span: Span
+    assumption: bool = False  # this value (or its start date) is not given by the sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +104,8 @@ class VersionDecl:
     formula: Text | None
     table: tuple[TableRow, ...] | None
     span: Span
+    assumption: bool = False  # the version's start (or content) is not given by the sources
+    note: str | None = None  # why this version, which assumption (French)
 
 
 @dataclass(frozen=True, slots=True)

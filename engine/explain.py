@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from engine.calendar import Duration
+from engine.documents import VersionDecl
 from engine.plan import Plan
 from engine.reach import possible_values
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
@@ -29,9 +30,25 @@ _MONTHS = [
 ]
 
 
+_MAX_INDENT = 8  # levels of indentation in the text; deeper rules say their level instead
+
+
 def french_date(d: date) -> str:
     day = "1er" if d.day == 1 else str(d.day)
     return f"{day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def french_number(value: Decimal, *, money: bool = False) -> str:
+    """Every digit computed, in French notation: `12,345 €`, `1 234 567,50 €`, `1,428571428…`.
+    Amounts show at least their cents (`500,00 €`) and are never rounded: a rule rounds, not the display."""
+    text = format(value, "f")
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if money:
+        fraction = fraction.ljust(2, "0")
+    groups = f"{int(whole):,}".replace(",", " ")
+    number = f"{sign}{groups}" + (f",{fraction}" if fraction else "")
+    return f"{number} €" if money else number
 
 
 def _same(written: str, value: str) -> bool:
@@ -92,7 +109,7 @@ class Explanation:
         if isinstance(value, date):
             return f"{french_date(value)} ({value.isoformat()})"
         if isinstance(value, Decimal):
-            return f"{value:,.2f} €".replace(",", " ").replace(".", ",") if self._is_money(name) else str(value)
+            return french_number(value, money=self._is_money(name))
         if isinstance(value, Duration):
             return value.french()
         if isinstance(value, frozenset):
@@ -107,6 +124,18 @@ class Explanation:
             if name in table:
                 return table[name].type
         return None
+
+    def _version_decl(self, r: RuleTrace) -> VersionDecl | None:
+        """The declaration of the version a trace record used (for its assumption flag and note)."""
+        rule = self.plan.rules.get(r.rule)
+        return next((v.decl for v in rule.versions if v.start == r.version_start), None) if rule else None
+
+    def _assumed(self, r: RuleTrace) -> str:
+        """« HYPOTHÈSE à confirmer (note) » when the version used is flagged as an assumption, else ""."""
+        v = self._version_decl(r)
+        if v is None or not v.assumption:
+            return ""
+        return "HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
 
     def _is_money(self, name: str) -> bool:
         ty = self._type_of(name)
@@ -149,22 +178,50 @@ class Explanation:
             chosen = next((row for row in r.rows or () if row.matched), None)
             reason = chosen.because if chosen else (f"calcul : {r.formula}" if r.formula else "")
             when = "" if r.law == self.trace.today else f" (droit au {french_date(r.law)})"
-            out.append(f"  • {self.plan.label(r.rule)}{when} : {self.show(r.rule, r.value)} — {reason}")
+            flag = " [HYPOTHÈSE sur la version appliquée]" if self._assumed(r) else ""
+            out.append(f"  • {self.plan.label(r.rule)}{when} : {self.show(r.rule, r.value)} — {reason}{flag}")
             children = [self.trace.get(i.name, i.law) for i in r.inputs if i.kind == "rule" and i.law is not None]
             stack.extend(c for c in reversed(children) if c is not None)
         return out
 
-    def _text(self, r: RuleTrace, lines: list[str], depth: int, seen: set[tuple[str, date]]) -> None:
-        pad = "    " * depth
+    def _text(self, root: RuleTrace, lines: list[str], depth: int, seen: set[tuple[str, date]]) -> None:
+        """Each rule the decision rests on, depth first, each once. Iterative: a chain of thousands
+        of rules explains as far as it evaluates; indentation stops growing after a few levels."""
+        stack: list[tuple[RuleTrace, int]] = [(root, depth)]
+        while stack:
+            r, level = stack.pop()
+            if (r.rule, r.law) in seen:
+                continue
+            if lines and r is not root:
+                lines.append("")
+            self._one(r, lines, level, seen)
+            children = []
+            for i in r.inputs:
+                if i.kind == "rule" and i.law is not None:
+                    child = self.trace.get(i.name, i.law)
+                    if child is not None and (i.name, i.law) not in seen:
+                        children.append((child, level + 1))
+            stack.extend(reversed(children))
+
+    def _one(self, r: RuleTrace, lines: list[str], depth: int, seen: set[tuple[str, date]]) -> None:
+        pad = "    " * min(depth, _MAX_INDENT)
         seen.add((r.rule, r.law))
         rule = self.plan.rules[r.rule]
-        lines.append(f"{pad}■ {rule.decl.label} ({r.rule}) = {self.show(r.rule, r.value)}")
+        level = f"[niveau {depth}] " if depth > _MAX_INDENT else ""
+        lines.append(f"{pad}■ {level}{rule.decl.label} ({r.rule}) = {self.show(r.rule, r.value)}")
         lines.append(f"{pad}  Règle définie en {r.span.file}:{r.span.line}")
         period = f"du {french_date(r.version_start)}" + (
             f" au {french_date(r.version_end)}" if r.version_end else ", sans date de fin"
         )
         label = f" « {r.version_label} »" if r.version_label else ""
         lines.append(f"{pad}  Droit applicable au {french_date(r.law)} : version{label} en vigueur {period}")
+        assumed = self._assumed(r)
+        if assumed:
+            lines.append(f"{pad}  {assumed}")
+        else:
+            decl = self._version_decl(r)
+            if decl is not None and decl.note:
+                lines.append(f"{pad}  Note : {decl.note.strip()}")
         for ref in r.references:
             lines.append(f"{pad}  Fondement : {ref.article}" + (f" — {ref.url}" if ref.url else ""))
             if ref.excerpt:
@@ -177,12 +234,6 @@ class Explanation:
             lines.append(f"{pad}  Éléments utilisés :")
             for i in r.inputs:
                 lines.append(f"{pad}    • {self._input(i)}")
-        for i in r.inputs:
-            if i.kind == "rule" and i.law is not None:
-                child = self.trace.get(i.name, i.law)
-                if child is not None and (i.name, i.law) not in seen:
-                    lines.append("")
-                    self._text(child, lines, depth + 1, seen)
 
     def _rows(self, rows: tuple[RowOutcome, ...], lines: list[str], pad: str) -> None:
         chosen = next((row for row in rows if row.matched), None)
@@ -360,9 +411,10 @@ class Explanation:
             note = ""
             if index >= 0:
                 v = p.decl.values[index]
-                refs = ", ".join(r.article for r in v.references)
+                law = i.law
+                refs = ", ".join(r.article for r in v.references if law is None or r.in_force(law))
                 note = f" ; valeur du {french_date(v.start)}" + (f", source : {refs}" if refs else "")
-                if p.decl.assumption:
+                if p.decl.assumption or v.assumption:
                     note += " ; HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
             how = " (lecture « as of »)" if i.as_of else ""
             return f"{label} ({i.name}) : {value} — paramètre en vigueur{when}{how}{note}"
@@ -392,26 +444,29 @@ class Explanation:
 
     # -- JSON ---------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, object]:
+        """`{"decision", "label", "at", "value", "trace": the decision's own record, "records": every
+        record it rests on (itself first), each once}`. Records are flat: `depends_on` names the
+        rules read (`{"rule", "law_date"}`), so the JSON's depth stays small however long the chain."""
         root = self.trace.get(self.name)
+        records = [self._record(r) for r in self._chain(root)] if root else []
         return {
             "decision": self.name,
             "label": self.plan.label(self.name),
             "at": self.trace.today.isoformat(),
             "value": json_value(root.value) if root else None,
-            "trace": self._record(root, set()) if root else None,
+            "trace": records[0] if records else None,
+            "records": records,
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
-    def _record(self, r: RuleTrace, seen: set[tuple[str, date]]) -> dict[str, object]:
-        seen.add((r.rule, r.law))
-        children = []
-        for i in r.inputs:
-            if i.kind == "rule" and i.law is not None and (i.name, i.law) not in seen:
-                child = self.trace.get(i.name, i.law)
-                if child is not None:
-                    children.append(self._record(child, seen))
+    def _record(self, r: RuleTrace) -> dict[str, object]:
+        children = [
+            {"rule": i.name, "law_date": i.law.isoformat()}
+            for i in r.inputs
+            if i.kind == "rule" and i.law is not None and self.trace.get(i.name, i.law) is not None
+        ]
         return {
             "rule": r.rule,
             "label": self.plan.label(r.rule),
@@ -421,6 +476,8 @@ class Explanation:
                 "from": r.version_start.isoformat(),
                 "until": r.version_end.isoformat() if r.version_end else None,
                 "label": r.version_label,
+                "assumption": bool(self._assumed(r)),
+                "note": (decl.note.strip() if (decl := self._version_decl(r)) and decl.note else None),
             },
             "references": [ref.to_dict() for ref in r.references],
             "location": {"file": r.span.file, "line": r.span.line, "column": r.span.column},

@@ -24,13 +24,19 @@ from engine.types import Kind
 
 def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
     periods = ", ".join(f"{v.start} – {v.end or '…'}" for v in rule.versions)
+    first, last = rule.versions[0], rule.versions[-1]
+    covered = f"from {first.start}" + (f" to {last.end}" if last.end else "")
+    help = "evaluate the case on a date the rule covers, or add a version for that date"
+    if law < first.start and first.decl.note:  # the first version says why nothing comes before it
+        help = f"before {first.start}: {' '.join(first.decl.note.split())}"
     return EvaluationError(
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"no version of rule `{rule.name}` is in force on {law} (its versions: {periods})",
+                f"no version of rule `{rule.name}` is in force on {law}: the policy covers it {covered} "
+                f"(its versions: {periods})",
                 rule.decl.span,
-                help="evaluate the case on a date the rule covers, or add a version for that date",
+                help=help,
             )
         ],
         plan.sources,
@@ -40,13 +46,17 @@ def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
 
 def parameter_not_in_force(plan: Plan, name: str, law: date) -> EvaluationError:
     p = plan.parameters[name]
+    first = p.decl.values[0]
+    help = "add a value for that date, or evaluate the case on a later date"
+    if first.note:  # the first value's note says where its date comes from
+        help = f"before {first.start}: {' '.join(first.note.split())}"
     return EvaluationError(
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"parameter `{name}` has no value in force on {law} (first value from {p.starts[0]})",
+                f"parameter `{name}` has no value in force on {law}: the policy gives it values from {p.starts[0]}",
                 p.decl.span,
-                help="add a value for that date, or evaluate the case on a later date",
+                help=help,
             )
         ],
         plan.sources,
@@ -170,7 +180,7 @@ class Interpreter:
                 version.start,
                 version.end,
                 version.decl.label,
-                rule.decl.references + version.references,
+                tuple(r for r in rule.decl.references + version.references if r.in_force(law)),
                 tuple(_unique(inputs)),
                 to_text(version.formula) if version.formula is not None else None,
                 tuple(rows) if rows is not None else None,
@@ -246,24 +256,34 @@ class Interpreter:
         return [Atom(to_text(e), value, tuple(dict(self.atom_values(e, law)).items()))]
 
     def atom_values(self, e: ast.Expr, law: date) -> list[tuple[str, object]]:
-        """The names an atom reads, with their values; `x as of d` is shown whole, with its own value."""
+        """The names an atom reads, with their values; `x as of d` is shown whole, with its own value.
+        Only what evaluation itself read: the branch of an `if` not taken, the right side of an
+        `and`/`or` that did not need it, of a `??` whose left side was not null, are left alone."""
         out: list[tuple[str, object]] = []
-        stack = [e]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.AsOf):
-                out.append((to_text(node), self.quiet(node, law)))
-                stack.append(node.when)
-            elif isinstance(node, ast.Name) and node.binding in (
-                ast.Binding.FACT,
-                ast.Binding.PARAMETER,
-                ast.Binding.RULE,
-                ast.Binding.TODAY,
-            ):
-                out.append((node.name, self.quiet(node, law)))
-            else:
-                stack.extend(reversed(ast.children(node)))
+        self._read(e, law, out)
         return out
+
+    def _read(self, node: ast.Expr, law: date, out: list[tuple[str, object]]) -> None:
+        match node:
+            case ast.AsOf(when=when):
+                out.append((to_text(node), self.quiet(node, law)))
+                self._read(when, law, out)
+            case ast.Name(binding=ast.Binding.FACT | ast.Binding.PARAMETER | ast.Binding.RULE | ast.Binding.TODAY):
+                out.append((node.name, self.quiet(node, law)))
+            case ast.If(cond=c, then=t, orelse=o):
+                self._read(c, law, out)
+                self._read(t if self.quiet(c, law) else o, law, out)
+            case ast.Binary(op="and" | "or" as op, left=a, right=b):
+                self._read(a, law, out)
+                if bool(self.quiet(a, law)) is (op == "and"):
+                    self._read(b, law, out)
+            case ast.Binary(op="??", left=a, right=b):
+                self._read(a, law, out)
+                if self.quiet(a, law) is None:
+                    self._read(b, law, out)
+            case _:
+                for child in ast.children(node):
+                    self._read(child, law, out)
 
     def quiet(self, e: ast.Expr, law: date) -> object:
         """Evaluate without recording inputs (used only to explain)."""

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Literal
 
 from engine.analysis import analyse
-from engine.diagnostics import Diagnostic, PolicyCompileError, Severity, sort_diagnostics
+from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.fingerprint import Fingerprint, file_digests, fingerprint
 from engine.graph import DependencyGraph
+from engine.indicators import IndicatorSet, read_indicators
 from engine.plan import Plan
 from engine.reader import read_policy
 from engine.receipt import Masking, Receipt, check_masking, receipt_document
@@ -21,10 +22,13 @@ from engine.source import SourceCache, Span
 class Policy:
     """A checked, compiled policy. Immutable and safe to share between threads."""
 
-    def __init__(self, plan: Plan, warnings: list[Diagnostic], root: str) -> None:
+    def __init__(
+        self, plan: Plan, warnings: list[Diagnostic], root: str, indicators: IndicatorSet | None = None
+    ) -> None:
         self.plan = plan
         self.warnings = warnings
         self.root = root
+        self.indicators = indicators or IndicatorSet()  # the pack's `indicators/` (engine.indicators)
         self._evaluator = Evaluator(plan)
         self._files = file_digests(root, plan.sources)  # now: the texts compiled, not later edits
         self._fingerprint: Fingerprint | None = None
@@ -93,8 +97,23 @@ def load_policy(path: str | Path = "policy") -> Policy:
     plan, diagnostics = analyse(docs, structure)
     if plan is None:
         raise PolicyCompileError(diagnostics, docs.sources)
+    indicators, diagnostics = _with_indicators(Path(path), plan, diagnostics)
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise PolicyCompileError(diagnostics, docs.sources)
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-    return Policy(plan, sorted(warnings, key=Diagnostic.sort_key), str(path))
+    return Policy(plan, sorted(warnings, key=Diagnostic.sort_key), str(path), indicators)
+
+
+def _with_indicators(root: Path, plan: Plan, diagnostics: list[Diagnostic]) -> tuple[IndicatorSet, list[Diagnostic]]:
+    """Check the pack's indicators too; a fact, rule or parameter read only by them is not unused."""
+    indicators, more = read_indicators(root, plan)
+    used = indicators.names_read(plan)
+    unused = (Code.UNUSED_FACT, Code.UNUSED_RULE, Code.UNUSED_PARAMETER)
+    spans = {plan.facts[n].decl.span if n in plan.facts else None for n in used}
+    spans |= {plan.rules[n].decl.span if n in plan.rules else None for n in used}
+    spans |= {plan.parameters[n].decl.span if n in plan.parameters else None for n in used}
+    kept = [d for d in diagnostics if not (d.code in unused and d.span in spans)]
+    return indicators, kept + more
 
 
 def check_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], SourceCache | None]:
@@ -110,6 +129,12 @@ def inspect_policy(path: str | Path = "policy") -> tuple[list[Diagnostic], Sourc
     except PolicyCompileError as exc:
         return exc.diagnostics, exc.sources, None
     plan, diagnostics = analyse(docs, structure)
+    indicators = None
+    if plan is not None:
+        indicators, diagnostics = _with_indicators(Path(path), plan, diagnostics)
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            plan = None
     diagnostics = sort_diagnostics(diagnostics)
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-    return diagnostics, docs.sources, Policy(plan, warnings, str(path)) if plan is not None else None
+    policy = Policy(plan, warnings, str(path), indicators) if plan is not None else None
+    return diagnostics, docs.sources, policy

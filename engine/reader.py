@@ -340,13 +340,19 @@ class _Reader:
         )
 
     def reference(self, node: YamlNode) -> Reference | None:
-        f = self.fields(node, "a legal reference", ("article",), ("url", "excerpt"))
+        f = self.fields(node, "a legal reference", ("article",), ("url", "excerpt", "from", "until"))
         if f is None:
             return None
         article = self.text(f.get("article"), "article")
         if article is None:
             return None
-        return Reference(article, self.text(f.get("url"), "url"), self.text(f.get("excerpt"), "excerpt"), node.span)
+        start = self.date(f.get("from"), "from") if "from" in f else None
+        end = self.date(f.get("until"), "until") if "until" in f else None
+        if start is not None and end is not None and end < start:
+            self.report(Code.INVALID_DATE, f"`until` ({end}) is before `from` ({start})", f["until"].span)
+        return Reference(
+            article, self.text(f.get("url"), "url"), self.text(f.get("excerpt"), "excerpt"), node.span, start, end
+        )
 
     def references(self, node: YamlNode | None) -> tuple[Reference, ...]:
         return tuple(self.each(node, "references", self.reference))
@@ -387,7 +393,7 @@ class _Reader:
         )
 
     def parameter_value(self, node: YamlNode) -> ParameterValue | None:
-        f = self.fields(node, "a parameter value", ("from", "value", "references"), ("note",))
+        f = self.fields(node, "a parameter value", ("from", "value", "references"), ("note", "assumption"))
         if f is None:
             return None
         start = self.date(f.get("from"), "from")
@@ -395,7 +401,12 @@ class _Reader:
         if start is None or value is None:
             return None
         return ParameterValue(
-            start, value, self.references(f.get("references")), self.text(f.get("note"), "note"), node.span
+            start,
+            value,
+            self.references(f.get("references")),
+            self.text(f.get("note"), "note"),
+            node.span,
+            self.boolean(f.get("assumption"), "assumption", False),
         )
 
     def rule(self, key: YamlNode, node: YamlNode) -> None:
@@ -440,7 +451,9 @@ class _Reader:
         )
 
     def version(self, node: YamlNode) -> VersionDecl | None:
-        f = self.fields(node, "a version", ("from",), ("until", "label", "references", "formula", "table"))
+        f = self.fields(
+            node, "a version", ("from",), ("until", "label", "references", "formula", "table", "assumption", "note")
+        )
         if f is None:
             return None
         return self.version_body(node, f, "a version")
@@ -476,6 +489,8 @@ class _Reader:
             formula,
             table,
             node.span,
+            False if shorthand else self.boolean(f.get("assumption"), "assumption", False),
+            None if shorthand else self.text(f.get("note"), "note"),
         )
 
     def _misspelt_body(self, node: YamlNode) -> bool:
@@ -491,6 +506,8 @@ class _Reader:
             "description",
             "output",
             "versions",
+            "assumption",
+            "note",
         }
         keys = [k.value for k, _ in node.pairs] if node.kind == "map" else []
         return any(difflib.get_close_matches(k, ("formula", "table"), n=1, cutoff=0.6) for k in keys if k not in known)
@@ -564,3 +581,12 @@ class _Reader:
                     f"end the earlier version on {expected}, or start this one on {before.end + timedelta(days=1)}",
                     (("the earlier version", before.span),),
                 )
+
+
+FieldReader = _Reader  # the public name of the reader, for type annotations
+
+
+def field_reader(docs: PolicyDocuments, diagnostics: list[Diagnostic]) -> FieldReader:
+    """The field, text, expression and reference checks of policy files, for other pack files
+    (indicators): the same messages, "did you mean" and spans, reported into `diagnostics`."""
+    return _Reader(docs, diagnostics)

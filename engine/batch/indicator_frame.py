@@ -1,0 +1,147 @@
+"""The frame indicators are computed over: one row per person, its facts and the decisions they read.
+
+Columns: `id` (Utf8), `__f_<fact>` for every fact (typed, defaults filled), one column per decision
+read, and `__failed` (List(Utf8)): the decisions that could not be computed for the row, or
+`<facts>` when the row's facts are invalid (then every decision is null), and `__codes`, their codes.
+
+`case_by_case_frame` builds it one row at a time through `policy.evaluate` (the reference);
+`batch_frame` through the compiled batch backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from engine.diagnostics import CaseError, EvaluationError
+from engine.types import Kind, Type
+
+if TYPE_CHECKING:
+    from engine.policy import Policy
+
+FAILED = "__failed"
+CODES = "__codes"  # the error code of each failed entry
+FACTS_INVALID = "<facts>"
+_TRUE = {"true", "1", "oui", "vrai"}
+_FALSE = {"false", "0", "non", "faux"}
+
+
+def fact_column(name: str) -> str:
+    return f"__f_{name}"
+
+
+def dtype_of(ty: Type) -> pl.DataType:
+    kind = ty.kind
+    if kind is Kind.BOOL:
+        return pl.Boolean()
+    if kind is Kind.INT:
+        return pl.Int64()
+    if kind in (Kind.MONEY, Kind.DECIMAL):
+        return pl.Decimal(38, 12)
+    if kind is Kind.DATE:
+        return pl.Date()
+    return pl.String()
+
+
+def read_source(source: str | Path | pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """A caseload as given: CSV (`,` or `;`, BOM), Parquet, JSON Lines, or a folder of Parquet parts."""
+    if isinstance(source, pl.LazyFrame):
+        return source.collect()
+    if isinstance(source, pl.DataFrame):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    if path.is_dir():
+        return pl.concat([pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))], how="diagonal_relaxed")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pl.read_parquet(path)
+    if suffix in (".jsonl", ".ndjson"):
+        return pl.read_ndjson(path)
+    head = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+    frame = pl.read_csv(path, separator=";" if head.count(";") > head.count(",") else ",", infer_schema=False)
+    return frame.rename({c: c.lstrip("\ufeff") for c in frame.columns})
+
+
+def _python(value: object, ty: Type | None) -> object:
+    """A caseload cell as the single-case API takes it (bad values are left for it to refuse)."""
+    if not isinstance(value, str) or ty is None:
+        return value
+    text = value.strip()
+    if text == "":
+        return None
+    if ty.kind is Kind.BOOL:
+        low = text.lower()
+        return True if low in _TRUE else False if low in _FALSE else value
+    if ty.kind is Kind.INT:
+        try:
+            return int(text)
+        except ValueError:
+            return value
+    if ty.kind in (Kind.MONEY, Kind.DECIMAL):
+        return text.replace(",", ".")
+    return text
+
+
+def rows(policy: Policy, frame: pl.DataFrame) -> Iterator[tuple[str, dict[str, object]]]:
+    """(id, facts) per row, in order; the id is the `id` column, else the 1-based row number."""
+    facts = policy.plan.facts
+    for number, row in enumerate(frame.iter_rows(named=True), 1):
+        ident = row.get("id")
+        given = {k: _python(v, facts[k].type if k in facts else None) for k, v in row.items() if k not in ("id", "at")}
+        yield (str(ident) if ident is not None and ident != "" else str(number)), given
+
+
+def case_by_case_frame(policy: Policy, source: object, at: date, rules: Sequence[str]) -> pl.DataFrame:
+    """The frame, one row at a time through `policy.evaluate` (slow; the reference for tests)."""
+    from engine.indicator_counts import _decisions
+
+    frame = read_source(source)  # type: ignore[arg-type]
+    plan = policy.plan
+    columns: dict[str, list[object]] = {"id": []}
+    columns.update({fact_column(n): [] for n in plan.facts})
+    columns.update({r: [] for r in rules})
+    failed: list[list[str]] = []
+    codes: list[list[str]] = []
+    for ident, given in rows(policy, frame):
+        columns["id"].append(ident)
+        try:
+            env, values, errors = _decisions(policy, given, at, tuple(rules))
+        except (CaseError, EvaluationError) as exc:
+            code = exc.diagnostics[0].code.value if exc.diagnostics else "fact_type_error"
+            env, values, errors = {}, {}, {FACTS_INVALID: code}
+        for name in plan.facts:
+            columns[fact_column(name)].append(_cell(env.get(name)))
+        for rule in rules:
+            columns[rule].append(_cell(values.get(rule)))
+        failed.append(sorted(errors))
+        codes.append([errors[k] for k in sorted(errors)])
+    schema: dict[str, pl.DataType] = {"id": pl.String()}
+    schema.update({fact_column(n): dtype_of(f.type) for n, f in plan.facts.items()})
+    schema.update({r: dtype_of(plan.rules[r].type) for r in rules})
+    out = pl.DataFrame(columns, schema=schema)
+    return out.with_columns(
+        pl.Series(FAILED, failed, dtype=pl.List(pl.String())), pl.Series(CODES, codes, dtype=pl.List(pl.String()))
+    )
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, bool | int | str | date | Decimal) or value is None:
+        return value
+    return str(value)  # durations and lists: shown, never computed on
+
+
+def row_errors(frame: pl.DataFrame) -> tuple[int, Mapping[str, int]]:
+    """Rows with an error, and the rows by first error code (for the report's summary)."""
+    bad = frame.filter(pl.col(FAILED).list.len() > 0)
+    codes: dict[str, int] = {}
+    if CODES in frame.columns:
+        for code, n in bad.group_by(pl.col(CODES).list.first()).len().iter_rows():
+            codes[str(code)] = n
+    return bad.height, codes
