@@ -155,6 +155,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only replay on the very policy that made each receipt (same content hash)",
     )
+    p.add_argument(
+        "--then",
+        metavar="DIR",
+        help="the policy that made the receipts (e.g. a checkout of their commit): changes are then "
+        "named by content, rule by rule and parameter by parameter",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
     p = command("graph", "Export the rule graph (Mermaid, DOT or JSON).")
@@ -329,7 +335,8 @@ def _write_receipts(path: str, receipts: list[Receipt], out: _Out) -> None:
 
 def _replay(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
-    results = replay_files(policy, args.receipts, exact=args.exact)
+    then = _load(args.then) if args.then else None
+    results = replay_files(policy, args.receipts, exact=args.exact, then=then)
     if args.json:
         out.raw(json.dumps([{"file": f, **r.to_dict()} for f, r in results], ensure_ascii=False, indent=2))
     else:

@@ -47,6 +47,8 @@ class RecordSlot:
     version: int  # index of the version in force in the body's date segment
     row: int | None  # position of the row taken (1-based value) in the record; None for a formula
     ifs: tuple[tuple[ast.If, int], ...]  # each `if` node of the version, and its record position
+    parameters: tuple[str, ...] = ()  # parameters the version reads under the body's law
+    as_of: tuple[tuple[str, int], ...] = ()  # parameters read `as of` a date: the date's record position
 
 
 def _div(a: object, b: object) -> Decimal:
@@ -66,6 +68,11 @@ def _mul_duration(a: object, b: object) -> Duration:
     return Duration(b.months * a, b.days * a)  # type: ignore[operator]
 
 
+# A traced rule while its body is generated: name, version index, row variable, `if` markers,
+# parameters read (with the marker holding the `as of` date, None for the body's own law).
+_Recorded = tuple[str, int, str | None, list[tuple[ast.If, str]], list[tuple[str, str | None]]]
+
+
 @dataclass
 class _Generator:
     plan: Plan
@@ -80,8 +87,9 @@ class _Generator:
     # Traced variant: the record slots of the body being generated, and its `if` nodes.
     traced: bool = False
     layouts: list[tuple[RecordSlot, ...]] = field(default_factory=list)
-    recording: list[tuple[str, int, str | None, list[tuple[ast.If, str]]]] | None = None
+    recording: list[_Recorded] | None = None
     if_sink: list[tuple[ast.If, str]] | None = None
+    parameter_sink: list[tuple[str, str | None]] | None = None  # (parameter, date marker or None)
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -165,13 +173,11 @@ class _Generator:
             return [f"{variable} = None" for variable in cached.values()] + init + lines + record
         return [f"{variable} = None" for variable in cached.values()] + lines
 
-    def record(
-        self, recorded: list[tuple[str, int, str | None, list[tuple[ast.If, str]]]]
-    ) -> tuple[list[str], list[str]]:
+    def record(self, recorded: list[_Recorded]) -> tuple[list[str], list[str]]:
         """Traced variant: the `if` markers' initial values and the line appending this body's record."""
         variables: list[str] = []
         slots = []
-        for rule, version, row, ifs in recorded:
+        for rule, version, row, ifs, parameters in recorded:
             row_at = None
             if row is not None:
                 row_at = len(variables)
@@ -180,9 +186,17 @@ class _Generator:
             for node, variable in ifs:
                 positions.append((node, len(variables)))
                 variables.append(variable)
-            slots.append(RecordSlot(rule, version, row_at, tuple(positions)))
+            as_of = []
+            for name, marker in parameters:
+                if marker is not None:
+                    as_of.append((name, len(variables)))
+                    variables.append(marker)
+            here = tuple(dict.fromkeys(name for name, marker in parameters if marker is None))
+            slots.append(RecordSlot(rule, version, row_at, tuple(positions), here, tuple(as_of)))
         self.layouts.append(tuple(slots))
-        init = [f"{variable} = ..." for _, _, _, ifs in recorded for _, variable in ifs]  # ...: not evaluated
+        markers = [v for _, _, _, ifs, _ in recorded for _, v in ifs]
+        markers += [m for *_, parameters in recorded for _, m in parameters if m is not None]
+        init = [f"{variable} = ..." for variable in markers]  # ...: not evaluated
         record = f"C[None].append(({len(self.layouts) - 1}, L, {''.join(v + ', ' for v in variables)}))"
         return init, [record]
 
@@ -213,14 +227,16 @@ class _Generator:
             return self.version(version, self.rule_id(rule.name), rule.type.kind)
         # Traced: the row taken goes into a local `_w…`, every `if` condition into a local `_b…`.
         ifs: list[tuple[ast.If, str]] = []
+        parameters: list[tuple[str, str | None]] = []
         row = f"_w{self.rule_id(rule.name)}" if version.rows is not None else None
-        recording, saved, self.if_sink = self.recording, self.if_sink, ifs
+        recording, saved = self.recording, (self.if_sink, self.parameter_sink)
+        self.if_sink, self.parameter_sink = ifs, parameters
         try:
             lines = self.version(version, self.rule_id(rule.name), rule.type.kind, row)
         finally:
-            self.if_sink = saved  # (generating an `as of` group's body may nest here)
+            self.if_sink, self.parameter_sink = saved  # (generating an `as of` group's body may nest here)
         index = next(i for i, v in enumerate(rule.versions) if v is version)
-        recording.append((rule.name, index, row, ifs))
+        recording.append((rule.name, index, row, ifs, parameters))
         return lines
 
     def version(self, version: VersionPlan, target: str, kind: Kind, row_variable: str | None = None) -> list[str]:
@@ -330,6 +346,8 @@ class _Generator:
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 if target.binding is ast.Binding.PARAMETER:
+                    if self.parameter_sink is not None:  # traced: keep the date it is read on
+                        return self.parameter_as_of_traced(target.name, when)
                     if when.isidentifier():  # a local or T: no need to name it
                         return self.parameter(target.name, when)
                     self.temp += 1
@@ -358,10 +376,24 @@ class _Generator:
             code = f"({self.const(value)} if {law} >= {self.const(start)} else {code})"
         return code
 
+    def parameter_as_of_traced(self, name: str, when: str) -> str:
+        """Traced `p as of d`: d goes into a marker (`...` until read) on the first comparison."""
+        assert self.parameter_sink is not None
+        self.temp += 1
+        marker = f"_q{self.temp}"
+        self.parameter_sink.append((name, marker))
+        code = self.parameter(name, marker)
+        first = f"if {marker} >= "
+        if first in code:
+            return code.replace(first, f"if ({marker} := {when}) >= ", 1)
+        return f"({marker} := {when}, {code})[1]"
+
     def parameter_here(self, name: str) -> str:
         """A parameter under this segment's law: its value is fixed for the whole segment."""
         p = self.plan.parameters[name]
         index = p.index_on(self.day) if self.day is not None else -1
+        if index >= 0 and self.parameter_sink is not None:
+            self.parameter_sink.append((name, None))
         if index < 0:
             nif = self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))
             return f"{nif}(L)"

@@ -10,10 +10,16 @@ The traced generated program (`codegen.generate(..., traced=True)`) appends one 
 function body it runs; they are decoded only when the trace is read, so recording costs a tuple
 per body and a local assignment per table and `if`.
 
-JSON form (in receipts): a list of steps `[rule, version start (ISO), law date (ISO), row, ifs]`,
-sorted by rule then law date; `row` is the 1-based table row taken, null for a formula; `ifs` has
-one letter per `if` of the version, in reading order (rows top to bottom, each condition before
-its value): `t` (then), `e` (else), `-` (not evaluated), `?` (not recorded).
+It also holds the parameters the versions read, and under which date's law: their values are
+fixed by the policy, so they are decoded from the date, at no cost to the evaluation.
+
+JSON form (in receipts): `{"rules": [...], "parameters": [...]}`. A rule step is
+`[rule, version start (ISO), law date (ISO), row, ifs]`, sorted by rule then law date; `row` is
+the 1-based table row taken, null for a formula; `ifs` has one letter per `if` of the version, in
+reading order (rows top to bottom, each condition before its value): `t` (then), `e` (else), `-`
+(not evaluated), `?` (not recorded). A parameter step is `[parameter, start of the value in force
+(ISO), law date (ISO), value]`: every parameter the versions used refer to (read or not in this
+case), and those read `as of` another date when they were read.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from engine import ast
 from engine.codegen import RecordSlot
 from engine.plan import Plan, VersionPlan
 from engine.trace import Trace
+from engine.values import canonical_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +70,19 @@ class CompactTrace:
         self._raw = raw
         self._layouts = layouts
         self._steps: dict[tuple[str, date], Step] | None = None
+        self._parameters: dict[tuple[str, date], int] = {}  # (parameter, law date) → value index
         if steps is not None:
             self._steps = {}
             for step in steps:
                 self._steps.setdefault((step.rule, step.law), step)
+
+    @property
+    def parameters(self) -> dict[tuple[str, date], int]:
+        """(parameter, law date) → index of the value in force then, for the parameters the rules
+        computed refer to."""
+        if self._steps is None:
+            self._steps = self._decode()
+        return self._parameters
 
     @property
     def steps(self) -> dict[tuple[str, date], Step]:
@@ -91,12 +107,20 @@ class CompactTrace:
     def _decode(self) -> dict[tuple[str, date], Step]:
         steps: dict[tuple[str, date], Step] = {}
         order: dict[tuple[str, int], dict[int, int]] = {}  # (rule, version) → id(if node) → index
+        parameters = self._parameters
+        table = self.plan.parameters
         for record in self._raw:
             layout, law, values = record[0], record[1], record[2:]
             assert isinstance(layout, int) and isinstance(law, date)
             for slot in self._layouts[layout]:
                 if (slot.rule, law) in steps:  # computed again by another body: same choices
                     continue
+                for name in slot.parameters:
+                    parameters[(name, law)] = table[name].index_on(law)
+                for name, at in slot.as_of:
+                    day = values[at]
+                    if isinstance(day, date):
+                        parameters[(name, day)] = table[name].index_on(day)
                 row = values[slot.row] if slot.row is not None else None
                 assert row is None or isinstance(row, int)
                 ifs = ""
@@ -118,15 +142,22 @@ class CompactTrace:
     def from_trace(cls, trace: Trace, plan: Plan) -> CompactTrace:
         """The choices of a full (interpreter) trace; its `if` branches are not recorded (`?`)."""
         steps = []
+        parameters: dict[tuple[str, date], int] = {}
         for (name, law), record in trace.records.items():
             rule = plan.rules[name]
             version = next(i for i, v in enumerate(rule.versions) if v.start == record.version_start)
             row = next((r.index for r in record.rows or () if r.matched), None)
             steps.append(Step(name, version, law, row, "?" * len(if_nodes(rule.versions[version]))))
-        return cls(trace.today, plan, steps=steps)
+            for i in record.inputs:
+                if i.kind == "parameter" and i.law is not None:
+                    parameters[(i.name, i.law)] = plan.parameters[i.name].index_on(i.law)
+        compact = cls(trace.today, plan, steps=steps)
+        compact._parameters = parameters
+        return compact
 
-    def to_json(self) -> list[list[object]]:
-        """`[[rule, version start, law date, row, ifs], …]`, sorted by rule and law date."""
+    def to_json(self) -> dict[str, list[list[object]]]:
+        """`{"rules": [[rule, version start, law date, row, ifs], …], "parameters": [[parameter,
+        value start, law date, value], …]}`, each sorted by name and law date."""
         rules = self.plan.rules
         days: dict[date, str] = {}
         out: list[list[object]] = []
@@ -135,13 +166,22 @@ class CompactTrace:
             law = days.get(s.law) or days.setdefault(s.law, s.law.isoformat())
             out.append([s.rule, start.isoformat(), law, s.row, s.ifs])
         out.sort(key=lambda step: (step[0], step[2]))
-        return out
+        read: list[list[object]] = []
+        for (name, day), index in self.parameters.items():
+            if index >= 0:
+                p = self.plan.parameters[name]
+                read.append([name, p.starts[index].isoformat(), day.isoformat(), canonical_value(p.values[index])])
+        read.sort(key=lambda step: (step[0], step[2]))
+        return {"rules": out, "parameters": read}
 
     @classmethod
     def from_json(cls, data: object, today: date, plan: Plan) -> CompactTrace:
-        """Read `to_json()`'s form back against `plan`; raise `ValueError` saying what does not fit."""
+        """Read `to_json()`'s form back against `plan` (its rule steps: the parameters follow from the
+        policy); raise `ValueError` saying what does not fit."""
+        if isinstance(data, dict):
+            data = data.get("rules")
         if not isinstance(data, list):
-            raise ValueError("the trace must be a list of steps")
+            raise ValueError("the trace must hold a list of rule steps")
         steps = []
         for item in data:
             if not (isinstance(item, list) and len(item) == 5):

@@ -33,16 +33,15 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, PolicyError, suggest
 from engine.evaluate import Decision
 from engine.fingerprint import Fingerprint
 from engine.plan import Plan
 from engine.source import UNKNOWN
+from engine.values import canonical_value
 from engine.version import __version__
 
 FORMAT = "policy-engine/receipt/1"
@@ -60,37 +59,6 @@ def receipt_error(message: str, help: str | None = None) -> ReceiptError:
 
 
 # -- canonical values ---------------------------------------------------------------------------------
-def canonical_value(value: object) -> object:
-    """A fact or decision value as receipt JSON: ISO dates, amounts as normalised strings, no floats."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return _decimal_text(Decimal(repr(value)))
-    if isinstance(value, Decimal):
-        return _decimal_text(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Duration):
-        return str(value)
-    if isinstance(value, frozenset | set | list | tuple):
-        items = [canonical_value(v) for v in value]
-        return (
-            sorted(items, key=lambda v: json.dumps(v, sort_keys=True)) if isinstance(value, frozenset | set) else items
-        )
-    if isinstance(value, Mapping):
-        return {str(k): canonical_value(v) for k, v in value.items()}
-    return str(value)
-
-
-def _decimal_text(value: Decimal) -> str:
-    if not value.is_finite():
-        return str(value)
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
-
-
 def canonical_json(document: Mapping[str, object]) -> str:
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

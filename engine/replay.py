@@ -22,12 +22,14 @@ from pathlib import Path
 from engine.calendar import Duration
 from engine.compact import CompactTrace
 from engine.diagnostics import PolicyError
+from engine.diff import compare_plans
 from engine.explain import Explanation
 from engine.fingerprint import relative_name
 from engine.pinned import TraceMismatch, render
 from engine.policy import Policy
-from engine.receipt import canonical_value, engine_version, outcomes, receipt_error, verify
+from engine.receipt import engine_version, outcomes, receipt_error, verify
 from engine.types import Kind
+from engine.values import canonical_value
 
 IDENTICAL, DIFFERENT, NOT_REPLAYABLE = "identical", "different", "not_replayable"
 
@@ -62,19 +64,21 @@ class Replay:
         }
 
 
-def replay(policy: Policy, document: Mapping[str, object], exact: bool = False) -> Replay:
-    """Replay one receipt document under `policy` (see the module docstring)."""
+def replay(policy: Policy, document: Mapping[str, object], exact: bool = False, then: Policy | None = None) -> Replay:
+    """Replay one receipt document under `policy` (see the module docstring). `then`: the policy
+    that made the receipt (a checkout of its commit), to name what changed by content; ignored
+    unless its hash is the receipt's."""
     ident = str(document.get("id", "?")) if isinstance(document, Mapping) else "?"
     problem = verify(document)
     if problem is not None:
         return Replay(ident, NOT_REPLAYABLE, f"not a valid receipt: {problem}")
     try:
-        return _replay(policy, document, exact, ident)
+        return _replay(policy, document, exact, ident, then)
     except (KeyError, TypeError, ValueError) as exc:  # a well-hashed document of the wrong shape
         return Replay(ident, NOT_REPLAYABLE, f"malformed receipt: {exc}")
 
 
-def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: str) -> Replay:
+def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: str, then: Policy | None) -> Replay:
     facts = _mapping(document["facts"])
     recorded_policy = _mapping(document["policy"])
     requested = [str(n) for n in _list(document["requested"])]
@@ -113,8 +117,9 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
     old_files = {str(k): str(v) for k, v in _mapping(recorded_policy.get("files", {})).items()}
     changed_files = tuple(sorted(p for p in set(old_files) | set(fp.files) if old_files.get(p) != fp.files.get(p)))
     trace = decision.compact_trace
-    new_steps = _steps(trace.to_json() if trace is not None else [])
-    old_steps = _steps(document.get("trace") or [])
+    new_json: object = trace.to_json() if trace is not None else []
+    new_steps, old_steps = _steps(new_json), _steps(document.get("trace") or [])
+    new_parameters, old_parameters = _parameter_steps(new_json), _parameter_steps(document.get("trace"))
     notes = []
     if changed_files:
         notes.append("policy files changed since the receipt: " + ", ".join(changed_files))
@@ -126,15 +131,32 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
             notes.append("the same decisions, but the rules took other rows or versions than recorded")
         return Replay(ident, IDENTICAL, notes=tuple(notes), changed_files=changed_files)
     declared = _declared_in(policy)
+    content = None
+    if then is not None and then.fingerprint.hash == recorded_policy.get("hash"):
+        content = compare_plans(then.plan, policy.plan)
+    elif then is not None:
+        notes.append(f"the policy given as the original is not the one of the receipt ({then.fingerprint.hash})")
     changes = []
     for name in requested:
         if before.get(name) == after.get(name):
             continue
         deps = graph.dependencies([name])
         why = [*_trace_reasons(old_steps, new_steps, deps)]
-        for item in sorted(deps):
-            file = declared.get(item)
-            if file is not None and file in changed_files:
+        values, explained = _parameter_reasons(old_parameters, new_parameters, deps)
+        why += values
+        if content is not None:  # both policies at hand: what differs by content, on this path
+            assert then is not None
+            for item in content.culprits(then.plan, policy.plan, name):
+                kind = content.changed.get(item) or ("added" if item in content.added else "removed")
+                if item not in explained:
+                    why.append(f"{kind} `{item}` differs between the policy of the receipt and this one")
+        else:  # only the receipt's file hashes: what its path reads from a changed file
+            for item in sorted(deps - explained):
+                file = declared.get(item)
+                if file is None or file not in changed_files:
+                    continue
+                if _kind(policy, item) == "parameter" and any(n == item for n, _ in new_parameters):
+                    continue  # its values on this path are compared above: unchanged
                 why.append(f"{_kind(policy, item)} `{item}` is defined in {file}, which changed")
         if not why:
             why.append(
@@ -155,11 +177,46 @@ def _outcomes(values: Mapping[str, object], errors: Mapping[str, object]) -> dic
 
 def _steps(data: object) -> dict[tuple[str, str], tuple[str, object, str]]:
     """(rule, law date) → (version start, row, ifs) of a compact trace's JSON form."""
+    rules = data.get("rules", []) if isinstance(data, Mapping) else data
     out: dict[tuple[str, str], tuple[str, object, str]] = {}
-    for item in _list(data):
+    for item in _list(rules):
         rule, start, law, row, ifs = _list(item)
         out[(str(rule), str(law))] = (str(start), row, str(ifs))
     return out
+
+
+def _parameter_steps(data: object) -> dict[tuple[str, str], tuple[str, object]]:
+    """(parameter, law date) → (start of the value, value) of a compact trace's JSON form."""
+    out: dict[tuple[str, str], tuple[str, object]] = {}
+    if isinstance(data, Mapping):
+        for item in _list(data.get("parameters", [])):
+            name, start, law, value = _list(item)
+            out[(str(name), str(law))] = (str(start), value)
+    return out
+
+
+def _parameter_reasons(
+    old: dict[tuple[str, str], tuple[str, object]], new: dict[tuple[str, str], tuple[str, object]], deps: set[str]
+) -> tuple[list[str], set[str]]:
+    """Parameters on the decision's path whose value in force differs; and the names explained."""
+    reasons = []
+    explained: set[str] = set()
+    for key in sorted(set(old) & set(new)):
+        name, law = key
+        if name in deps and old[key] != new[key]:
+            (a_start, a), (b_start, b) = old[key], new[key]
+            reasons.append(
+                f"parameter `{name}` under the law of {law}: {_plain(a)} (value from {a_start}) then, "
+                f"{_plain(b)} (value from {b_start}) now"
+            )
+            explained.add(name)
+    return reasons, explained
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
 
 
 def _trace_reasons(
@@ -269,12 +326,14 @@ def explain_receipt(policy: Policy, document: Mapping[str, object], name: str) -
     return explanation
 
 
-def replay_files(policy: Policy, paths: list[str | Path], exact: bool = False) -> list[tuple[str, Replay]]:
+def replay_files(
+    policy: Policy, paths: list[str | Path], exact: bool = False, then: Policy | None = None
+) -> list[tuple[str, Replay]]:
     """Replay every receipt of every file; (file, result) in order."""
     from engine.receipt import read_receipts
 
     out = []
     for path in paths:
         for document in read_receipts(path):
-            out.append((str(path), replay(policy, document, exact)))
+            out.append((str(path), replay(policy, document, exact, then)))
     return out

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from engine.fingerprint import Fingerprint, combine
 from engine.policy import Policy
-from engine.receipt import ENGINE, canonical_value, content_hash, engine_version, receipt_error
+from engine.receipt import ENGINE, content_hash, engine_version, receipt_error
+from engine.values import canonical_value
 
 FORMAT = "policy-engine/run-receipt/1"
 _CHUNK = 1 << 20

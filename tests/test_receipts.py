@@ -55,13 +55,21 @@ def test_a_receipt_holds_everything_needed_to_audit_the_decision(rsa: Policy) ->
     assert doc["decisions"]["adre_total"] == "0"  # normalised amount, as text
     assert doc["decisions"]["contrat_date_limite"] == "2023-03-30"
     assert doc["errors"] == {}
-    steps = {(s[0], s[2]): s for s in doc["trace"]}
+    steps = {(s[0], s[2]): s for s in doc["trace"]["rules"]}
     assert steps[("orientation_organisme_selon_circuit", "2023-01-16")][3] == 2
+    parameters = {(p[0], p[2]): p for p in doc["trace"]["parameters"]}
+    age = rsa.plan.parameters["age_min_orientation_auto_mds"]
+    assert parameters[("age_min_orientation_auto_mds", "2023-01-16")] == [
+        "age_min_orientation_auto_mds",
+        age.starts[age.index_on(date(2023, 1, 16))].isoformat(),
+        "2023-01-16",
+        age.values[age.index_on(date(2023, 1, 16))],
+    ]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert doc["engine"] == {"name": "policy-engine", "version": project["version"]}
     policy = doc["policy"]
     assert set(policy["files"]) >= {"facts.yaml", "rules/orientation.yaml", "parameters/adre.yaml"}
-    assert set(policy["folders"]) == {".", "rules", "parameters"}
+    assert set(policy["folders"]) >= {".", "rules", "parameters"}
     assert policy["hash"] == combine(policy["files"])
     assert policy["folders"]["rules"] == combine({k: v for k, v in policy["files"].items() if k.startswith("rules/")})
     assert policy["commit"] == git_commit(ROOT)
@@ -78,7 +86,7 @@ def test_the_evaluation_date_is_written_even_when_defaulted(rsa: Policy) -> None
 
 
 def test_amounts_are_normalised() -> None:
-    from engine.receipt import canonical_value
+    from engine.values import canonical_value
 
     assert canonical_value(Decimal("500.00")) == "500"
     assert canonical_value(Decimal("12.50")) == "12.5"

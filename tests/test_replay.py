@@ -66,7 +66,11 @@ def test_a_changed_parameter_is_reported_with_its_file(rsa: Policy, tmp_path: Pa
     assert result.changed_files == ("parameters/adre.yaml",)
     change = {c.decision: c for c in result.changes}["adre_versement_prise_de_poste"]
     assert (change.before, change.after) == ("500", "600")
-    assert any("adre_montant_prise_de_poste" in why and "parameters/adre.yaml" in why for why in change.why)
+    assert (
+        "parameter `adre_montant_prise_de_poste` under the law of 2023-01-31: 500 (value from 2021-01-01) then, "
+        "600 (value from 2021-01-01) now" in change.why
+    )
+    assert not any("adre_montant_six_mois" in why for why in change.why)  # read, but unchanged
     assert "orientation_organisme" not in {c.decision for c in result.changes}
     exact = replay(changed, doc, exact=True)
     assert exact.status == NOT_REPLAYABLE and "policy hash unknown" in (exact.reason or "")
@@ -99,7 +103,36 @@ def test_a_changed_rule_version_is_reported_from_the_traces(rsa: Policy, tmp_pat
     change = {c.decision: c for c in result.changes}["orientation_mode"]
     assert (change.before, change.after) == ("automatique", "reunion_de_situation")
     assert any(why.startswith("rule `criteres_mds_remplis` under the law of 2023-03-20: row") for why in change.why)
-    assert any("age_min_orientation_auto_mds" in why for why in change.why)
+    assert any(
+        why.startswith("parameter `age_min_orientation_auto_mds` under the law of 2023-03-20: 26") for why in change.why
+    )
+
+
+def test_with_the_original_policy_changes_are_named_by_content(rsa: Policy, tmp_path: Path) -> None:
+    copy = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", copy)
+    rules = copy / "rules" / "adre.yaml"
+    text = rules.read_text(encoding="utf-8")
+    formula = "formula: adre_versement_prise_de_poste + adre_versement_six_mois"
+    assert formula in text
+    rules.write_text(text.replace(formula, formula + " + 1 €"), encoding="utf-8")
+    doc = json.loads(rsa.receipt(ADRE_CASE, date(2023, 9, 1)).to_json())
+    changed = load_policy(copy)
+    by_file = {c.decision: c for c in replay(changed, doc).changes}["adre_total"]
+    assert "rule `adre_total` is defined in rules/adre.yaml, which changed" in by_file.why
+    assert "rule `adre_versement_six_mois` is defined in rules/adre.yaml, which changed" in by_file.why  # same file
+    by_content = {c.decision: c for c in replay(changed, doc, then=rsa).changes}["adre_total"]
+    assert by_content.why == ("rule `adre_total` differs between the policy of the receipt and this one",)
+    result = _cli("replay", "--policy", str(copy), "--then", "policy", str(_write(tmp_path, doc)))
+    assert result.returncode == 1 and "rule `adre_total` differs between" in result.stdout
+    wrong = replay(changed, doc, then=changed)
+    assert any("not the one of the receipt" in note for note in wrong.notes)
+
+
+def _write(tmp_path: Path, doc: dict[str, object]) -> Path:
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
 
 
 def test_not_replayable_receipts_say_why(rsa: Policy) -> None:
@@ -174,7 +207,7 @@ def test_a_receipt_is_explained_from_its_own_trace(rsa: Policy, tmp_path: Path) 
     with pytest.raises(ReceiptError, match="made with policy"):
         explain_receipt(load_policy(_changed_policy(tmp_path)), doc, "adre_total")
     forged = json.loads(json.dumps(doc))
-    step = next(s for s in forged["trace"] if s[0] == "adre_versement_prise_de_poste")
+    step = next(s for s in forged["trace"]["rules"] if s[0] == "adre_versement_prise_de_poste")
     step[3] = 1  # claim the first row (no job taken: nothing paid) was taken
     forged["hash"] = content_hash(forged)
     with pytest.raises(ReceiptError, match="does not fit"):
