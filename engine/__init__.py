@@ -23,6 +23,7 @@ from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
 from engine.receipt import Masking, Receipt, ReceiptError
 from engine.source import Span
+from engine.values import check_value
 
 __all__ = [
     "CaseError",
@@ -42,6 +43,7 @@ __all__ = [
     "Span",
     "TraceMismatch",
     "check_policy",
+    "check_value",
     "load_policy",
 ]
 __version__ = version.__version__

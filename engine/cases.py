@@ -9,17 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from engine import ast
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, PolicyError, suggest
+from engine.files import Listing, list_yaml
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.parser import parse
 from engine.policy import Policy
 from engine.source import SourceCache, Span
 from engine.types import Kind, Type
-from engine.values import check_value
+from engine.values import check_value, parse_int
 
 _CASE_FIELDS = ("description", "at", "facts", "expect")
 
@@ -60,15 +60,16 @@ class CaseResult:
         return not self.mismatches and self.error is None
 
 
-def case_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The YAML files named, and those under the folders named, in a stable order."""
-    out: list[Path] = []
+def case_files(paths: Iterable[str | Path]) -> Listing:
+    """The YAML files named, and those under the folders named, in a stable order; and every
+    path that could not be listed (a folder that cannot be read, a looping link), as file errors."""
+    listing = Listing()
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml"))
+            list_yaml(p, listing)
         else:
-            out.append(p)
-    return out
+            listing.files.append(p)  # reading it says if it is missing or not a regular file
+    return listing
 
 
 def load_cases(path: Path, policy: Policy, sources: SourceCache | None = None) -> list[Case]:
@@ -87,8 +88,8 @@ def read_case_file(path: Path, policy: Policy, sources: SourceCache | None = Non
     (unreadable, not YAML, empty, `cases:` not a list or an empty list)."""
     sources = sources or SourceCache()
     display = str(path)
-    text = read_text(path, display, sources)
     try:
+        text = read_text(path, display, sources)
         root = parse_yaml(text, display)
     except PolicyError as exc:
         raise CaseError(exc.diagnostics, sources) from None
@@ -300,10 +301,7 @@ def _scalar(
     elif ty.kind is Kind.INT and node.tag == "int":
         raw = _integer(node.value)
     elif ty.kind in (Kind.MONEY, Kind.DECIMAL) and node.tag in ("int", "float"):
-        try:
-            raw = Decimal(node.value.replace("_", "")) if len(node.value) <= 40 else node.value
-        except InvalidOperation:
-            raw = node.value
+        raw = node.value  # read as text by check_value: ASCII digits, bounds and precision
     elif node.tag in ("int", "float", "bool") and ty.kind not in (Kind.TEXT, Kind.ENUM):
         raw = _typed_scalar(node)
     value, error = check_value(raw, ty, enums or {})
@@ -338,11 +336,9 @@ def _typed_scalar(node: YamlNode) -> object:
 
 
 def _integer(text: str) -> object:
-    """A plain decimal integer as YAML writes it; other forms (0x10, 1:20) stay text and are refused."""
-    digits = text.replace("_", "")
-    if len(digits) <= 18 and digits.lstrip("+-").isdigit():
-        return int(digits)
-    return text
+    """A plain decimal integer as YAML writes it; other forms (0x10, 1:20, `²`) stay text and are refused."""
+    parsed = parse_int(text)
+    return text if parsed is None else parsed
 
 
 def run_case(policy: Policy, case: Case, *, trace: bool = False) -> CaseResult:

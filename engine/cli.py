@@ -26,6 +26,7 @@ from engine.policy import Policy, inspect_policy
 from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
 from engine.replay import explain_receipt, replay_files
 from engine.source import SourceCache, Span
+from engine.values import parse_date
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -72,10 +73,10 @@ class _Out:
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD")
+    return parsed
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -244,15 +245,11 @@ def _print_coverage(plan: Plan, out: _Out) -> None:
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
     sources = SourceCache()
-    if not Path(path).is_file():
-        raise CaseError([Diagnostic(Code.FILE, "no such case file", Span(path, 1, 1, 1, 1))])
     return load_cases(Path(path), policy, sources), sources
 
 
 def _case_entries(path: str, policy: Policy) -> tuple[list[Case | CaseError], SourceCache]:
     sources = SourceCache()
-    if not Path(path).is_file():
-        raise CaseError([Diagnostic(Code.FILE, "no such case file", Span(path, 1, 1, 1, 1))])
     return read_case_file(Path(path), policy, sources), sources
 
 
@@ -415,13 +412,16 @@ def _explain(args: argparse.Namespace, out: _Out) -> int:
 def _test(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     paths = args.paths or [p for p in ("policy/tests", "policy/examples") if Path(p).exists()]
-    files = case_files(paths)
-    if not files:
+    listing = case_files(paths)
+    files = listing.files
+    if not files and not listing.problems:
         out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
         return FAILED
     results: list[CaseResult] = []
-    load_errors = 0
     sources = SourceCache()
+    if listing.problems:
+        out.diagnostics(listing.problems, sources)
+    load_errors = len(listing.problems)
     for file in files:
         try:
             entries = read_case_file(file, policy, sources)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine import ast
+from engine.canonical import canonical_value
 from engine.codegen import RecordSlot
 from engine.plan import Plan, VersionPlan
 from engine.trace import Trace
-from engine.values import canonical_value
 
 
 @dataclass(frozen=True, slots=True)

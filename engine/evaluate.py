@@ -9,11 +9,11 @@ re-run the case through the tracing interpreter on demand, so tracing costs noth
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
 from engine.codegen import Program, generate
@@ -24,7 +24,7 @@ from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
 from engine.types import Kind
-from engine.values import check_value
+from engine.values import check_value, fast_check
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
@@ -56,7 +56,9 @@ class Evaluator:
         self._enums = dict(plan.enums)
         # Fast path of fact checking: the exact Python type a fact's value already has when it is
         # valid as given (and the allowed values of an enum). Anything else takes the slow path.
-        self._fast: dict[str, tuple[type, bool, frozenset[str] | None]] = {}
+        # Amounts, numbers and texts also pass their bounds check (values.fast_check): the fast
+        # path accepts exactly what the slow path accepts.
+        self._fast: dict[str, tuple[type, bool, frozenset[str] | None, Callable[[Any], bool] | None]] = {}
         for name, fact in plan.facts.items():
             exact = _EXACT.get(fact.type.kind)
             if exact is not None:
@@ -64,7 +66,8 @@ class Evaluator:
                 enum = plan.enums.get(fact.type.enum or "")
                 if fact.type.kind is Kind.ENUM and enum is not None:
                     allowed = frozenset(v for v, _ in enum.values)
-                self._fast[name] = (exact, fact.type.optional, allowed)
+                bounded = cast("Callable[[Any], bool] | None", fast_check(fact.type.kind))
+                self._fast[name] = (exact, fact.type.optional, allowed, bounded)
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -85,7 +88,23 @@ class Evaluator:
             return self._outputs
         if isinstance(names, str):
             names = [names]
-        wanted = tuple(dict.fromkeys(names))
+        try:
+            wanted = tuple(dict.fromkeys(names))
+        except TypeError:  # not iterable, or unhashable items
+            wanted = (names,)  # type: ignore[assignment]
+        wrong = [n for n in wanted if not isinstance(n, str)]
+        if wrong:
+            raise CaseError(
+                [
+                    Diagnostic(
+                        Code.UNKNOWN_DECISION,
+                        f"decisions are named by texts, not {_show_name(n)}",
+                        UNKNOWN,
+                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                    )
+                    for n in wrong
+                ]
+            )
         unknown = [n for n in wanted if n not in self.plan.rules]
         if unknown:
             raise CaseError(
@@ -111,8 +130,12 @@ class Evaluator:
         for name, value in given.items():
             spec = fast.get(name)
             if spec is not None:
-                exact, optional, allowed = spec
-                if type(value) is exact and (allowed is None or value in allowed):
+                exact, optional, allowed, bounded = spec
+                if (
+                    type(value) is exact
+                    and (allowed is None or value in allowed)
+                    and (bounded is None or bounded(value))
+                ):
                     env[name] = value
                     continue
                 if value is None:  # null means absent: the default, if any, applies
@@ -215,6 +238,11 @@ class Evaluator:
         recorded = Trace(at)
         Interpreter(self.plan, env, at, recorded).rule(name, at)
         return recorded
+
+
+def _show_name(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "…"
 
 
 def _for_decision(exc: EvaluationError) -> EvaluationError:

@@ -99,8 +99,8 @@ class DependencyGraph:
         for name in self.order:
             node = self.nodes[name]
             left, right = shapes[node.kind]
-            label = node.label.replace('"', "'")
-            lines.append(f'  {name}{left}"{label}<br/><small>{name}</small>"{right}')
+            label = _mermaid_text(node.label)
+            lines.append(f'  {name}{left}"{label}<br/><small>{_mermaid_text(name)}</small>"{right}')
         for name in self.order:
             for user in self.users.get(name, ()):
                 lines.append(f"  {name} --> {user}")
@@ -112,11 +112,11 @@ class DependencyGraph:
         for name in self.order:
             node = self.nodes[name]
             style = ', style="bold"' if node.output else ""
-            label = f"{node.label}\\n{name}".replace('"', '\\"')
-            lines.append(f'  "{name}" [shape={shapes[node.kind]}, label="{label}"{style}];')
+            label = f"{_dot_text(node.label)}\\n{_dot_text(name)}"
+            lines.append(f'  "{_dot_text(name)}" [shape={shapes[node.kind]}, label="{label}"{style}];')
         for name in self.order:
             for user in self.users.get(name, ()):
-                lines.append(f'  "{name}" -> "{user}";')
+                lines.append(f'  "{_dot_text(name)}" -> "{_dot_text(user)}";')
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -200,3 +200,21 @@ def _unused(g: nx.DiGraph, table: Mapping[str, Node]) -> list[Diagnostic]:
         }[node.kind]
         out.append(Diagnostic(code, f"{node.kind} `{name}` is never used", node.span, help=help))
     return out
+
+
+def _one_line(text: str) -> str:
+    """Line breaks and other control characters become spaces: a label never starts a new line."""
+    return "".join(" " if ord(ch) < 32 or ch in "\x7f\x85\u2028\u2029" else ch for ch in text)
+
+
+def _mermaid_text(text: str) -> str:
+    """Text inside a quoted Mermaid label: quotes and markup characters as entity codes."""
+    out = _one_line(text).replace("#", "#35;")
+    for ch, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;")):
+        out = out.replace(ch, code)
+    return out
+
+
+def _dot_text(text: str) -> str:
+    """Text inside a double-quoted DOT string: backslashes and quotes escaped, one line."""
+    return _one_line(text).replace("\\", "\\\\").replace('"', '\\"')

@@ -14,9 +14,9 @@ from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Sc
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.files import MAX_FILE_BYTES, FileProblem, read_bytes
 from engine.source import Origin, SourceCache, Span
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NESTING = 40
 _STANDARD_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 
@@ -71,21 +71,18 @@ def _located(code: Code, message: str, file: str, mark: object, help: str | None
 
 
 def read_text(path: Path, display: str, sources: SourceCache) -> str:
-    """Read a file as UTF-8 with a size limit; errors become located diagnostics."""
+    """Read a regular file as UTF-8 within the size limit; anything else is a located diagnostic."""
     where = Span(display, 1, 1, 1, 1)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise PolicyCompileError(
-                [Diagnostic(Code.FILE, f"file too large ({size} bytes, at most {MAX_FILE_BYTES})", where)]
-            )
-        text = path.read_text(encoding="utf-8")
+        data = read_bytes(path, display, MAX_FILE_BYTES)
+    except FileProblem as exc:
+        raise PolicyCompileError([exc.diagnostic]) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyCompileError(
             [Diagnostic(Code.FILE, f"not UTF-8 text (byte {exc.start})", where, help="save the file as UTF-8")]
         ) from None
-    except OSError as exc:
-        raise PolicyCompileError([Diagnostic(Code.FILE, f"cannot read file: {exc.strerror}", where)]) from None
     sources.add(display, text)
     return text
 

@@ -313,7 +313,9 @@ class _ToAst(Transformer[Token, ast.Expr]):
     def neg(self, meta: Meta, operand: ast.Expr) -> ast.Expr:
         if isinstance(operand, ast.Literal) and operand.kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
             assert isinstance(operand.value, int | Decimal)
-            return ast.Literal(-operand.value, operand.kind, self._span(meta))
+            # copy_negate is exact; unary minus would round to the 28-digit context precision
+            negated = operand.value.copy_negate() if isinstance(operand.value, Decimal) else -operand.value
+            return ast.Literal(negated, operand.kind, self._span(meta))
         return ast.Unary("-", operand, self._span(meta))
 
     def not_op(self, meta: Meta, operand: ast.Expr) -> ast.Unary:

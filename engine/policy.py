@@ -17,6 +17,7 @@ from engine.plan import Plan
 from engine.reader import read_policy
 from engine.receipt import Masking, Receipt, check_masking, receipt_document
 from engine.source import SourceCache, Span
+from engine.values import check_value
 
 
 class Policy:
@@ -52,6 +53,16 @@ class Policy:
     @property
     def graph(self) -> DependencyGraph:
         return self.plan.graph
+
+    def check_fact(self, name: str, value: object) -> tuple[object, str | None]:
+        """(the value in its runtime form, None) or (None, « fact `name` must be … »), by the one
+        definition of valid values (`engine.values.check_value`) used by every way in: case files,
+        `evaluate`, batch frames and HTTP requests. An unknown fact name is an error too."""
+        fact = self.plan.facts.get(name)
+        if fact is None:
+            return None, f"unknown fact `{name}`"
+        converted, error = check_value(value, fact.type, self.plan.enums)
+        return (None, f"fact `{name}` {error}") if error else (converted, None)
 
     def evaluate(
         self,

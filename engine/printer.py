@@ -24,7 +24,7 @@ def literal_text(value: object, kind: Kind) -> str:
     if kind is Kind.BOOL:
         return "true" if value else "false"
     if kind is Kind.MONEY:
-        return f"{value} €"
+        return f"{_number(value)} €"
     if kind is Kind.TEXT:
         escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
         return f'"{escaped}"'
@@ -33,7 +33,15 @@ def literal_text(value: object, kind: Kind) -> str:
     if kind is Kind.DURATION and isinstance(value, Duration):
         return _duration(value)
     if isinstance(value, Decimal | int):
-        return str(value)
+        return _number(value)
+    return str(value)
+
+
+def _number(value: object) -> str:
+    """Plain positional digits, never an exponent (`1E-7` and `-1.0E+28` do not parse)."""
+    if isinstance(value, Decimal):
+        text = f"{value:f}"
+        return text + ".0" if value.as_tuple().exponent != 0 and "." not in text else text
     return str(value)
 
 

@@ -7,8 +7,11 @@ versions must follow each other without overlap or gap.
 from __future__ import annotations
 
 import difflib
+import errno
 import itertools
+import os
 import re
+import stat
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,11 +30,13 @@ from engine.documents import (
     Text,
     VersionDecl,
 )
+from engine.files import Listing, display, file_diagnostic, list_yaml
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.source import Origin, Span
+from engine.values import parse_date
 
 T = TypeVar("T")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
 # Words of the expression language and type names: a declaration named so could never be read back.
 RESERVED = frozenset(
     [
@@ -80,33 +85,55 @@ _SECTIONS = ("enums", "facts", "parameters", "rules")
 _REFERENCE_FIELDS = ("article", "url", "excerpt")
 
 
-def policy_files(root: Path) -> list[Path]:
-    """The YAML files of a policy folder: its own, and those under rules/ and parameters/."""
-    if root.is_file():
-        return [root]
-    found = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+def policy_files(root: Path) -> Listing:
+    """The YAML files of a policy folder (its own, and those under rules/ and parameters/),
+    and every path that could not be listed, as located file errors."""
+    listing = Listing()
+    try:
+        mode = os.stat(root).st_mode
+    except OSError as exc:
+        reason = _os_reason(exc)
+        listing.problems.append(
+            file_diagnostic(str(root), reason if exc.errno == errno.ENOENT else f"cannot read: {reason}")
+        )
+        return listing
+    if not stat.S_ISDIR(mode):
+        listing.files.append(root)  # reading it says if it is not a readable regular file
+        return listing
+    list_yaml(root, listing, recursive=False)
     for sub in ("rules", "parameters"):
-        found += sorted((root / sub).rglob("*.yaml")) + sorted((root / sub).rglob("*.yml"))
-    return found
+        folder = root / sub
+        if os.path.lexists(folder):
+            if folder.is_dir():
+                list_yaml(folder, listing)
+            else:
+                listing.problems.append(file_diagnostic(display(folder), f"`{sub}` must be a folder of YAML files"))
+    return listing
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "no such file or folder"
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link that loops"
+    return exc.strerror or str(exc)
 
 
 def read_policy(root: Path) -> tuple[PolicyDocuments, list[Diagnostic]]:
     docs = PolicyDocuments(str(root))
-    diagnostics: list[Diagnostic] = []
-    if not root.exists():
-        span = Span(str(root), 1, 1, 1, 1)
-        raise PolicyCompileError([Diagnostic(Code.FILE, "no such file or folder", span)])
-    files = policy_files(root)
-    if not files:
-        span = Span(str(root), 1, 1, 1, 1)
+    listing = policy_files(root)
+    diagnostics: list[Diagnostic] = list(listing.problems)
+    if not listing.files and not diagnostics:
         help = "a policy folder holds *.yaml files, or rules/ and parameters/ folders of them"
-        raise PolicyCompileError([Diagnostic(Code.FILE, "no policy files found", span, help=help)])
-    for path in files:
-        display = _display(path)
-        docs.files.append(display)
+        raise PolicyCompileError([file_diagnostic(str(root), "no policy files found", help)])
+    if not listing.files:
+        raise PolicyCompileError(diagnostics)
+    for path in listing.files:
+        shown = display(path)
+        docs.files.append(shown)
         try:
-            text = read_text(path, display, docs.sources)
-            node = parse_yaml(text, display)
+            text = read_text(path, shown, docs.sources)
+            node = parse_yaml(text, shown)
         except PolicyCompileError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
@@ -115,18 +142,11 @@ def read_policy(root: Path) -> tuple[PolicyDocuments, list[Diagnostic]]:
     return docs, diagnostics
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _list_text(node: YamlNode) -> str:
     """A YAML list of scalars as the expression-language list it stands for."""
     items = []
     for item in node.items:
-        if (item.tag == "str" and item.style is not None) or (item.tag == "str" and not _NAME.match(item.value)):
+        if (item.tag == "str" and item.style is not None) or (item.tag == "str" and not _NAME.fullmatch(item.value)):
             escaped = item.value.replace("\\", "\\\\").replace('"', '\\"')
             items.append(f'"{escaped}"')
         else:
@@ -239,10 +259,9 @@ class _Reader:
         if node is None:
             return None
         if node.kind == "scalar":
-            try:
-                return date.fromisoformat(node.value.strip())
-            except ValueError:
-                pass
+            parsed = parse_date(node.value)
+            if parsed is not None:
+                return parsed
         self.report(Code.INVALID_DATE, f"`{what}` must be a date written YYYY-MM-DD, not {node.describe()}", node.span)
         return None
 
@@ -271,7 +290,7 @@ class _Reader:
                 "choose another name (reserved: keywords, units, type names and `today`)",
             )
             return False
-        if _NAME.match(key.value):
+        if _NAME.fullmatch(key.value):
             return True
         self.report(
             Code.INVALID_VALUE,

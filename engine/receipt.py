@@ -36,12 +36,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.canonical import canonical_value
 from engine.diagnostics import Code, Diagnostic, PolicyError, suggest
 from engine.evaluate import Decision
 from engine.fingerprint import Fingerprint
 from engine.plan import Plan
 from engine.source import UNKNOWN
-from engine.values import canonical_value
 from engine.version import __version__
 
 FORMAT = "policy-engine/receipt/1"

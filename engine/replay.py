@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.calendar import Duration
+from engine.canonical import canonical_value
 from engine.compact import CompactTrace
 from engine.diagnostics import PolicyError
 from engine.diff import compare_plans
@@ -29,7 +30,6 @@ from engine.pinned import TraceMismatch, render
 from engine.policy import Policy
 from engine.receipt import engine_version, outcomes, receipt_error, verify
 from engine.types import Kind
-from engine.values import canonical_value
 
 IDENTICAL, DIFFERENT, NOT_REPLAYABLE = "identical", "different", "not_replayable"
 

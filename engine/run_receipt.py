@@ -28,10 +28,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from engine.canonical import canonical_value
 from engine.fingerprint import Fingerprint, combine
 from engine.policy import Policy
 from engine.receipt import ENGINE, content_hash, engine_version, receipt_error
-from engine.values import canonical_value
 
 FORMAT = "policy-engine/run-receipt/1"
 _CHUNK = 1 << 20

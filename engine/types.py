@@ -69,8 +69,8 @@ NULL = Type(Kind.NULL, optional=True)
 ERROR = Type(Kind.ERROR)
 
 _SCALARS = {t.kind.value: t for t in (BOOL, INT, DECIMAL, MONEY, DATE, DURATION, TEXT)}
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_LIST = re.compile(r"^list\[\s*([a-z][a-z0-9_]*)\s*\]$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
+_LIST = re.compile(r"list\[\s*([a-z][a-z0-9_]*)\s*\]")
 
 
 def enum_type(name: str, optional: bool = False) -> Type:
@@ -86,7 +86,7 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
     raw = text.strip()
     optional = raw.endswith("?")
     base = raw[:-1].strip() if optional else raw
-    listed = _LIST.match(base)
+    listed = _LIST.fullmatch(base)
     if listed:
         item = parse_type(listed.group(1), enums)
         if isinstance(item, str):
@@ -98,7 +98,7 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
         return replace(_SCALARS[base], optional=optional)
     if base in enums:
         return enum_type(base, optional)
-    if not _NAME.match(base):
+    if not _NAME.fullmatch(base):
         return f"`{raw}` is not a type"
     known = sorted([*_SCALARS, *enums])
     return f"unknown type `{base}` (types are {', '.join(known)}, optionally followed by `?`)"

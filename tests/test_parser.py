@@ -132,6 +132,15 @@ LITERALS = st.one_of(
     st.dates().map(lambda v: lit(v, Kind.DATE)),
     st.integers(min_value=0, max_value=99).map(lambda n: lit(Duration(n, 0), Kind.DURATION)),
     st.integers(min_value=0, max_value=99).map(lambda n: lit(Duration(0, n), Kind.DURATION)),
+    # Negative and long literals (up to the 30 digits allowed), tiny and huge: printed without an
+    # exponent and read back exactly.
+    st.integers(min_value=-(10**30) + 1, max_value=10**30 - 1).map(lambda v: lit(v, Kind.INT)),
+    st.builds(
+        lambda n, places, kind: lit(Decimal(n).scaleb(-places), kind),
+        st.integers(min_value=-(10**29) + 1, max_value=10**29 - 1),
+        st.integers(min_value=1, max_value=28),
+        st.sampled_from([Kind.DECIMAL, Kind.MONEY]),
+    ),
 )
 
 

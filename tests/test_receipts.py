@@ -86,7 +86,7 @@ def test_the_evaluation_date_is_written_even_when_defaulted(rsa: Policy) -> None
 
 
 def test_amounts_are_normalised() -> None:
-    from engine.values import canonical_value
+    from engine.canonical import canonical_value
 
     assert canonical_value(Decimal("500.00")) == "500"
     assert canonical_value(Decimal("12.50")) == "12.5"

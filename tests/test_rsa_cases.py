@@ -13,7 +13,7 @@ from engine.cases import Case, case_files, load_cases, run_case
 _POLICY = load_policy(POLICY_DIR)
 CASES = [
     pytest.param(case, id=case.id)
-    for path in case_files([POLICY_DIR / "tests", POLICY_DIR / "examples"])
+    for path in case_files([POLICY_DIR / "tests", POLICY_DIR / "examples"]).files
     for case in load_cases(path, _POLICY)
 ]
 
@@ -77,7 +77,7 @@ def test_every_assumption_parameter_says_why(rsa: Policy) -> None:
 
 
 def test_case_files_are_listed() -> None:
-    assert any(Path(p).name == "examples.yaml" for p in case_files([POLICY_DIR / "tests"]))
+    assert any(Path(p).name == "examples.yaml" for p in case_files([POLICY_DIR / "tests"]).files)
 
 
 def test_assumption_a4_is_a_switch_a_policy_officer_can_flip(tmp_path: Path) -> None:

@@ -147,10 +147,12 @@ def test_explaining_the_target_date_flags_its_assumed_start(rsa: Policy) -> None
 
 def test_json_explanation_flags_the_assumed_version(rsa: Policy) -> None:
     decision = rsa.evaluate({"date_entree_aave": date(2021, 1, 15)}, at=date(2022, 6, 1), decisions=["aave_objectif"])
-    trace = decision.explain("aave_objectif").to_dict()["trace"]
+    data = decision.explain("aave_objectif").to_dict()
+    trace = data["trace"]
     assert isinstance(trace, dict)
     assert trace["version"]["assumption"] is False
-    inner = next(t for t in trace["depends_on"] if t["rule"] == "aave_objectif_selon_convention")
+    assert {"rule": "aave_objectif_selon_convention", "law_date": "2022-06-01"} in trace["depends_on"]
+    inner = next(t for t in data["records"] if t["rule"] == "aave_objectif_selon_convention")  # type: ignore[attr-defined]
     assert inner["version"]["assumption"] is True and "2022" in inner["version"]["note"]
 
 

@@ -1,0 +1,167 @@
+"""Reading policy and case files from disk, whatever is on disk.
+
+Every path named or found is either read as a regular UTF-8 file within the size limit, or
+reported as a located `file_error`: symlink loops, devices (`/dev/zero`), pipes, sockets,
+unreadable folders and broken links are never skipped silently and never read without bound.
+Sizes come from a bounded read, not from `stat`, which says 0 for devices and /proc files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.diagnostics import Code, Diagnostic
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # one YAML file
+MAX_FILES = 10_000  # files listed under one folder
+MAX_FOLDER_DEPTH = 32  # nested folders under one folder
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class FileProblem(Exception):
+    """A file or folder that cannot be used; `diagnostic` says why, at the path."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def file_diagnostic(display: str, message: str, help: str | None = None) -> Diagnostic:
+    from engine.source import Span
+
+    return Diagnostic(Code.FILE, message, Span(display, 1, 1, 1, 1), help=help)
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link that loops (it points, through links, back to itself)"
+    if exc.errno == errno.ENOENT:
+        return "no such file or folder (or a link to one that no longer exists)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_bytes(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, at most `limit` of them; raise `FileProblem` otherwise.
+
+    Opened without blocking (a named pipe must not hang the reader), checked to be a regular
+    file on the open descriptor (no race with a swapped path), and read with a bounded read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise FileProblem(file_diagnostic(display, f"cannot read file: {_reason(exc)}")) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise FileProblem(
+                file_diagnostic(
+                    display,
+                    f"cannot read file: {_kind(mode)}, not a regular file",
+                    "policy and case files must be ordinary YAML files",
+                )
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise FileProblem(
+                file_diagnostic(display, f"file too large (more than {limit} bytes)", "split it into several files")
+            )
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileProblem(file_diagnostic(display, f"cannot read file: {_reason(exc)}")) from None
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Listing:
+    """YAML files found under some paths, in a stable order, and what could not be listed."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def display(path: Path) -> str:
+    """A path as shown in diagnostics: relative to the working folder when under it."""
+    try:
+        absolute = Path(os.path.abspath(path))
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def list_yaml(folder: Path, listing: Listing, *, recursive: bool = True) -> None:
+    """Append the YAML files under `folder` to `listing`, sorted; report what cannot be listed.
+
+    Folders reached twice through links (a loop) are reported, not walked forever; the number of
+    files and the depth of folders are bounded.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    found: list[Path] = []
+    while stack:
+        current, depth = stack.pop()
+        try:
+            info = os.stat(current)
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                listing.problems.append(
+                    file_diagnostic(display(current), "a folder link that loops back to a folder already read")
+                )
+                continue
+            seen.add(key)
+            with os.scandir(current) as entries:
+                children = sorted(entries, key=lambda e: e.name)
+        except OSError as exc:
+            listing.problems.append(file_diagnostic(display(current), f"cannot read folder: {_reason(exc)}"))
+            continue
+        subfolders: list[Path] = []
+        for entry in children:
+            path = Path(entry.path)
+            if entry.name.endswith(YAML_SUFFIXES):
+                found.append(path)  # whatever it is: reading it says if it is not a readable file
+                continue
+            if not recursive or entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir()  # follows links; a looping link is not a folder
+            except OSError:
+                is_folder = False
+            if is_folder:
+                subfolders.append(path)
+        if subfolders and depth + 1 > MAX_FOLDER_DEPTH:
+            listing.problems.append(
+                file_diagnostic(display(current), f"folders nested deeper than {MAX_FOLDER_DEPTH} levels")
+            )
+            continue
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
+        if len(found) > MAX_FILES:
+            listing.problems.append(file_diagnostic(display(folder), f"too many YAML files (more than {MAX_FILES})"))
+            found = found[:MAX_FILES]
+            break
+    listing.files.extend(sorted(found))
