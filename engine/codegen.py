@@ -493,13 +493,8 @@ def _may_be_int(e: ast.Expr) -> bool:
 def generate(plan: Plan, outputs: tuple[str, ...], traced: bool = False) -> Program:
     """Compile `outputs`' code; `traced`: a variant whose `run(F, T, R)` also records its choices in R."""
     for name in outputs:
-<<<<<<< HEAD
-        assert _SAFE_NAME.match(name), name  # the reader only admits snake_case names
-    g = _Generator(plan, traced=traced)
-=======
         assert _SAFE_NAME.fullmatch(name), name  # the reader only admits snake_case names
-    g = _Generator(plan)
->>>>>>> main
+    g = _Generator(plan, traced=traced)
     g.bounds = g.boundaries()
     g.form_groups()
     result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
