@@ -28,7 +28,7 @@ from benchmarks.population import generate  # noqa: E402
 
 def _case_files_cases(policy: Policy) -> list[tuple[dict[str, object], date]]:
     out = []
-    for file in case_files([ROOT / "policy" / "tests", ROOT / "policy" / "examples"]):
+    for file in case_files([ROOT / "policy" / "tests", ROOT / "policy" / "examples"]).files:
         out += [(c.facts, c.at) for c in load_cases(file, policy)]
     return out
 

@@ -197,7 +197,7 @@ def test_a_receipt_is_explained_from_its_own_trace(rsa: Policy, tmp_path: Path) 
     from engine.receipt import ReceiptError
     from engine.replay import explain_receipt
 
-    for file in case_files([ROOT / "policy" / "examples"]):
+    for file in case_files([ROOT / "policy" / "examples"]).files:
         for case in load_cases(file, rsa):
             doc = json.loads(rsa.receipt(case.facts, case.at).to_json())
             full = rsa.evaluate(case.facts, case.at, trace=True)
