@@ -14,6 +14,7 @@ from engine.checker import Checker, Known, non_null_when
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
 from engine.documents import PolicyDocuments, TableRow, Text, VersionDecl
 from engine.graph import Node, Use, build
+from engine.i18n import _
 from engine.parser import parse
 from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
 from engine.resolve import Scope, resolve
@@ -32,7 +33,7 @@ class _Analysis:
         self.rule_types = {n: self.type_of(d.type, enums) for n, d in docs.rules.items()}
         owners: dict[str, list[str]] = {}
         for enum in docs.enums.values():
-            for value, _ in enum.values:
+            for value, _label in enum.values:
                 owners.setdefault(value, []).append(enum.name)
         self.scope = Scope(self.fact_types, self.param_types, self.rule_types, {v: tuple(o) for v, o in owners.items()})
         self.checker = Checker(self.scope, docs.enums, self.diagnostics.append)
@@ -42,16 +43,22 @@ class _Analysis:
 
     def shadowing(self) -> None:
         """A fact, parameter or rule named like an enum value would silently replace that value."""
-        for table, kind in ((self.docs.facts, "fact"), (self.docs.parameters, "parameter"), (self.docs.rules, "rule")):
+        for table, kind in (
+            (self.docs.facts, _("fact")),
+            (self.docs.parameters, _("parameter")),
+            (self.docs.rules, _("rule")),
+        ):
             for name, decl in table.items():
                 owners = self.scope.enum_values.get(name)
                 if owners:
                     self.report(
                         Diagnostic(
                             Code.DUPLICATE_NAME,
-                            f"{kind} `{name}` has the name of a value of enum `{owners[0]}`",
+                            _("{kind} `{name}` has the name of a value of enum `{enum}`").format(
+                                kind=kind, name=name, enum=owners[0]
+                            ),
                             decl.span,
-                            help="rename one of them: in formulas the name would hide the enum value",
+                            help=_("rename one of them: in formulas the name would hide the enum value"),
                         )
                     )
 
@@ -98,7 +105,9 @@ class _Analysis:
             self.report(
                 Diagnostic(
                     Code.INVALID_VALUE,
-                    f"{what} must be written as a constant, like `500 €`, `1 month`, `26` or `true`",
+                    _("{what} must be written as a constant, like `500 €`, `1 month`, `26` or `true`").format(
+                        what=what
+                    ),
                     text.span,
                 )
             )
@@ -112,7 +121,7 @@ class _Analysis:
             ty = self.fact_types[name]
             has_default, default = False, None
             if decl.default is not None and not ty.is_error:
-                has_default, default = self.constant(decl.default, ty, f"the default of `{name}`")
+                has_default, default = self.constant(decl.default, ty, _("the default of `{name}`").format(name=name))
             out[name] = FactPlan(name, ty, default, has_default, decl)
         return out
 
@@ -122,15 +131,19 @@ class _Analysis:
             ty = self.param_types[name]
             values = []
             for v in decl.values:
-                _, value = self.constant(v.value, ty, f"a value of `{name}`") if not ty.is_error else (False, None)
+                _ok, value = (
+                    self.constant(v.value, ty, _("a value of `{name}`").format(name=name))
+                    if not ty.is_error
+                    else (False, None)
+                )
                 values.append(value)
                 if not v.references:
                     self.report(
                         Diagnostic(
                             Code.MISSING_LEGAL_BASIS,
-                            f"this value of `{name}` cites no source",
+                            _("this value of `{name}` cites no source").format(name=name),
                             v.span,
-                            help="add `references:` with the article or document",
+                            help=_("add `references:` with the article or document"),
                         )
                     )
             out[name] = ParameterPlan(name, ty, tuple(v.start for v in decl.values), tuple(values), decl)
@@ -145,16 +158,16 @@ class _Analysis:
                 self.report(
                     Diagnostic(
                         Code.MISSING_LEGAL_BASIS,
-                        f"rule `{name}` cites no legal basis",
+                        _("rule `{name}` cites no legal basis").format(name=name),
                         decl.span,
-                        help="add `references:` with the article it rests on",
+                        help=_("add `references:` with the article it rests on"),
                     )
                 )
             out[name] = RulePlan(name, ty, versions, decl)
         return out
 
     def version(self, rule: str, ty: Type, decl: VersionDecl) -> VersionPlan:
-        what = f"the value of `{rule}`"
+        what = _("the value of `{rule}`").format(rule=rule)
         formula = None
         if decl.formula is not None:
             e = self.expression(decl.formula, rule, ty)
@@ -171,7 +184,7 @@ class _Analysis:
             when = None
             if row.when is not None:
                 parsed = self.expression(row.when, rule)
-                when = self.checker.condition(parsed, known, "a table condition") if parsed is not None else None
+                when = self.checker.condition(parsed, known, _("a table condition")) if parsed is not None else None
             then_known = known | (non_null_when(when, True) if when is not None else frozenset())
             parsed_then = self.expression(row.then, rule, ty)
             then = self.checker.result(parsed_then, ty, then_known, what) if parsed_then is not None else None
@@ -184,10 +197,12 @@ class _Analysis:
                 self.report(
                     Diagnostic(
                         Code.UNREACHABLE_ROW,
-                        f"row {index + 1} of `{rule}` can never match: the rows above it already cover "
-                        "every case where its condition holds",
+                        _(
+                            "row {row} of `{rule}` can never match: "
+                            "the rows above it already cover every case where its condition holds"
+                        ).format(row=index + 1, rule=rule),
                         rows[index].decl.span,
-                        help="remove the row, or move it above the rows that hide it",
+                        help=_("remove the row, or move it above the rows that hide it"),
                     )
                 )
         return tuple(rows)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from engine import calendar
+from engine.i18n import _, ngettext
 from engine.types import BOOL, DATE, INT, Kind, Type, unify
 
 ROUNDING_MODES = {
@@ -38,10 +39,12 @@ class Builtin:
 def _fixed(params: list[Type], result: Type) -> Signature:
     def check(args: list[Type]) -> Type | str:
         if len(args) != len(params):
-            return f"takes {len(params)} argument{'s' if len(params) != 1 else ''}, not {len(args)}"
+            return ngettext(
+                "takes {count} argument, not {given}", "takes {count} arguments, not {given}", len(params)
+            ).format(count=len(params), given=len(args))
         for i, (got, want) in enumerate(zip(args, params, strict=True), 1):
             if not got.is_error and (got.kind is not want.kind):
-                return f"argument {i} must be {want.a}, not {got.a}"
+                return _("argument {i} must be {want}, not {got}").format(i=i, want=want.a, got=got.a)
         return result
 
     return check
@@ -49,12 +52,12 @@ def _fixed(params: list[Type], result: Type) -> Signature:
 
 def _extremum(args: list[Type]) -> Type | str:
     if len(args) < 2:
-        return "takes at least 2 arguments"
+        return _("takes at least 2 arguments")
     result: Type | None = args[0]
     for arg in args[1:]:
         result = unify(result, arg) if result is not None else None
     if result is None or result.kind not in (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DATE, Kind.ERROR):
-        return "compares numbers, amounts or dates, all of the same kind"
+        return _("compares numbers, amounts or dates, all of the same kind")
     return result
 
 
@@ -62,7 +65,7 @@ def _abs(args: list[Type]) -> Type | str:
     if len(args) != 1:
         return "takes 1 argument"
     if args[0].kind not in (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.ERROR):
-        return f"takes a number or an amount, not a {args[0]}"
+        return _("takes a number or an amount, not a {type}").format(type=args[0])
     return args[0]
 
 
@@ -71,19 +74,19 @@ def _round(args: list[Type]) -> Type | str:
         return 'takes 3 arguments: round(value, places, "half_up")'
     value, places, mode = args
     if value.kind not in (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.ERROR):
-        return f"rounds a number or an amount, not {value.a}"
+        return _("rounds a number or an amount, not {a}").format(a=value.a)
     if places.kind not in (Kind.INT, Kind.ERROR):
-        return "the number of decimal places must be an int"
+        return _("the number of decimal places must be an int")
     if mode.kind not in (Kind.TEXT, Kind.ERROR):
-        return f"the rounding mode must be one of {', '.join(ROUNDING_MODES)} in quotes"
+        return _("the rounding mode must be one of {modes} in quotes").format(modes=", ".join(ROUNDING_MODES))
     return Type(Kind.DECIMAL) if value.kind is Kind.INT else value
 
 
 def _round_impl(value: Decimal | int, places: int, mode: str) -> Decimal:
     if mode not in ROUNDING_MODES:
-        raise ValueError(f"unknown rounding mode {mode!r}")
+        raise ValueError(_("unknown rounding mode {mode!r}").format(mode=mode))
     if not -12 <= places <= 12:
-        raise ValueError(f"cannot round to {places} decimal places (-12 to 12)")
+        raise ValueError(_("cannot round to {places} decimal places (-12 to 12)").format(places=places))
     return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
 
 

@@ -7,6 +7,8 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from engine.i18n import _
+
 
 @dataclass(frozen=True, slots=True)
 class Duration:
@@ -64,7 +66,7 @@ def add_months(d: date, n: int) -> date:
     """Same day of the month n months later, or that month's last day; always from `d`."""
     year, month0 = divmod(d.year * 12 + d.month - 1 + n, 12)
     if not 1 <= year <= 9999:
-        raise CalendarError(f"{d.isoformat()} + {n} months is outside the calendar")
+        raise CalendarError(_("{date} + {n} months is outside the calendar").format(date=d.isoformat(), n=n))
     day = d.day
     if day > 28:  # only the end of a month can need clamping
         last = _DAYS_IN_MONTH[month0]
@@ -78,7 +80,7 @@ def add_days(d: date, n: int) -> date:
     try:
         return d + timedelta(days=n)
     except OverflowError:
-        raise CalendarError(f"{d.isoformat()} + {n} days is outside the calendar") from None
+        raise CalendarError(_("{date} + {n} days is outside the calendar").format(date=d.isoformat(), n=n)) from None
 
 
 def add_duration(d: date, duration: Duration) -> date:

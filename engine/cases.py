@@ -14,6 +14,7 @@ from pathlib import Path
 from engine import ast
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, PolicyError, suggest
 from engine.files import Listing, list_yaml
+from engine.i18n import _
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.parser import parse
 from engine.policy import Policy
@@ -96,7 +97,7 @@ def read_case_file(path: Path, policy: Policy, sources: SourceCache | None = Non
     problems: list[Diagnostic] = []
     entries: list[Case | CaseError] = []
     if root is None:
-        problems.append(Diagnostic(Code.MISSING_FIELD, "empty case file", Span(display, 1, 1, 1, 1)))
+        problems.append(Diagnostic(Code.MISSING_FIELD, _("empty case file"), Span(display, 1, 1, 1, 1)))
     else:
         for node in _case_nodes(root, problems):
             own: list[Diagnostic] = []
@@ -115,20 +116,20 @@ def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> list[YamlNode]:
                 problems.append(
                     Diagnostic(
                         Code.UNKNOWN_FIELD,
-                        f"unknown field `{key.value}` next to `cases`",
+                        _("unknown field `{value}` next to `cases`").format(value=key.value),
                         key.span,
-                        help="put each case's fields inside the `cases` list",
+                        help=_("put each case's fields inside the `cases` list"),
                     )
                 )
             elif value.kind != "seq":
-                problems.append(Diagnostic(Code.WRONG_KIND, "`cases` must be a list (- item)", value.span))
+                problems.append(Diagnostic(Code.WRONG_KIND, _("`cases` must be a list (- item)"), value.span))
             elif not value.items:
                 problems.append(
                     Diagnostic(
                         Code.MISSING_FIELD,
-                        "`cases` is an empty list: the file has no case",
+                        _("`cases` is an empty list: the file has no case"),
                         value.span,
-                        help="add at least one case (description, at, facts, expect), or delete the file",
+                        help=_("add at least one case (description, at, facts, expect), or delete the file"),
                     )
                 )
             else:
@@ -139,7 +140,7 @@ def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> list[YamlNode]:
     problems.append(
         Diagnostic(
             Code.WRONG_KIND,
-            "a case file is a mapping (description, at, facts, expect) or a list under `cases:`",
+            _("a case file is a mapping (description, at, facts, expect) or a list under `cases:`"),
             root.span,
         )
     )
@@ -149,20 +150,24 @@ def _case_nodes(root: YamlNode, problems: list[Diagnostic]) -> list[YamlNode]:
 def _fields(node: YamlNode, problems: list[Diagnostic]) -> dict[str, YamlNode] | None:
     if node.kind != "map":
         problems.append(
-            Diagnostic(Code.WRONG_KIND, "a case must be a mapping (description, at, facts, expect)", node.span)
+            Diagnostic(Code.WRONG_KIND, _("a case must be a mapping (description, at, facts, expect)"), node.span)
         )
         return None
     out: dict[str, YamlNode] = {}
     for key, value in node.pairs:
         if key.value in out:
-            problems.append(Diagnostic(Code.DUPLICATE_KEY, f"duplicate key `{key.value}`", key.span))
+            problems.append(
+                Diagnostic(Code.DUPLICATE_KEY, _("duplicate key `{value}`").format(value=key.value), key.span)
+            )
         elif key.value not in _CASE_FIELDS:
             problems.append(
                 Diagnostic(
                     Code.UNKNOWN_FIELD,
-                    f"unknown field `{key.value}` in a case{suggest(key.value, _CASE_FIELDS)}",
+                    _("unknown field `{value}` in a case{suggest}").format(
+                        value=key.value, suggest=suggest(key.value, _CASE_FIELDS)
+                    ),
                     key.span,
-                    help=f"the fields of a case are: {', '.join(_CASE_FIELDS)}",
+                    help=_("the fields of a case are: {fields}").format(fields=", ".join(_CASE_FIELDS)),
                 )
             )
         else:
@@ -179,7 +184,10 @@ def _read_case(node: YamlNode, file: str, policy: Policy, problems: list[Diagnos
     if "at" not in f:
         problems.append(
             Diagnostic(
-                Code.MISSING_FIELD, "the case has no `at` (its evaluation date)", node.span, help="add `at: YYYY-MM-DD`"
+                Code.MISSING_FIELD,
+                _("the case has no `at` (its evaluation date)"),
+                node.span,
+                help=_("add `at: YYYY-MM-DD`"),
             )
         )
     else:
@@ -199,25 +207,36 @@ def _entries(
     if node is None or (node.kind == "scalar" and node.tag == "null"):
         return values, spans
     if node.kind != "map":
-        problems.append(Diagnostic(Code.WRONG_KIND, f"`{section}` must be a mapping of names to values", node.span))
+        problems.append(
+            Diagnostic(
+                Code.WRONG_KIND,
+                _("`{section}` must be a mapping of names to values").format(section=section),
+                node.span,
+            )
+        )
         return values, spans
     plan = policy.plan
     table = plan.facts if section == "facts" else plan.rules
     for key, value in node.pairs:
         name = key.value
         if name in values:
-            problems.append(Diagnostic(Code.DUPLICATE_KEY, f"duplicate key `{name}` in `{section}`", key.span))
+            problems.append(
+                Diagnostic(
+                    Code.DUPLICATE_KEY,
+                    _("duplicate key `{name}` in `{section}`").format(name=name, section=section),
+                    key.span,
+                )
+            )
             continue
         if name not in table:
             code = Code.UNKNOWN_FACT if section == "facts" else Code.UNKNOWN_DECISION
-            what = "fact" if section == "facts" else "decision"
+            facts = section == "facts"
+            message = _("unknown fact `{name}`") if facts else _("unknown decision `{name}`")
+            listed = _("the facts of this policy are listed by `policy graph --format json`")
+            if not facts:
+                listed = _("the decisions of this policy are listed by `policy graph --format json`")
             problems.append(
-                Diagnostic(
-                    code,
-                    f"unknown {what} `{name}`{suggest(name, list(table))}",
-                    key.span,
-                    help=f"the {what}s of this policy are listed by `policy graph --format json`",
-                )
+                Diagnostic(code, message.format(name=name) + suggest(name, list(table)), key.span, help=listed)
             )
             continue
         ty = table[name].type
@@ -231,7 +250,7 @@ def _entries(
                 values[name] = expected_error
                 spans[name] = value.span
             continue
-        what = f"fact `{name}`" if section == "facts" else f"expected `{name}`"
+        what = (_("fact `{name}`") if section == "facts" else _("expected `{name}`")).format(name=name)
         parsed = _scalar(value, ty, what, problems, dict(plan.enums))
         if parsed is not _INVALID:
             values[name] = parsed
@@ -261,9 +280,11 @@ def _expected_error(name: str, node: YamlNode, problems: list[Diagnostic]) -> Ex
         problems.append(
             Diagnostic(
                 Code.FACT_TYPE,
-                f"expected `{name}` must be a value, or `{{error: CODE}}` to expect that the decision fails",
+                _("expected `{name}` must be a value, or `{{error: CODE}}` to expect that the decision fails").format(
+                    name=name
+                ),
                 node.span,
-                help=f"the codes a decision can fail with: {', '.join(DECISION_ERROR_CODES)}",
+                help=_("the codes a decision can fail with: {codes}").format(codes=", ".join(DECISION_ERROR_CODES)),
             )
         )
         return None
@@ -272,10 +293,10 @@ def _expected_error(name: str, node: YamlNode, problems: list[Diagnostic]) -> Ex
         problems.append(
             Diagnostic(
                 Code.INVALID_VALUE,
-                f"`{code_node.value}` is not an error a decision can fail with"
-                f"{suggest(code_node.value, DECISION_ERROR_CODES)}",
+                _("`{code}` is not an error a decision can fail with").format(code=code_node.value)
+                + suggest(code_node.value, DECISION_ERROR_CODES),
                 code_node.span,
-                help=f"the codes a decision can fail with: {', '.join(DECISION_ERROR_CODES)}",
+                help=_("the codes a decision can fail with: {codes}").format(codes=", ".join(DECISION_ERROR_CODES)),
             )
         )
         return None
@@ -286,12 +307,20 @@ def _scalar(
     node: YamlNode, ty: Type, what: str, problems: list[Diagnostic], enums: dict[str, object] | None = None
 ) -> object:
     if ty.kind is Kind.LIST and ty.item is not None and node.kind == "seq":
-        items = [_scalar(item, ty.item, f"an item of {what}", problems, enums) for item in node.items]
+        items = [
+            _scalar(item, ty.item, _("an item of {what}").format(what=what), problems, enums) for item in node.items
+        ]
         return _INVALID if any(i is _INVALID for i in items) else frozenset(items)
     if ty.kind is Kind.DURATION and node.kind == "scalar" and node.tag != "null":
         return _duration(node, what, problems)
     if node.kind != "scalar":
-        problems.append(Diagnostic(Code.FACT_TYPE, f"{what} must be a single value, not {node.describe()}", node.span))
+        problems.append(
+            Diagnostic(
+                Code.FACT_TYPE,
+                _("{what} must be a single value, not {describe}").format(what=what, describe=node.describe()),
+                node.span,
+            )
+        )
         return _INVALID
     raw: object = node.value
     if node.tag == "null":
@@ -321,7 +350,11 @@ def _duration(node: YamlNode, what: str, problems: list[Diagnostic]) -> object:
         return parsed.value
     problems.append(
         Diagnostic(
-            Code.FACT_TYPE, f"{what} must be a duration such as `1 month` or `15 days`, not `{node.value}`", node.span
+            Code.FACT_TYPE,
+            _("{what} must be a duration such as `1 month` or `15 days`, not `{value}`").format(
+                what=what, value=node.value
+            ),
+            node.span,
         )
     )
     return _INVALID

@@ -13,6 +13,7 @@ from engine import ast
 from engine.builtins import ROUNDING_MODES, TABLE
 from engine.diagnostics import Code, Diagnostic, suggest
 from engine.documents import EnumDecl
+from engine.i18n import N_, _
 from engine.resolve import Scope
 from engine.source import Span
 from engine.types import (
@@ -107,17 +108,24 @@ class Checker:
         if got.optional and fits(got.required(), want):
             self.report(
                 Code.NULL,
-                f"{what} is {want.a}, but this value may be null",
+                _("{what} is {a}, but this value may be null").format(what=what, a=want.a),
                 e.span,
-                f"declare the type as `{want.as_optional()}`, or give a value for the null case "
-                "(`x ?? default`, `if x is not null then … else …`)",
+                _(
+                    "declare the type as `{optional}`, or give a value for the null case "
+                    "(`x ?? default`, `if x is not null then … else …`)"
+                ).format(optional=want.as_optional()),
             )
             return
-        self.report(Code.TYPE, f"{what} must be {want.a}, but this is {got.a}", e.span, _conversion_help(got, want))
+        self.report(
+            Code.TYPE,
+            _("{what} must be {a}, but this is {a2}").format(what=what, a=want.a, a2=got.a),
+            e.span,
+            _conversion_help(got, want),
+        )
 
-    def condition(self, e: ast.Expr, known: Known, what: str = "a condition") -> ast.Expr:
+    def condition(self, e: ast.Expr, known: Known, what: str | None = None) -> ast.Expr:
         e = self.check(e, known, BOOL)
-        self.value(e, BOOL, what)
+        self.value(e, BOOL, what if what is not None else _("a condition"))
         return e
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -127,16 +135,21 @@ class Checker:
         if got.is_error:
             return False
         if got.optional:
-            subject = f"`{e.name}`" if isinstance(e, ast.Name) else "this value"
+            subject = f"`{e.name}`" if isinstance(e, ast.Name) else _("this value")
             self.report(
                 Code.NULL,
-                f"{subject} may be null, and {what} needs a value",
+                _("{subject} may be null, and {what} needs a value").format(subject=subject, what=what),
                 e.span,
                 _null_help(e),
             )
             return False
         if want is not None and not fits(got, want):
-            self.report(Code.TYPE, f"{what} needs {want.a}, but this is {got.a}", e.span, _conversion_help(got, want))
+            self.report(
+                Code.TYPE,
+                _("{what} needs {a}, but this is {a2}").format(what=what, a=want.a, a2=got.a),
+                e.span,
+                _conversion_help(got, want),
+            )
             return False
         return True
 
@@ -155,7 +168,7 @@ class Checker:
                 o = self.check(o, known, expect)
                 ok = self.value(o, None, "`-`")
                 if ok and (o.ty or ERROR).kind not in (Kind.INT, Kind.DECIMAL, Kind.MONEY, Kind.DURATION):
-                    self.report(Code.TYPE, f"cannot negate {(o.ty or ERROR).a}", o.span)
+                    self.report(Code.TYPE, _("cannot negate {a}").format(a=(o.ty or ERROR).a), o.span)
                     ok = False
                 return replace(e, operand=o, ty=o.ty if ok else ERROR)
             case ast.Binary(op="and" | "or" as op, left=a, right=b):
@@ -170,7 +183,9 @@ class Checker:
                 if ty is None:
                     self.report(
                         Code.TYPE,
-                        f"`??` gives {(a.ty or ERROR).a} or {(b.ty or ERROR).a}: they must be of one type",
+                        _("`??` gives {a} or {a2}: they must be of one type").format(
+                            a=(a.ty or ERROR).a, a2=(b.ty or ERROR).a
+                        ),
                         e.span,
                     )
                     ty = ERROR
@@ -180,7 +195,11 @@ class Checker:
             case ast.Binary(op="==" | "!=", left=a, right=b):
                 a, b = self.pair(a, b, known)
                 if unify(a.ty or ERROR, b.ty or ERROR) is None or _is_list(a) or _is_list(b):
-                    self.report(Code.TYPE, f"cannot compare {(a.ty or ERROR).a} with {(b.ty or ERROR).a}", e.span)
+                    self.report(
+                        Code.TYPE,
+                        _("cannot compare {a} with {a2}").format(a=(a.ty or ERROR).a, a2=(b.ty or ERROR).a),
+                        e.span,
+                    )
                 return replace(e, left=a, right=b, ty=BOOL)
             case ast.Binary(op="<" | "<=" | ">" | ">=" as op, left=a, right=b):
                 a, b = self.pair(a, b, known)
@@ -189,13 +208,15 @@ class Checker:
                     common = unify(a.ty or ERROR, b.ty or ERROR)
                     if common is None or common.kind not in (*_ORDERED, Kind.ERROR):
                         help = (
-                            "durations cannot be ordered (is 1 month more than 30 days?)"
+                            _("durations cannot be ordered (is 1 month more than 30 days?)")
                             if Kind.DURATION in ((a.ty or ERROR).kind, (b.ty or ERROR).kind)
                             else None
                         )
                         self.report(
                             Code.TYPE,
-                            f"cannot order {(a.ty or ERROR).a} and {(b.ty or ERROR).a} with `{op}`",
+                            _("cannot order {a} and {a2} with `{op}`").format(
+                                a=(a.ty or ERROR).a, a2=(b.ty or ERROR).a, op=op
+                            ),
                             e.span,
                             help,
                         )
@@ -215,9 +236,11 @@ class Checker:
                 if ty is None:
                     self.report(
                         Code.TYPE,
-                        f"the branches give {(t.ty or ERROR).a} and {(o.ty or ERROR).a}: they must be of one type",
+                        _("the branches give {a} and {a2}: they must be of one type").format(
+                            a=(t.ty or ERROR).a, a2=(o.ty or ERROR).a
+                        ),
                         e.span,
-                        "make both branches the same type",
+                        _("make both branches the same type"),
                     )
                     ty = ERROR
                 return replace(e, cond=c, then=t, orelse=o, ty=ty)
@@ -226,7 +249,11 @@ class Checker:
                 items = self.list_items(items, v.ty or ERROR, known)
                 item_ty = (items.ty.item if items.ty else None) or ERROR
                 if not (v.ty or ERROR).is_error and unify((v.ty or ERROR).required(), item_ty) is None:
-                    self.report(Code.TYPE, f"cannot look for {(v.ty or ERROR).a} in a list of {item_ty}", e.span)
+                    self.report(
+                        Code.TYPE,
+                        _("cannot look for {a} in a list of {item_ty}").format(a=(v.ty or ERROR).a, item_ty=item_ty),
+                        e.span,
+                    )
                 return replace(e, value=v, items=items, ty=BOOL)
             case ast.IsNull(value=v):
                 return replace(e, value=self.check(v, known), ty=BOOL)
@@ -234,13 +261,13 @@ class Checker:
                 return self.call(e, known)
             case ast.AsOf(target=target, when=when):
                 when = self.check(when, known, DATE)
-                self.value(when, DATE, "`as of`")
+                self.value(when, DATE, _("`as of`"))
                 ty = self.scope.type_of(target.name) if target.binding else None
                 return replace(e, when=when, target=replace(target, ty=ty or ERROR), ty=ty or ERROR)
             case ast.ListExpr() if expect is not None and expect.kind is Kind.LIST and expect.item is not None:
                 return self.list_items(e, expect.item, known)
             case ast.ListExpr():
-                self.report(Code.TYPE, "a list can only follow `in`", e.span, "write `x in [a, b]`")
+                self.report(Code.TYPE, _("a list can only follow `in`"), e.span, _("write `x in [a, b]`"))
                 return replace(e, ty=ERROR)
         raise AssertionError(f"unhandled node: {e!r}")
 
@@ -263,9 +290,11 @@ class Checker:
             choices = [v for v, _ in enum.values] if enum else []
             self.report(
                 Code.UNKNOWN_REF,
-                f"`{value}` is not a value of `{expect.enum}`{suggest(value, choices)}",
+                _("`{value}` is not a value of `{enum}`{suggest}").format(
+                    value=value, enum=expect.enum, suggest=suggest(value, choices)
+                ),
                 e.span,
-                f"the values of `{expect.enum}` are: {', '.join(choices)}",
+                _("the values of `{enum}` are: {values}").format(enum=expect.enum, values=", ".join(choices)),
             )
             return replace(e, ty=ERROR)
         if isinstance(e, ast.Literal):
@@ -274,9 +303,11 @@ class Checker:
             return replace(e, ty=enum_type(owners[0]))
         self.report(
             Code.TYPE,
-            f"`{value}` is a value of several enums ({', '.join(owners)}): which one is meant?",
+            _("`{value}` is a value of several enums ({enums}): which one is meant?").format(
+                value=value, enums=", ".join(owners)
+            ),
             e.span,
-            "compare it with a fact or rule of the enum's type",
+            _("compare it with a fact or rule of the enum's type"),
         )
         return replace(e, ty=ERROR)
 
@@ -296,16 +327,18 @@ class Checker:
             checked = tuple(self.check(i, known, want) for i in items.items)
             item_ty: Type | None = want
             for i in checked:
-                self.value(i, None, "a list item")
+                self.value(i, None, _("a list item"))
                 item_ty = unify(item_ty, i.ty or ERROR) if item_ty is not None else (i.ty or ERROR)
                 if item_ty is None:
-                    self.report(Code.TYPE, "the items of a list must all be of one type", items.span)
+                    self.report(Code.TYPE, _("the items of a list must all be of one type"), items.span)
                     item_ty = ERROR
             return replace(items, items=checked, ty=list_of(item_ty or ERROR))
         checked_items = self.check(items, known)
         ty = checked_items.ty or ERROR
         if not ty.is_error and ty.kind is not Kind.LIST:
-            self.report(Code.TYPE, f"`in` needs a list, but this is {ty.a}", items.span, "write `x in [a, b]`")
+            self.report(
+                Code.TYPE, _("`in` needs a list, but this is {a}").format(a=ty.a), items.span, _("write `x in [a, b]`")
+            )
             return replace(checked_items, ty=list_of(ERROR))
         return checked_items
 
@@ -316,8 +349,14 @@ class Checker:
         for side in (a, b):
             ty = side.ty or ERROR
             if not ty.is_error and not ty.optional and ty.kind not in allowed:  # nulls: reported by value()
-                subject = f"`{side.name}`" if isinstance(side, ast.Name) else "this value"
-                self.report(Code.TYPE, f"`{op}` works on {_ARITHMETIC_WORDS[op]}, but {subject} is {ty.a}", side.span)
+                subject = f"`{side.name}`" if isinstance(side, ast.Name) else _("this value")
+                self.report(
+                    Code.TYPE,
+                    _("`{op}` works on {ARITHMETIC_WORDS}, but {subject} is {a}").format(
+                        op=op, ARITHMETIC_WORDS=_(_ARITHMETIC_WORDS[op]), subject=subject, a=ty.a
+                    ),
+                    side.span,
+                )
                 fine = False
         return fine
 
@@ -337,14 +376,14 @@ class Checker:
                 return DATE
             help = None
             if ka is kb is Kind.DATE and op == "-":
-                help = "to count days between two dates, write days_between(a, b)"
+                help = _("to count days between two dates, write days_between(a, b)")
             elif {ka, kb} == {Kind.MONEY, Kind.INT} or {ka, kb} == {Kind.MONEY, Kind.DECIMAL}:
-                help = "write amounts with their unit, e.g. `500 €`"
+                help = _("write amounts with their unit, e.g. `500 €`")
             elif Kind.DATE in (ka, kb) and Kind.INT in (ka, kb):
-                help = "add a duration: `d + 3 days`, `d + 1 month`"
+                help = _("add a duration: `d + 3 days`, `d + 1 month`")
             self.report(
                 Code.TYPE,
-                f"cannot {'add' if op == '+' else 'subtract'} {b.a} {'to' if op == '+' else 'from'} {a.a}",
+                (_("cannot add {b} to {a}") if op == "+" else _("cannot subtract {b} from {a}")).format(a=a.a, b=b.a),
                 span,
                 help,
             )
@@ -356,7 +395,7 @@ class Checker:
                 return MONEY
             if Kind.DURATION in (ka, kb) and Kind.INT in (ka, kb):
                 return DURATION
-            self.report(Code.TYPE, f"cannot multiply {a.a} by {b.a}", span)
+            self.report(Code.TYPE, _("cannot multiply {a} by {a2}").format(a=a.a, a2=b.a), span)
             return ERROR
         if op == "/":
             if ka in num and kb in num:
@@ -365,7 +404,7 @@ class Checker:
                 return MONEY
             if ka is kb is Kind.MONEY:
                 return DECIMAL
-            self.report(Code.TYPE, f"cannot divide {a.a} by {b.a}", span)
+            self.report(Code.TYPE, _("cannot divide {a} by {a2}").format(a=a.a, a2=b.a), span)
             return ERROR
         raise AssertionError(f"unknown operator {op}")
 
@@ -377,14 +416,14 @@ class Checker:
         fine = all([self.value(a, None, f"`{e.func}`") for a in args])
         result = builtin.signature([a.ty or ERROR for a in args])
         if isinstance(result, str):
-            self.report(Code.TYPE, f"`{e.func}` {result}", e.span, f"usage: {builtin.usage}")
+            self.report(Code.TYPE, f"`{e.func}` {result}", e.span, _("usage: {usage}").format(usage=builtin.usage))
             return replace(e, args=args, ty=ERROR)
         if e.func == "round" and len(args) == 3:
             mode = args[2]
             if not (isinstance(mode, ast.Literal) and mode.value in ROUNDING_MODES):
                 self.report(
                     Code.TYPE,
-                    f"the rounding mode must be written out: one of {', '.join(ROUNDING_MODES)}",
+                    _("the rounding mode must be written out: one of {modes}").format(modes=", ".join(ROUNDING_MODES)),
                     mode.span,
                     'e.g. round(x, 2, "half_up")',
                 )
@@ -398,10 +437,10 @@ _ARITHMETIC = {
     "/": (Kind.INT, Kind.DECIMAL, Kind.MONEY),
 }
 _ARITHMETIC_WORDS = {
-    "+": "numbers, amounts, dates and durations",
-    "-": "numbers, amounts, dates and durations",
-    "*": "numbers, amounts and durations",
-    "/": "numbers and amounts",
+    "+": N_("numbers, amounts, dates and durations"),
+    "-": N_("numbers, amounts, dates and durations"),
+    "*": N_("numbers, amounts and durations"),
+    "/": N_("numbers and amounts"),
 }
 
 
@@ -418,13 +457,15 @@ def _is_list(e: ast.Expr) -> bool:
 def _null_help(e: ast.Expr) -> str:
     if isinstance(e, ast.Name):
         n = e.name
-        return f"handle the null case first: `if {n} is not null then … else …`, or give a default: `{n} ?? …`"
-    return "handle the null case first (`is not null`), or give a default with `??`"
+        return _(
+            "handle the null case first: `if {n} is not null then … else …`, or give a default: `{n} ?? …`"
+        ).format(n=n)
+    return _("handle the null case first (`is not null`), or give a default with `??`")
 
 
 def _conversion_help(got: Type, want: Type) -> str | None:
     if got.kind in (Kind.INT, Kind.DECIMAL) and want.kind is Kind.MONEY:
-        return "write amounts with their unit, e.g. `500 €`"
+        return _("write amounts with their unit, e.g. `500 €`")
     if got.kind is Kind.TEXT and want.kind is Kind.ENUM:
-        return f"write one of the values of `{want.enum}`"
+        return _("write one of the values of `{enum}`").format(enum=want.enum)
     return None

@@ -16,35 +16,54 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, load_policy
+from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, cli_receipts, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
 from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
+from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
-from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
-from engine.replay import explain_receipt, replay_files
+from engine.receipt import Receipt, ReceiptError
 from engine.source import SourceCache, Span
 from engine.values import parse_date
 
 OK, FAILED, USAGE = 0, 1, 2
 
+# argparse's own messages (Python 3.11+), so that usage errors and --help read in the chosen language.
+_ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("expected at least one argument"),
+    N_("expected at most one argument"),
+    N_("one of the arguments %s is required"),
+)
+
 EXAMPLES = {
-    "check": "policy check                 # the repository's policy/\n  policy check path/to/policy --json",
+    "check": "policy check\n  policy check path/to/policy --json",
     "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json\n"
-    "  POLICY_RECEIPT_SALT=... policy eval case.yaml --receipt receipt.json --mask date_naissance",
+    "  policy eval case.yaml --receipt receipt.json --mask date_naissance",
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
     "  policy explain case.yaml contrat_date_limite --format markdown\n"
     "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti\n"
-    "  policy explain receipt.json orientation_organisme        # from the receipt's compact trace",
-    "test": "policy test                  # policy/tests and policy/examples\n"
-    "  policy test policy/tests/contrat-limites.yaml",
-    "replay": "policy replay receipt.json                    # on ./policy\n"
-    "  policy replay receipts/*.jsonl --policy /tmp/rsa-2025/policy --exact --json",
+    "  policy explain receipt.json orientation_organisme",
+    "test": "policy test\n  policy test policy/tests/contrat-limites.yaml",
+    "replay": cli_receipts.REPLAY_EXAMPLES,
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
-    "graph": "policy graph --format mermaid\n  policy graph contrat_statut          # what it depends on\n"
+    "graph": "policy graph --format mermaid\n  policy graph contrat_statut\n"
     "  policy graph --impact date_notification_orientation",
 }
 
@@ -75,110 +94,107 @@ class _Out:
 def _date(text: str) -> date:
     parsed = parse_date(text)
     if parsed is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD")
+        raise argparse.ArgumentTypeError(_("{text!r} is not a date written YYYY-MM-DD").format(text=text))
     return parsed
+
+
+def _choose_language(argv: Sequence[str]) -> None:
+    """Set the message language before any text is built: `--lang` wins over POLICY_LANG and LANG."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    known, _rest = early.parse_known_args(list(argv))
+    try:
+        set_language(known.lang)
+    except ValueError:
+        set_language(None)  # the full parser reports the bad choice
+    argparse._ = _  # type: ignore[attr-defined]  # argparse's own words (usage, errors) from our catalogue
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policy",
-        description="Check, evaluate and explain rules-as-code policies (dated YAML rules).",
-        epilog="Exit codes: 0 success; 1 invalid policy, failed case or evaluation error; 2 usage error.",
+        description=_("Check, evaluate and explain rules-as-code policies (dated YAML rules)."),
+        epilog=_("Exit codes: 0 success; 1 invalid policy, failed case or evaluation error; 2 usage error."),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, help=_("language of messages: fr or en (default: POLICY_LANG, LANG, fr)")
+    )
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), required=True)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         return sub.add_parser(
             name,
             help=help,
             description=help,
-            epilog="examples:\n  " + EXAMPLES[name],
+            epilog=_("examples:") + "\n  " + EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    p = command("check", "Check a policy: every error and warning, located in its file.")
-    p.add_argument("policy", nargs="?", default="policy", help="policy folder (default: policy)")
-    p.add_argument("--json", action="store_true", help="print diagnostics as JSON")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p = command("check", _("Check a policy: every error and warning, located in its file."))
+    p.add_argument("policy", nargs="?", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("--json", action="store_true", help=_("print diagnostics as JSON"))
+    p.add_argument("--strict", action="store_true", help=_("treat warnings as errors"))
 
-    p = command("eval", "Evaluate the decisions of a case file: every value and every error (exit 1 if any error).")
-    p.add_argument("case", help="a case file (one case, or a list under `cases:`)")
-    p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
-    p.add_argument("--decision", action="append", metavar="NAME", help="only this decision (repeatable)")
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
-    p.add_argument("--json", action="store_true", help="print the decisions as JSON")
-    p.add_argument(
-        "--receipt",
-        metavar="FILE",
-        help="also write a decision receipt (canonical JSON; JSON Lines for several cases) to FILE",
-    )
-    p.add_argument(
-        "--mask",
-        action="append",
-        metavar="FACT",
-        default=[],
-        help="write this fact in the receipt as its salted hash, never in clear (repeatable)",
-    )
-    p.add_argument(
-        "--salt-file",
-        metavar="FILE",
-        help=f"secret salt for --mask (default: the {SALT_VARIABLE} environment variable)",
-    )
+    p = command("eval", _("Evaluate the decisions of a case file: every value and every error (exit 1 if any error)."))
+    p.add_argument("case", metavar=_("CASE"), help=_("a case file (one case, or a list under `cases:`)"))
+    p.add_argument("--at", type=_date, help=_("evaluate on this date instead of the case's `at`"))
+    p.add_argument("--decision", action="append", metavar=_("NAME"), help=_("only this decision (repeatable)"))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("--json", action="store_true", help=_("print the decisions as JSON"))
+    cli_receipts.add_receipt_arguments(p)
 
-    p = command("explain", "Explain why a decision has its value, down to the article of law.")
-    p.add_argument("case", help="a case file, or a receipt (.json/.jsonl: explained as it recorded the decision)")
-    p.add_argument("decision", help="the decision to explain, e.g. orientation_organisme")
-    p.add_argument("--at", type=_date, help="evaluate on this date instead of the case's `at`")
-    p.add_argument("--case-index", type=int, default=1, metavar="N", help="which case of the file (default: 1)")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p = command("explain", _("Explain why a decision has its value, down to the article of law."))
+    p.add_argument(
+        "case",
+        metavar=_("CASE"),
+        help=_("a case file, or a receipt (.json, .jsonl): explained as the receipt recorded the decision"),
+    )
+    p.add_argument("decision", metavar=_("DECISION"), help=_("the decision to explain, e.g. orientation_organisme"))
+    p.add_argument("--at", type=_date, help=_("evaluate on this date instead of the case's `at`"))
+    p.add_argument("--case-index", type=int, default=1, metavar="N", help=_("which case of the file (default: 1)"))
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text", help=_("output format"))
     p.add_argument(
         "--why-not",
-        metavar="VALUE",
-        help="explain only why the decision is not VALUE (exit 1 if the decision can never take VALUE)",
+        metavar=_("VALUE"),
+        help=_("explain only why the decision is not VALUE (exit 1 if the decision can never take VALUE)"),
     )
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
 
-    p = command("test", "Run case files and compare their `expect` (a value, or {error: CODE}) with the decisions.")
-    p.add_argument("paths", nargs="*", help="case files or folders (default: policy/tests and policy/examples)")
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
-    p.add_argument("--json", action="store_true", help="print results as JSON")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
+    p = command("test", _("Run case files and compare their `expect` (a value, or {error: CODE}) with the decisions."))
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar=_("PATH"),
+        help=_("case files or folders (default: policy/tests and policy/examples)"),
+    )
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("--json", action="store_true", help=_("print results as JSON"))
+    p.add_argument("-q", "--quiet", action="store_true", help=_("print only failures and the summary"))
 
     p = command(
         "replay",
-        "Replay decision receipts: identical, different (which decisions, and why), or not replayable (why).",
+        _("Replay decision receipts: identical, different (which decisions, and why), or not replayable (why)."),
     )
-    p.add_argument("receipts", nargs="+", metavar="RECEIPT", help="receipt files (JSON, a JSON list, or JSON Lines)")
-    p.add_argument("--policy", default="policy", help="policy folder to replay on (default: policy)")
-    p.add_argument(
-        "--exact",
-        action="store_true",
-        help="only replay on the very policy that made each receipt (same content hash)",
-    )
-    p.add_argument(
-        "--then",
-        metavar="DIR",
-        help="the policy that made the receipts (e.g. a checkout of their commit): changes are then "
-        "named by content, rule by rule and parameter by parameter",
-    )
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    cli_receipts.add_replay_arguments(p)
 
-    p = command("graph", "Export the rule graph (Mermaid, DOT or JSON).")
-    p.add_argument("decision", nargs="?", help="only what this decision depends on")
-    p.add_argument("--impact", metavar="NAME", help="every decision a fact, parameter or rule can change")
-    p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p = command("graph", _("Export the rule graph (Mermaid, DOT or JSON)."))
+    p.add_argument("decision", nargs="?", metavar=_("DECISION"), help=_("only what this decision depends on"))
+    p.add_argument("--impact", metavar=_("NAME"), help=_("every decision a fact, parameter or rule can change"))
+    p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid", help=_("output format"))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
 
-    p = command("indicators", "Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML.")
+    p = command("indicators", _("Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML."))
     cli_indicators.add_arguments(p, _date)
 
-    p = command("diff", "What a change of the rules does to a caseload: who changes, from what to what, the cost.")
+    p = command("diff", _("What a change of the rules does to a caseload: who changes, from what to what, the cost."))
     cli_diff.add_arguments(p, _date)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _choose_language(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     out = _Out()
     try:
@@ -187,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eval": _eval,
             "explain": _explain,
             "test": _test,
-            "replay": _replay,
+            "replay": cli_receipts.run_replay,
             "graph": _graph,
             "indicators": cli_indicators.run,
             "diff": cli_diff.run,
@@ -219,13 +235,26 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
     else:
         out.diagnostics(diagnostics, sources)
         if errors or policy is None:
-            out.print(f"{args.policy}: {len(errors)} error(s), {len(warnings)} warning(s)", "bold red")
+            out.print(
+                _("{policy}: {errors} error(s), {warnings} warning(s)").format(
+                    policy=args.policy, errors=len(errors), warnings=len(warnings)
+                ),
+                "bold red",
+            )
         else:
             plan = policy.plan
             out.print(
-                f"{args.policy}: ok — {len(plan.rules)} rules ({len(plan.outputs)} decisions), "
-                f"{len(plan.parameters)} parameters, {len(plan.facts)} facts, "
-                f"{len(warnings)} warning(s)",
+                _(
+                    "{policy}: ok — {rules} rules ({decisions} decisions), {parameters} parameters, {facts} facts, "
+                    "{warnings} warning(s)"
+                ).format(
+                    policy=args.policy,
+                    rules=len(plan.rules),
+                    decisions=len(plan.outputs),
+                    parameters=len(plan.parameters),
+                    facts=len(plan.facts),
+                    warnings=len(warnings),
+                ),
                 "bold green",
             )
             _print_coverage(plan, out)
@@ -235,12 +264,15 @@ def _check(args: argparse.Namespace, out: _Out) -> int:
 def _print_coverage(plan: Plan, out: _Out) -> None:
     """The period each decision covers on the case's `at`, and what it reads under another date."""
     covered = coverage(plan)
-    out.print("Periods covered (law date of the case's `at`; `x as of d`: on the date d):")
+    out.print(_("Periods covered (law date of the case's `at`; `x as of d`: on the date d):"))
     for name in plan.outputs:
         c = covered[name]
         out.print(f"  {name}: {describe(c.periods)}")
         for r in c.readings:
-            out.print(f"      {r.name} as of `{r.when}`: {describe(r.periods)}")
+            out.print(
+                "      "
+                + _("{name} as of `{when}`: {periods}").format(name=r.name, when=r.when, periods=describe(r.periods))
+            )
 
 
 def _cases(path: str, policy: Policy) -> tuple[list[Case], SourceCache]:
@@ -257,7 +289,7 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
     """Every case of the file: the decisions computed and the errors, each located; exit 1 if any error."""
     policy = _load(args.policy)
     entries, sources = _case_entries(args.case, policy)
-    masking = Masking.configure(args.mask, args.salt_file) if args.receipt else None
+    masking = cli_receipts.masking(args)
     receipts: list[Receipt] = []
     payload: list[dict[str, object]] = []
     failed = False
@@ -267,7 +299,7 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
             first = entry.diagnostics[0].span
             payload.append({"file": first.file, "line": first.line, "error": [d.to_dict() for d in entry.diagnostics]})
             if not args.json:
-                out.print(f"{first.file}:{first.line} — cas invalide", "bold red")
+                out.print(_("{where} — invalid case").format(where=f"{first.file}:{first.line}"), "bold red")
                 out.diagnostics(entry.diagnostics, entry.sources or sources)
             continue
         at = args.at or entry.at
@@ -286,9 +318,7 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
             where = {"case": entry.description, "file": entry.file, "line": entry.span.line, "at": at.isoformat()}
             payload.append({**where, "error": [d.to_dict() for d in exc.diagnostics]})
             if not args.json:
-                out.print(
-                    f"{entry.file}:{entry.span.line} — {entry.description or 'cas'} (au {at.isoformat()})", "bold"
-                )
+                out.print(_title(entry, at), "bold")
                 out.diagnostics(exc.diagnostics, exc.sources or sources)
             continue
         failed = failed or bool(decision.errors)
@@ -296,14 +326,14 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
         if not args.json:
             _print_decision(policy, entry, at, decision, out)
     if args.receipt:
-        _write_receipts(args.receipt, receipts, out)
+        cli_receipts.write_receipts(args.receipt, receipts, out)
     if args.json:
         out.raw(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
     return FAILED if failed else OK
 
 
 def _print_decision(policy: Policy, case: Case, at: date, decision: Decision, out: _Out) -> None:
-    out.print(f"{case.file}:{case.span.line} — {case.description or 'cas'} (au {at.isoformat()})", "bold")
+    out.print(_title(case, at), "bold")
     errors = decision.errors
     names = decision.names
     width = max((len(n) for n in names), default=0)
@@ -316,45 +346,10 @@ def _print_decision(policy: Policy, case: Case, at: date, decision: Decision, ou
     out.print()
 
 
-def _write_receipts(path: str, receipts: list[Receipt], out: _Out) -> None:
-    if not receipts:
-        out.errors.print(escape(f"no receipt written to {path}: no case could be evaluated"), style="red")
-        return
-    text = receipts[0].to_json(indent=2) if len(receipts) == 1 else "".join(r.to_json() + "\n" for r in receipts)
-    try:
-        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise ReceiptError(
-            [Diagnostic(Code.RECEIPT, f"cannot write the receipt: {exc.strerror}", Span(path, 1, 1, 1, 1))]
-        ) from None
-    out.errors.print(escape(f"{len(receipts)} receipt(s) written to {path}"), style="dim")
-
-
-def _replay(args: argparse.Namespace, out: _Out) -> int:
-    policy = _load(args.policy)
-    then = _load(args.then) if args.then else None
-    results = replay_files(policy, args.receipts, exact=args.exact, then=then)
-    if args.json:
-        out.raw(json.dumps([{"file": f, **r.to_dict()} for f, r in results], ensure_ascii=False, indent=2))
-    else:
-        for file, r in results:
-            style = {"identical": "green", "different": "bold yellow"}.get(r.status, "bold red")
-            out.print(
-                f"{file} {r.receipt}: {r.status.replace('_', ' ')}" + (f" — {r.reason}" if r.reason else ""), style
-            )
-            for c in r.changes:
-                out.print(f"    {c.decision}: {_plain(c.before)} → {_plain(c.after)}")
-                for why in c.why:
-                    out.print(f"        because {why}")
-            for note in r.notes:
-                out.print(f"    note: {note}")
-        counts = {s: sum(r.status == s for _, r in results) for s in ("identical", "different", "not_replayable")}
-        out.print(
-            f"{counts['identical']} identical, {counts['different']} different, "
-            f"{counts['not_replayable']} not replayable",
-            "bold green" if counts["identical"] == len(results) else "bold red",
-        )
-    return OK if results and all(r.status == "identical" for _, r in results) else FAILED
+def _title(case: Case, at: date) -> str:
+    return _("{where} — {description} (on {date})").format(
+        where=f"{case.file}:{case.span.line}", description=case.description or _("case"), date=at.isoformat()
+    )
 
 
 def _show(policy: Policy, name: str, value: object) -> str:
@@ -375,19 +370,16 @@ def _show(policy: Policy, name: str, value: object) -> str:
 def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
     if args.case.endswith((".json", ".jsonl")):  # a receipt: explained from its compact trace
-        receipts = read_receipts(args.case)
-        if not 1 <= args.case_index <= len(receipts):
-            out.errors.print(
-                escape(f"{args.case}: no receipt number {args.case_index} (it has {len(receipts)})"), style="red"
-            )
+        found = cli_receipts.receipt_explanation(policy, args.case, args.case_index, args.decision, out)
+        if found is None:
             return USAGE
-        explanation = explain_receipt(policy, receipts[args.case_index - 1], args.decision)
+        explanation = found
     else:
-        cases, _ = _cases(args.case, policy)
+        cases, _sources = _cases(args.case, policy)
         if not 1 <= args.case_index <= len(cases):
-            out.errors.print(
-                escape(f"{args.case}: no case number {args.case_index} (the file has {len(cases)})"), style="red"
-            )
+            message = _("{file}: no case number {number} (the file has {count})")
+            count = len(cases)
+            out.errors.print(escape(message.format(file=args.case, number=args.case_index, count=count)), style="red")
             return USAGE
         case = cases[args.case_index - 1]
         decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
@@ -415,7 +407,7 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     listing = case_files(paths)
     files = listing.files
     if not files and not listing.problems:
-        out.errors.print(escape("no case files found in: " + ", ".join(paths)), style="red")
+        out.errors.print(escape(_("no case files found in: {paths}").format(paths=", ".join(paths))), style="red")
         return FAILED
     results: list[CaseResult] = []
     sources = SourceCache()
@@ -443,13 +435,22 @@ def _test(args: argparse.Namespace, out: _Out) -> int:
     if args.json:
         out.raw(
             json.dumps(
-                {"passed": passed, "failed": failed, "results": [_result_json(r) for r in results]},
+                {
+                    "passed": passed,
+                    "failed": failed,
+                    "summary": _summary(passed, failed),
+                    "results": [_result_json(r) for r in results],
+                },
                 ensure_ascii=False,
                 indent=2,
             )
         )
     else:
-        out.print(f"{passed} passed, {failed} failed", "bold green" if not failed else "bold red")
+        style = "bold green" if not failed else "bold red"
+        said = _("{passed} passed, {failed} failed").format(passed=passed, failed=failed)
+        if said != _summary(passed, failed):
+            out.print(said, style)
+        out.print(_summary(passed, failed), style)  # last line, always in English: tools read it
     return FAILED if failed else OK
 
 
@@ -458,11 +459,22 @@ def _report(result: CaseResult, out: _Out, quiet: bool, sources: SourceCache) ->
     where = f"{case.file}:{case.span.line}"
     if result.passed:
         if not quiet:
-            out.print(f"PASS {where} — {case.description or '(sans description)'}", "green")
+            out.print(
+                _("PASS {where} — {description}").format(
+                    where=where, description=case.description or _("(no description)")
+                ),
+                "green",
+            )
         return
-    out.print(f"FAIL {where} — {case.description or '(sans description)'}", "bold red")
+    out.print(
+        _("FAIL {where} — {description}").format(where=where, description=case.description or _("(no description)")),
+        "bold red",
+    )
     for m in result.mismatches:
-        out.print(f"     {m.decision}: expected {_plain(m.expected)}, got {_plain(m.got)}  ({m.span})")
+        text = _("{decision}: expected {expected}, got {got}  ({where})")
+        out.print(
+            "     " + text.format(decision=m.decision, expected=_plain(m.expected), got=_plain(m.got), where=m.span)
+        )
         if m.error is not None:
             out.print("       " + m.error.diagnostic.headline())
     if result.error is not None:
@@ -475,6 +487,11 @@ def _plain(value: object) -> str:
         return str(value)
     shown = json_value(value)
     return "null" if shown is None else (str(shown).lower() if isinstance(shown, bool) else str(shown))
+
+
+def _summary(passed: int, failed: int) -> str:
+    """The machine-read summary: the same English words in every language."""
+    return f"{passed} passed, {failed} failed"
 
 
 def _json_expect(value: object) -> object:
@@ -509,7 +526,8 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
                 [
                     Diagnostic(
                         Code.UNKNOWN_REF,
-                        f"unknown fact, parameter or rule `{args.impact}`{suggest(args.impact, list(graph.nodes))}",
+                        _("unknown fact, parameter or rule `{name}`").format(name=args.impact)
+                        + suggest(args.impact, list(graph.nodes)),
                         Span("<command line>", 1, 1, 1, 1),
                     )
                 ]

@@ -31,6 +31,7 @@ from datetime import date
 from engine import ast
 from engine.canonical import canonical_value
 from engine.codegen import RecordSlot
+from engine.i18n import _
 from engine.plan import Plan, VersionPlan
 from engine.trace import Trace
 
@@ -181,21 +182,23 @@ class CompactTrace:
         if isinstance(data, dict):
             data = data.get("rules")
         if not isinstance(data, list):
-            raise ValueError("the trace must hold a list of rule steps")
+            raise ValueError(_("the trace must hold a list of rule steps"))
         steps = []
         for item in data:
             if not (isinstance(item, list) and len(item) == 5):
-                raise ValueError(f"a trace step must be [rule, version, law, row, ifs], not {item!r}")
+                raise ValueError(_("a trace step must be [rule, version, law, row, ifs], not {step}").format(step=item))
             name, start, law, row, ifs = item
             rule = plan.rules.get(name) if isinstance(name, str) else None
             if rule is None:
-                raise ValueError(f"rule `{name}` of the trace is not in this policy")
+                raise ValueError(_("rule `{name}` of the trace is not in this policy").format(name=name))
             if not isinstance(start, str) or not isinstance(law, str) or not isinstance(ifs, str):
-                raise ValueError(f"malformed trace step {item!r}")
+                raise ValueError(_("malformed trace step {step}").format(step=item))
             version = next((i for i, v in enumerate(rule.versions) if v.start.isoformat() == start), None)
             if version is None:
-                raise ValueError(f"rule `{name}` has no version starting on {start} in this policy")
+                raise ValueError(
+                    _("rule `{name}` has no version starting on {start} in this policy").format(name=name, start=start)
+                )
             if row is not None and not (isinstance(row, int) and not isinstance(row, bool)):
-                raise ValueError(f"malformed row in trace step {item!r}")
+                raise ValueError(_("malformed row in trace step {step}").format(step=item))
             steps.append(Step(name, version, date.fromisoformat(law), row, ifs))
         return cls(today, plan, steps=steps)

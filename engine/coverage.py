@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from engine import ast
+from engine.i18n import _
 from engine.plan import Plan, VersionPlan
 from engine.printer import to_text
 
@@ -55,8 +56,9 @@ def _period_dict(p: Period) -> dict[str, str | None]:
 def describe(periods: tuple[Period, ...]) -> str:
     """`from 2019-03-01`, `2009-06-01 to 2024-12-31`, several joined by `and`; `never` if none."""
     if not periods:
-        return "never"
-    return " and ".join(f"from {a}" if b is None else f"{a} to {b}" for a, b in periods)
+        return _("never")
+    said = [(_("from {start}") if b is None else _("{start} to {end}")).format(start=a, end=b) for a, b in periods]
+    return _(" and ").join(said)
 
 
 def coverage(plan: Plan) -> dict[str, Coverage]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.i18n import _
 from engine.source import SourceCache, Span, excerpt
 
 
@@ -85,7 +86,7 @@ class Diagnostic:
         return (self.span.file, self.span.line, self.span.column, self.code.value)
 
     def headline(self) -> str:
-        kind = "warning" if self.severity is Severity.WARNING else "error"
+        kind = _("warning") if self.severity is Severity.WARNING else _("error")
         where = "" if self.span.file.startswith("<") else f"{self.span}: "
         return f"{where}{kind}[{self.code}]: {self.message}"
 
@@ -97,13 +98,13 @@ class Diagnostic:
             if quoted:
                 parts.append(quoted)
         for text, span in self.notes:
-            parts.append(f"  note: {span}: {text}")
+            parts.append("  " + _("note: {where}: {text}").format(where=span, text=text))
             if sources is not None:
                 quoted = excerpt(span, sources)
                 if quoted:
                     parts.append("\n".join("  " + line for line in quoted.splitlines()))
         if self.help:
-            parts.append(f"  help: {self.help}")
+            parts.append("  " + _("help: {text}").format(text=self.help))
         return "\n".join(parts)
 
     def to_dict(self) -> dict[str, object]:
@@ -124,7 +125,7 @@ class Diagnostic:
 def suggest(name: str, choices: Iterable[str]) -> str:
     """A "; did you mean `x`?" suffix for an unknown name, or nothing."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    return _("; did you mean `{name}`?").format(name=close[0]) if close else ""
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -138,7 +139,7 @@ class PolicyError(Exception):
     def __init__(self, diagnostics: Iterable[Diagnostic], sources: SourceCache | None = None) -> None:
         self.diagnostics = sort_diagnostics(diagnostics)
         self.sources = sources
-        super().__init__("\n".join(d.headline() for d in self.diagnostics) or "policy error")
+        super().__init__("\n".join(d.headline() for d in self.diagnostics) or _("policy error"))
 
     @property
     def errors(self) -> list[Diagnostic]:

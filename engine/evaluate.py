@@ -19,6 +19,7 @@ from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
+from engine.i18n import _
 from engine.interpreter import Interpreter
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
@@ -98,9 +99,9 @@ class Evaluator:
                 [
                     Diagnostic(
                         Code.UNKNOWN_DECISION,
-                        f"decisions are named by texts, not {_show_name(n)}",
+                        _("decisions are named by texts, not {name}").format(name=_show_name(n)),
                         UNKNOWN,
-                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
                     )
                     for n in wrong
                 ]
@@ -111,9 +112,9 @@ class Evaluator:
                 [
                     Diagnostic(
                         Code.UNKNOWN_DECISION,
-                        f"unknown decision `{n}`{suggest(n, list(self.plan.rules))}",
+                        _("unknown decision `{n}`{suggest}").format(n=n, suggest=suggest(n, list(self.plan.rules))),
                         UNKNOWN,
-                        help=f"the decisions are: {', '.join(self.plan.outputs)}",
+                        help=_("the decisions are: {names}").format(names=", ".join(self.plan.outputs)),
                     )
                     for n in unknown
                 ]
@@ -123,7 +124,7 @@ class Evaluator:
     def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
         """Validate a case's facts and fill in defaults; every problem is reported at once."""
         if type(given) is not dict and not isinstance(given, Mapping):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, "facts must be a mapping of fact names to values", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
         env = dict(self._defaults)
         slow: list[tuple[object, object]] = []
         fast = self._fast
@@ -159,15 +160,17 @@ class Evaluator:
                 problems.append(
                     Diagnostic(
                         Code.UNKNOWN_FACT,
-                        f"unknown fact `{name}`{suggest(str(name), self._known)}",
+                        _("unknown fact `{name}`{suggest}").format(name=name, suggest=suggest(str(name), self._known)),
                         where,
-                        help="the facts a case may give are declared in the policy's `facts` section",
+                        help=_("the facts a case may give are declared in the policy's `facts` section"),
                     )
                 )
                 continue
             converted, error = check_value(value, fact.type, self._enums)
             if error:
-                problems.append(Diagnostic(Code.FACT_TYPE, f"fact `{name}` {error}", where))
+                problems.append(
+                    Diagnostic(Code.FACT_TYPE, _("fact `{name}` {error}").format(name=name, error=error), where)
+                )
             else:
                 env[str(name)] = converted
         if problems:
@@ -182,7 +185,7 @@ class Evaluator:
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
-            raise CaseError([Diagnostic(Code.FACT_TYPE, f"`at` must be a date, not {at!r}", UNKNOWN)])
+            raise CaseError([Diagnostic(Code.FACT_TYPE, _("`at` must be a date, not {at!r}").format(at=at), UNKNOWN)])
         outputs = self._outputs if decisions is None else self.outputs(decisions)
         env = self.facts(facts, spans)
         if trace == "compact":
@@ -251,7 +254,9 @@ def _for_decision(exc: EvaluationError) -> EvaluationError:
     if len(exc.chain) < 2:
         return exc
     via = " → ".join(f"`{n}`" for n in exc.chain)
-    located = Diagnostic(d.code, f"{d.message} (via {via})", d.span, d.notes, d.help)
+    located = Diagnostic(
+        d.code, _("{message} (via {chain})").format(message=d.message, chain=via), d.span, d.notes, d.help
+    )
     return EvaluationError([located], exc.sources, culprit=exc.culprit, chain=exc.chain)
 
 
@@ -307,7 +312,7 @@ class Decision(Mapping[str, object]):
             if error is not None:
                 raise error from None
             known = [*self._values, *self._errors]
-            raise KeyError(f"{name!r} was not computed{suggest(name, known)}") from None
+            raise KeyError(_("{name!r} was not computed").format(name=name) + suggest(name, known)) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._values

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.diagnostics import Code, Diagnostic
+from engine.i18n import _
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # one YAML file
 MAX_FILES = 10_000  # files listed under one folder
@@ -38,24 +39,24 @@ def file_diagnostic(display: str, message: str, help: str | None = None) -> Diag
 
 def _reason(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
-        return "a symbolic link that loops (it points, through links, back to itself)"
+        return _("a symbolic link that loops (it points, through links, back to itself)")
     if exc.errno == errno.ENOENT:
-        return "no such file or folder (or a link to one that no longer exists)"
+        return _("no such file or folder (or a link to one that no longer exists)")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
+        return _("permission denied")
     return exc.strerror or str(exc)
 
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return _("a device")
     if stat.S_ISFIFO(mode):
-        return "a named pipe"
+        return _("a named pipe")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+        return _("a socket")
+    return _("not a regular file")
 
 
 def read_bytes(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -68,15 +69,17 @@ def read_bytes(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise FileProblem(file_diagnostic(display, f"cannot read file: {_reason(exc)}")) from None
+        raise FileProblem(
+            file_diagnostic(display, _("cannot read file: {reason}").format(reason=_reason(exc)))
+        ) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise FileProblem(
                 file_diagnostic(
                     display,
-                    f"cannot read file: {_kind(mode)}, not a regular file",
-                    "policy and case files must be ordinary YAML files",
+                    _("cannot read file: {kind}, not a regular file").format(kind=_kind(mode)),
+                    _("policy and case files must be ordinary YAML files"),
                 )
             )
         chunks: list[bytes] = []
@@ -89,11 +92,17 @@ def read_bytes(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
             size += len(chunk)
         if size > limit:
             raise FileProblem(
-                file_diagnostic(display, f"file too large (more than {limit} bytes)", "split it into several files")
+                file_diagnostic(
+                    display,
+                    _("file too large (more than {limit} bytes)").format(limit=limit),
+                    _("split it into several files"),
+                )
             )
         return b"".join(chunks)
     except OSError as exc:
-        raise FileProblem(file_diagnostic(display, f"cannot read file: {_reason(exc)}")) from None
+        raise FileProblem(
+            file_diagnostic(display, _("cannot read file: {reason}").format(reason=_reason(exc)))
+        ) from None
     finally:
         os.close(fd)
 
@@ -131,14 +140,16 @@ def list_yaml(folder: Path, listing: Listing, *, recursive: bool = True) -> None
             key = (info.st_dev, info.st_ino)
             if key in seen:
                 listing.problems.append(
-                    file_diagnostic(display(current), "a folder link that loops back to a folder already read")
+                    file_diagnostic(display(current), _("a folder link that loops back to a folder already read"))
                 )
                 continue
             seen.add(key)
             with os.scandir(current) as entries:
                 children = sorted(entries, key=lambda e: e.name)
         except OSError as exc:
-            listing.problems.append(file_diagnostic(display(current), f"cannot read folder: {_reason(exc)}"))
+            listing.problems.append(
+                file_diagnostic(display(current), _("cannot read folder: {reason}").format(reason=_reason(exc)))
+            )
             continue
         subfolders: list[Path] = []
         for entry in children:
@@ -156,12 +167,19 @@ def list_yaml(folder: Path, listing: Listing, *, recursive: bool = True) -> None
                 subfolders.append(path)
         if subfolders and depth + 1 > MAX_FOLDER_DEPTH:
             listing.problems.append(
-                file_diagnostic(display(current), f"folders nested deeper than {MAX_FOLDER_DEPTH} levels")
+                file_diagnostic(
+                    display(current),
+                    _("folders nested deeper than {MAX_FOLDER_DEPTH} levels").format(MAX_FOLDER_DEPTH=MAX_FOLDER_DEPTH),
+                )
             )
             continue
         stack.extend((sub, depth + 1) for sub in reversed(subfolders))
         if len(found) > MAX_FILES:
-            listing.problems.append(file_diagnostic(display(folder), f"too many YAML files (more than {MAX_FILES})"))
+            listing.problems.append(
+                file_diagnostic(
+                    display(folder), _("too many YAML files (more than {MAX_FILES})").format(MAX_FILES=MAX_FILES)
+                )
+            )
             found = found[:MAX_FILES]
             break
     listing.files.extend(sorted(found))

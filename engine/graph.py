@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from engine.diagnostics import Code, Diagnostic
+from engine.i18n import _
 from engine.source import Span
 
 
@@ -173,15 +174,15 @@ def _cycles(g: nx.DiGraph) -> list[Diagnostic]:
             continue
         cycle = nx.find_cycle(g.subgraph(component), source=members[0])
         path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
-        notes = tuple((f"`{u}` is used by `{v}` here", g.edges[u, v]["span"]) for u, v in cycle)
+        notes = tuple((_("`{u}` is used by `{v}` here").format(u=u, v=v), g.edges[u, v]["span"]) for u, v in cycle)
         first = g.edges[cycle[0]]["span"]
         out.append(
             Diagnostic(
                 Code.CYCLE,
-                f"circular definition: {path}",
+                _("circular definition: {path}").format(path=path),
                 first,
                 notes,
-                "a rule cannot depend on itself, even through other rules: break the chain",
+                _("a rule cannot depend on itself, even through other rules: break the chain"),
             )
         )
     return out
@@ -194,11 +195,16 @@ def _unused(g: nx.DiGraph, table: Mapping[str, Node]) -> list[Diagnostic]:
             continue
         code = {"rule": Code.UNUSED_RULE, "parameter": Code.UNUSED_PARAMETER, "fact": Code.UNUSED_FACT}[node.kind]
         help = {
-            "rule": "use it in another rule, mark it `output: true` to make it a decision, or remove it",
-            "parameter": "use it in a rule, or remove it",
-            "fact": "use it in a rule, or remove it",
+            "rule": _("use it in another rule, mark it `output: true` to make it a decision, or remove it"),
+            "parameter": _("use it in a rule, or remove it"),
+            "fact": _("use it in a rule, or remove it"),
         }[node.kind]
-        out.append(Diagnostic(code, f"{node.kind} `{name}` is never used", node.span, help=help))
+        message = {
+            "rule": _("rule `{name}` is never used"),
+            "parameter": _("parameter `{name}` is never used"),
+            "fact": _("fact `{name}` is never used"),
+        }[node.kind]
+        out.append(Diagnostic(code, message.format(name=name), node.span, help=help))
     return out
 
 

@@ -15,6 +15,7 @@ from engine import ast, calendar
 from engine.builtins import TABLE
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, EvaluationError
+from engine.i18n import _
 from engine.plan import Plan, RowPlan, RulePlan, VersionPlan
 from engine.printer import to_text
 from engine.source import Span
@@ -25,16 +26,18 @@ from engine.types import Kind
 def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
     periods = ", ".join(f"{v.start} – {v.end or '…'}" for v in rule.versions)
     first, last = rule.versions[0], rule.versions[-1]
-    covered = f"from {first.start}" + (f" to {last.end}" if last.end else "")
-    help = "evaluate the case on a date the rule covers, or add a version for that date"
+    covered = (_("from {start} to {end}") if last.end else _("from {start}")).format(start=first.start, end=last.end)
+    help = _("evaluate the case on a date the rule covers, or add a version for that date")
     if law < first.start and first.decl.note:  # the first version says why nothing comes before it
-        help = f"before {first.start}: {' '.join(first.decl.note.split())}"
+        help = _("before {start}: {note}").format(start=first.start, note=" ".join(first.decl.note.split()))
     return EvaluationError(
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"no version of rule `{rule.name}` is in force on {law}: the policy covers it {covered} "
-                f"(its versions: {periods})",
+                _(
+                    "no version of rule `{name}` is in force on {law}: the policy covers it {covered} "
+                    "(its versions: {periods})"
+                ).format(name=rule.name, law=law, covered=covered, periods=periods),
                 rule.decl.span,
                 help=help,
             )
@@ -47,14 +50,16 @@ def not_in_force(plan: Plan, rule: RulePlan, law: date) -> EvaluationError:
 def parameter_not_in_force(plan: Plan, name: str, law: date) -> EvaluationError:
     p = plan.parameters[name]
     first = p.decl.values[0]
-    help = "add a value for that date, or evaluate the case on a later date"
+    help = _("add a value for that date, or evaluate the case on a later date")
     if first.note:  # the first value's note says where its date comes from
-        help = f"before {first.start}: {' '.join(first.note.split())}"
+        help = _("before {start}: {note}").format(start=first.start, note=" ".join(first.note.split()))
     return EvaluationError(
         [
             Diagnostic(
                 Code.NOT_IN_FORCE,
-                f"parameter `{name}` has no value in force on {law}: the policy gives it values from {p.starts[0]}",
+                _("parameter `{name}` has no value in force on {law}: the policy gives it values from {first}").format(
+                    name=name, law=law, first=p.starts[0]
+                ),
                 p.decl.span,
                 help=help,
             )
@@ -70,9 +75,9 @@ def missing_fact(plan: Plan, name: str) -> EvaluationError:
         [
             Diagnostic(
                 Code.MISSING_FACT,
-                f"fact `{name}` is required but was not given",
+                _("fact `{name}` is required but was not given").format(name=name),
                 plan.facts[name].decl.span,
-                help=f"give `{name}` in the case's facts",
+                help=_("give `{fact}` in the case's facts").format(fact=name),
             )
         ],
         plan.sources,
@@ -116,7 +121,9 @@ class Interpreter:
             if key in self.memo:
                 return self.memo[key]
         if key in self.active:  # the checker forbids cycles; never loop even so
-            raise failure(self.plan, f"circular evaluation of `{name}`", self.plan.rules[name].decl.span)
+            raise failure(
+                self.plan, _("circular evaluation of `{name}`").format(name=name), self.plan.rules[name].decl.span
+            )
         return self.compute(name, law)
 
     def compute(self, name: str, law: date) -> object:
@@ -129,9 +136,9 @@ class Interpreter:
             raise error from None
         except (ArithmeticError, ValueError, TypeError) as exc:  # never a traceback, even unforeseen
             span = self.plan.rules[name].decl.span
-            error = self.failed[key] = failure(self.plan, f"cannot compute `{name}`: {_reason(exc)}", span).through(
-                name
-            )
+            error = self.failed[key] = failure(
+                self.plan, _("cannot compute `{op}`: {reason}").format(op=name, reason=_reason(exc)), span
+            ).through(name)
             raise error from None
         finally:
             self.active.discard(key)
@@ -349,7 +356,9 @@ class Interpreter:
                 try:
                     return TABLE[func].impl(*values)
                 except (ArithmeticError, ValueError, OverflowError) as exc:
-                    raise failure(self.plan, f"`{func}` failed: {_reason(exc)}", e.span) from None
+                    raise failure(
+                        self.plan, _("`{func}` failed: {reason}").format(func=func, reason=_reason(exc)), e.span
+                    ) from None
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 assert isinstance(when, date)
@@ -369,11 +378,11 @@ class Interpreter:
             return binary(op, a, b)
         except (ArithmeticError, DivisionByZero, InvalidOperation, OverflowError) as exc:
             reason = (
-                "the result is too large"
+                _("the result is too large")
                 if isinstance(exc, decimal.Overflow | OverflowError)
-                else (str(exc) or "division by zero")
+                else (str(exc) or _("division by zero"))
             )
-            raise failure(self.plan, f"cannot compute `{op}`: {reason}", span) from None
+            raise failure(self.plan, _("cannot compute `{op}`: {reason}").format(op=op, reason=reason), span) from None
 
 
 def binary(op: str, a: object, b: object) -> object:
@@ -396,7 +405,7 @@ def binary(op: str, a: object, b: object) -> object:
         return a * b  # type: ignore[operator]
     if op == "/":
         if b == 0:
-            raise ZeroDivisionError("division by zero")
+            raise ZeroDivisionError(_("division by zero"))
         return Decimal(a) / Decimal(b)  # type: ignore[arg-type]
     if op == "==":
         return a == b
@@ -416,11 +425,11 @@ def binary(op: str, a: object, b: object) -> object:
 def _reason(exc: BaseException) -> str:
     """A Python arithmetic failure in words (decimal's own messages are class names)."""
     if isinstance(exc, decimal.Overflow | OverflowError):
-        return "the result is too large"
+        return _("the result is too large")
     if isinstance(exc, ZeroDivisionError | DivisionByZero):
-        return "division by zero"
+        return _("division by zero")
     if isinstance(exc, InvalidOperation):
-        return "the result cannot be represented exactly"
+        return _("the result cannot be represented exactly")
     return str(exc) or type(exc).__name__
 
 

@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
 from engine.files import MAX_FILE_BYTES, FileProblem, read_bytes
+from engine.i18n import N_, _
 from engine.source import Origin, SourceCache, Span
 
 MAX_NESTING = 40
@@ -34,8 +35,8 @@ class YamlNode:
 
     def describe(self) -> str:
         if self.kind == "scalar" and not self.value.strip():
-            return "an empty value"
-        return {"map": "a mapping (key: value)", "seq": "a list (- item)"}.get(self.kind, f"`{self.value}`")
+            return _("an empty value")
+        return {"map": _("a mapping (key: value)"), "seq": _("a list (- item)")}.get(self.kind, f"`{self.value}`")
 
 
 # libyaml's C loader when present (about ten times faster), else PyYAML's pure-Python one.
@@ -51,15 +52,20 @@ def _scan(text: str, file: str) -> None:
         ):
             raise _located(
                 Code.YAML,
-                "anchors and aliases (`&name`, `*name`) are not allowed in policy files",
+                _("anchors and aliases (`&name`, `*name`) are not allowed in policy files"),
                 file,
                 event.start_mark,
-                "write the value out where it is used",
+                _("write the value out where it is used"),
             )
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
-                raise _located(Code.YAML, f"nesting deeper than {MAX_NESTING} levels", file, event.start_mark)
+                raise _located(
+                    Code.YAML,
+                    _("nesting deeper than {MAX_NESTING} levels").format(MAX_NESTING=MAX_NESTING),
+                    file,
+                    event.start_mark,
+                )
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
 
@@ -81,7 +87,14 @@ def read_text(path: Path, display: str, sources: SourceCache) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyCompileError(
-            [Diagnostic(Code.FILE, f"not UTF-8 text (byte {exc.start})", where, help="save the file as UTF-8")]
+            [
+                Diagnostic(
+                    Code.FILE,
+                    _("not UTF-8 text (byte {start})").format(start=exc.start),
+                    where,
+                    help=_("save the file as UTF-8"),
+                )
+            ]
         ) from None
     sources.add(display, text)
     return text
@@ -97,26 +110,45 @@ def parse_yaml(text: str, file: str) -> YamlNode | None:
         problem = exc.problem or exc.context or "invalid YAML"
         if mark is None:
             raise PolicyCompileError([Diagnostic(Code.YAML, problem, Span(file, 1, 1, 1, 1))]) from None
-        raise _located(Code.YAML, f"invalid YAML: {problem}", file, mark, _yaml_help(problem)) from None
+        said = _(problem) if problem in _PYYAML_PROBLEMS else problem
+        raise _located(
+            Code.YAML, _("invalid YAML: {problem}").format(problem=said), file, mark, _yaml_help(problem)
+        ) from None
     except yaml.YAMLError as exc:
-        raise PolicyCompileError([Diagnostic(Code.YAML, f"invalid YAML: {exc}", Span(file, 1, 1, 1, 1))]) from None
+        raise PolicyCompileError(
+            [Diagnostic(Code.YAML, _("invalid YAML: {problem}").format(problem=exc), Span(file, 1, 1, 1, 1))]
+        ) from None
     if root is None:
         return None
     lines = text.splitlines()
     return _convert(root, file, lines)
 
 
+# PyYAML's most frequent complaints, translated; any other is quoted as PyYAML words it.
+_PYYAML_PROBLEMS = frozenset(
+    {
+        N_("mapping values are not allowed in this context"),
+        N_("mapping values are not allowed here"),
+        N_("found a tab character that violates indentation"),
+        N_("found character '\\t' that cannot start any token"),
+        N_("could not find expected ':'"),
+        N_("found undefined alias"),
+        N_("found duplicate anchor; first occurrence"),
+    }
+)
+
+
 def _yaml_help(problem: str) -> str | None:
     if "did not find expected key" in problem or "expected <block end>" in problem:
-        return "check the indentation: the keys of one mapping must start in the same column"
+        return _("check the indentation: the keys of one mapping must start in the same column")
     if "another document" in problem:
-        return "a policy file holds one YAML document: remove the `---` line"
+        return _("a policy file holds one YAML document: remove the `---` line")
     if "mapping values are not allowed" in problem:
-        return "a value containing `: ` must be quoted, or written as a block after `|`"
+        return _("a value containing `: ` must be quoted, or written as a block after `|`")
     if "found character '\\t'" in problem or "tab" in problem:
-        return "indent with spaces, not tabs"
+        return _("indent with spaces, not tabs")
     if "could not find expected ':'" in problem:
-        return "every key needs a `:` after it"
+        return _("every key needs a `:` after it")
     return None
 
 
@@ -151,14 +183,16 @@ def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
             [
                 Diagnostic(
                     Code.YAML,
-                    "merge keys (`<<:`) are not allowed in policy files",
+                    _("merge keys (`<<:`) are not allowed in policy files"),
                     span,
-                    help="write every field out where it is used",
+                    help=_("write every field out where it is used"),
                 )
             ]
         )
     if node.tag not in _STANDARD_TAGS:
-        raise PolicyCompileError([Diagnostic(Code.YAML, f"YAML tag `{node.tag}` is not allowed in policy files", span)])
+        raise PolicyCompileError(
+            [Diagnostic(Code.YAML, _("YAML tag `{tag}` is not allowed in policy files").format(tag=node.tag), span)]
+        )
     if isinstance(node, MappingNode):
         return YamlNode("map", span)
     if isinstance(node, SequenceNode):

@@ -20,6 +20,7 @@ from lark.tree import Meta
 from engine import ast
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.i18n import N_, _
 from engine.source import Origin, Span
 from engine.types import Kind
 
@@ -47,15 +48,15 @@ _UNITS = {
 
 # Lark's terminal names, in words a policy officer reads.
 _WORDS = {
-    "NAME": "a name",
-    "INT": "a number",
-    "DECIMAL": "a number",
-    "STRING": "a text in quotes",
-    "DATE": "a date",
-    "COMP_OP": "a comparison (==, <, …)",
+    "NAME": N_("a name"),
+    "INT": N_("a number"),
+    "DECIMAL": N_("a number"),
+    "STRING": N_("a text in quotes"),
+    "DATE": N_("a date"),
+    "COMP_OP": N_("a comparison (==, <, …)"),
     "ADD_OP": "`+` or `-`",
     "MUL_OP": "`*` or `/`",
-    "UNIT": "a unit (days, weeks, months, years)",
+    "UNIT": N_("a unit (days, weeks, months, years)"),
     "CURRENCY": "`€`",
     "LPAR": "`(`",
     "RPAR": "`)`",
@@ -78,7 +79,7 @@ _WORDS = {
     "OF": "`of`",
     "MINUS": "`-`",
     "QUESTION": "`??`",
-    "$END": "the end of the expression",
+    "$END": N_("the end of the expression"),
 }
 _EXPRESSION_STARTS = {
     "NAME",
@@ -119,25 +120,27 @@ def parse(text: str, origin: Origin | None = None) -> ast.Expr:
     if len(text) > MAX_LENGTH:
         raise _error(
             Code.TOO_COMPLEX,
-            f"expression too long ({len(text)} characters, at most {MAX_LENGTH})",
+            _("expression too long ({length} characters, at most {MAX_LENGTH})").format(
+                length=len(text), MAX_LENGTH=MAX_LENGTH
+            ),
             origin.field,
-            "split it into intermediate rules",
+            _("split it into intermediate rules"),
         )
     if not text.strip():
-        raise _error(Code.SYNTAX, "empty expression", origin.field, "write a value or a formula")
+        raise _error(Code.SYNTAX, _("empty expression"), origin.field, _("write a value or a formula"))
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
         raise PolicyCompileError([_syntax_diagnostic(exc, text, origin)]) from None
     except LarkError as exc:  # any other lark failure is still the author's text
-        raise _error(Code.SYNTAX, f"cannot read this expression ({exc})", origin.field) from None
+        raise _error(Code.SYNTAX, _("cannot read this expression ({exc})").format(exc=exc), origin.field) from None
     depth = _depth(tree)
     if depth > MAX_DEPTH:
         raise _error(
             Code.TOO_COMPLEX,
-            f"expression nested too deeply (more than {MAX_DEPTH} levels of operations)",
+            _("expression nested too deeply (more than {MAX_DEPTH} levels of operations)").format(MAX_DEPTH=MAX_DEPTH),
             origin.field,
-            "split it into intermediate rules",
+            _("split it into intermediate rules"),
         )
     try:
         result: ast.Expr = _ToAst(origin, text).transform(tree)
@@ -168,17 +171,19 @@ def _depth(tree: Tree[Token]) -> int:
 
 def _describe(expected: set[str]) -> str:
     if len(expected & _OPERATORS) >= 4:
-        ends = " or the end of the expression" if "$END" in expected else ""
-        closers = sorted(_WORDS[t] for t in expected & {"RPAR", "RSQB", "COMMA", "THEN", "ELSE"})
+        ends = _(" or the end of the expression") if "$END" in expected else ""
+        closers = sorted(_(_WORDS[t]) for t in expected & {"RPAR", "RSQB", "COMMA", "THEN", "ELSE"})
         extra = f", {', '.join(closers)}" if closers else ""
-        return f"an operator (`+`, `and`, `==`, …){extra}{ends}"
+        return _("an operator (`+`, `and`, `==`, …){extra}{ends}").format(extra=extra, ends=ends)
     if expected & _EXPRESSION_STARTS and len(expected & _EXPRESSION_STARTS) >= 3:
-        rest = sorted({_WORDS.get(t, t) for t in expected - _EXPRESSION_STARTS})
-        return "an expression" + (f" or {', '.join(rest)}" if rest and len(rest) <= 3 else "")
-    words = sorted({_WORDS.get(t, f"`{t.lower()}`") for t in expected})
+        rest = sorted({_(_WORDS.get(t, t)) for t in expected - _EXPRESSION_STARTS})
+        return _("an expression") + (_(" or {words}").format(words=", ".join(rest)) if rest and len(rest) <= 3 else "")
+    words = sorted({_(_WORDS[t]) if t in _WORDS else f"`{t.lower()}`" for t in expected})
     if len(words) > 6:
         words = [*words[:6], "…"]
-    return " or ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " or " + words[-1]
+    if len(words) <= 2:
+        return _(" or ").join(words)
+    return _("{first} or {last}").format(first=", ".join(words[:-1]), last=words[-1])
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
@@ -186,13 +191,13 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream if isinstance(exc.pos_in_stream, int) else -1
         char = text[pos] if 0 <= pos < len(text) else "?"
-        message = f"unexpected character `{char}`"
+        message = _("unexpected character `{char}`").format(char=char)
         help = _char_help(char)
         span = origin.span(line, column, line, column + 1)
     elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         expected = set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ())
-        message = f"the expression ends too early: expected {_describe(expected)}"
-        help = "complete the expression (a missing `else`, operand or closing bracket?)"
+        message = _("the expression ends too early: expected {describe}").format(describe=_describe(expected))
+        help = _("complete the expression (a missing `else`, operand or closing bracket?)")
         body = text.rstrip()  # a `|` block ends with a newline: point after the last character
         last_line = body.count("\n") + 1
         last_col = len(body.rsplit("\n", 1)[-1]) + 1
@@ -201,7 +206,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
         assert isinstance(exc, UnexpectedToken)
         token = exc.token
         expected = set(exc.accepts or exc.expected)
-        message = f"unexpected `{token}`: expected {_describe(expected)}"
+        message = _("unexpected `{token}`: expected {describe}").format(token=token, describe=_describe(expected))
         help = _token_help(str(token), expected)
         span = origin.span(line, column, line, column + max(len(str(token)), 1))
     return Diagnostic(Code.SYNTAX, message, span, help=help)
@@ -209,29 +214,29 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
 
 def _char_help(char: str) -> str | None:
     return {
-        "=": "compare with `==`",
-        "&": "write `and`",
-        "|": "write `or`",
-        "!": "write `not`, or `!=` to compare",
-        "{": "lists use square brackets: `[a, b]`",
-        '"': "close the text with a matching quote",
-        "'": "close the text with a matching quote",
+        "=": _("compare with `==`"),
+        "&": _("write `and`"),
+        "|": _("write `or`"),
+        "!": _("write `not`, or `!=` to compare"),
+        "{": _("lists use square brackets: `[a, b]`"),
+        '"': _("close the text with a matching quote"),
+        "'": _("close the text with a matching quote"),
     }.get(char)
 
 
 def _token_help(token: str, expected: set[str]) -> str | None:
     if token == ",":
-        return "decimals are written with a point (`600.00 €`); a comma only separates list items and arguments"
+        return _("decimals are written with a point (`600.00 €`); a comma only separates list items and arguments")
     if token in {"&&", "AND", "And"}:
-        return "write `and`"
+        return _("write `and`")
     if "THEN" in expected:
-        return "an `if` needs `then … else …`"
+        return _("an `if` needs `then … else …`")
     if "ELSE" in expected:
-        return "an `if … then …` needs an `else` branch"
+        return _("an `if … then …` needs an `else` branch")
     if "RPAR" in expected:
-        return "a bracket is not closed"
+        return _("a bracket is not closed")
     if len(expected & _OPERATORS) >= 4:
-        return "two values follow each other: is an operator or a comma missing?"
+        return _("two values follow each other: is an operator or a comma missing?")
     return None
 
 
@@ -258,7 +263,11 @@ class _ToAst(Transformer[Token, ast.Expr]):
     def _int(self, tok: Token) -> int:
         if len(tok) > MAX_DIGITS:
             raise _error(
-                Code.TOO_COMPLEX, f"number too long ({len(tok)} digits, at most {MAX_DIGITS})", self._tok_span(tok)
+                Code.TOO_COMPLEX,
+                _("number too long ({length} digits, at most {MAX_DIGITS})").format(
+                    length=len(tok), MAX_DIGITS=MAX_DIGITS
+                ),
+                self._tok_span(tok),
             )
         return int(tok)
 
@@ -286,7 +295,7 @@ class _ToAst(Transformer[Token, ast.Expr]):
         try:
             value = date.fromisoformat(str(tok))
         except ValueError:
-            raise _error(Code.SYNTAX, f"`{tok}` is not a valid date", self._tok_span(tok)) from None
+            raise _error(Code.SYNTAX, _("`{tok}` is not a valid date").format(tok=tok), self._tok_span(tok)) from None
         return ast.Literal(value, Kind.DATE, self._span(meta))
 
     def true_lit(self, meta: Meta) -> ast.Literal:

@@ -21,6 +21,7 @@ from datetime import date
 
 from engine import ast
 from engine.compact import CompactTrace, Step, if_nodes
+from engine.i18n import _
 from engine.interpreter import Interpreter
 from engine.plan import Plan, RowPlan, RulePlan, VersionPlan
 from engine.printer import to_text
@@ -61,10 +62,11 @@ class PinnedInterpreter(Interpreter):
         else:
             version = rule.version_on(law)
             if step.version >= len(rule.versions) or rule.versions[step.version] is not version:
-                raise self.mismatch(
-                    f"`{rule.name}` under the law of {law}: the trace names version {step.version + 1}, "
+                message = _(
+                    "`{rule}` under the law of {law}: the trace names version {number}, "
                     "which is not the one in force on that date in this policy"
                 )
+                raise self.mismatch(message.format(rule=rule.name, law=law, number=step.version + 1))
             assert version is not None
             try:
                 branches = _branches(version, step)
@@ -84,7 +86,8 @@ class PinnedInterpreter(Interpreter):
         taken = step.row
         assert taken is not None
         if not 1 <= taken <= len(rows):
-            raise self.mismatch(f"`{step.rule}`: the trace names row {taken}, the table has {len(rows)}")
+            message = _("`{rule}`: the trace names row {row}, the table has {count}")
+            raise self.mismatch(message.format(rule=step.rule, row=taken, count=len(rows)))
         outcomes: list[RowOutcome] = []
         chosen: object = None
         for index, row in enumerate(rows, 1):
@@ -101,10 +104,15 @@ class PinnedInterpreter(Interpreter):
             # shows what they read) and must say what the trace says.
             held = True if row.when is None else bool(self.expr(row.when, law))
             if held != (index == taken):
-                raise self.mismatch(
-                    f"`{step.rule}` under the law of {law}: the trace says row {taken} was taken, but row "
-                    f"{index}'s condition is {'true' if held else 'false'} for these facts"
+                message = (
+                    _("`{rule}` under the law of {law}: the trace says row {taken} was taken, but row {row} holds")
+                    if held
+                    else _(
+                        "`{rule}` under the law of {law}: the trace says row {taken} was taken, "
+                        "but its condition is false"
+                    )
                 )
+                raise self.mismatch(message.format(rule=step.rule, law=law, taken=taken, row=index))
             atoms = self.reasons(row.when, law, held) if row.when is not None else []
             if held:
                 chosen = self.expr(row.then, law)
@@ -120,10 +128,12 @@ class PinnedInterpreter(Interpreter):
             if branch in ("t", "e"):
                 held = bool(self.expr(e.cond, law))
                 if held != (branch == "t"):
-                    raise self.mismatch(
-                        f"`{self.pins[-1][0].rule}`: the trace says `{to_text(e.cond)}` was "
-                        f"{'true' if branch == 't' else 'false'}, it is {'true' if held else 'false'} for these facts"
+                    message = (
+                        _("`{rule}`: the trace says `{condition}` was false, it is true for these facts")
+                        if held
+                        else _("`{rule}`: the trace says `{condition}` was true, it is false for these facts")
                     )
+                    raise self.mismatch(message.format(rule=self.pins[-1][0].rule, condition=to_text(e.cond)))
                 return self.expr(e.then if held else e.orelse, law)
         return super().expr(e, law)
 
@@ -133,9 +143,8 @@ def _branches(version: VersionPlan, step: Step) -> dict[int, str]:
     nodes = if_nodes(version)
     if len(step.ifs) != len(nodes):
         if step.ifs.strip("?"):
-            raise TraceMismatch(
-                f"`{step.rule}`: the trace has {len(step.ifs)} `if` branches, the version has {len(nodes)}"
-            )
+            message = _("`{rule}`: the trace has {recorded} `if` branches, the version has {count}")
+            raise TraceMismatch(message.format(rule=step.rule, recorded=len(step.ifs), count=len(nodes)))
         return {}
     return {id(node): letter for node, letter in zip(nodes, step.ifs, strict=True)}
 

@@ -12,6 +12,7 @@ from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, s
 from engine.evaluate import Decision, Evaluator
 from engine.fingerprint import Fingerprint, file_digests, fingerprint
 from engine.graph import DependencyGraph
+from engine.i18n import _
 from engine.indicators import IndicatorSet, read_indicators
 from engine.plan import Plan
 from engine.reader import read_policy
@@ -60,9 +61,9 @@ class Policy:
         `evaluate`, batch frames and HTTP requests. An unknown fact name is an error too."""
         fact = self.plan.facts.get(name)
         if fact is None:
-            return None, f"unknown fact `{name}`"
+            return None, _("unknown fact `{name}`").format(name=name)
         converted, error = check_value(value, fact.type, self.plan.enums)
-        return (None, f"fact `{name}` {error}") if error else (converted, None)
+        return (None, _("fact `{name}` {error}").format(name=name, error=error)) if error else (converted, None)
 
     def evaluate(
         self,

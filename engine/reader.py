@@ -31,6 +31,7 @@ from engine.documents import (
     VersionDecl,
 )
 from engine.files import Listing, display, file_diagnostic, list_yaml
+from engine.i18n import N_, _
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.source import Origin, Span
 from engine.values import parse_date
@@ -94,7 +95,9 @@ def policy_files(root: Path) -> Listing:
     except OSError as exc:
         reason = _os_reason(exc)
         listing.problems.append(
-            file_diagnostic(str(root), reason if exc.errno == errno.ENOENT else f"cannot read: {reason}")
+            file_diagnostic(
+                str(root), reason if exc.errno == errno.ENOENT else _("cannot read: {reason}").format(reason=reason)
+            )
         )
         return listing
     if not stat.S_ISDIR(mode):
@@ -107,15 +110,17 @@ def policy_files(root: Path) -> Listing:
             if folder.is_dir():
                 list_yaml(folder, listing)
             else:
-                listing.problems.append(file_diagnostic(display(folder), f"`{sub}` must be a folder of YAML files"))
+                listing.problems.append(
+                    file_diagnostic(display(folder), _("`{sub}` must be a folder of YAML files").format(sub=sub))
+                )
     return listing
 
 
 def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
-        return "no such file or folder"
+        return _("no such file or folder")
     if exc.errno == errno.ELOOP:
-        return "a symbolic link that loops"
+        return _("a symbolic link that loops")
     return exc.strerror or str(exc)
 
 
@@ -124,8 +129,8 @@ def read_policy(root: Path) -> tuple[PolicyDocuments, list[Diagnostic]]:
     listing = policy_files(root)
     diagnostics: list[Diagnostic] = list(listing.problems)
     if not listing.files and not diagnostics:
-        help = "a policy folder holds *.yaml files, or rules/ and parameters/ folders of them"
-        raise PolicyCompileError([file_diagnostic(str(root), "no policy files found", help)])
+        help = _("a policy folder holds *.yaml files, or rules/ and parameters/ folders of them")
+        raise PolicyCompileError([file_diagnostic(str(root), _("no policy files found"), help)])
     if not listing.files:
         raise PolicyCompileError(diagnostics)
     for path in listing.files:
@@ -167,21 +172,25 @@ class _Reader:
     # -- generic shapes -------------------------------------------------------------------
     def mapping(self, node: YamlNode, what: str) -> dict[str, tuple[YamlNode, YamlNode]] | None:
         if node.kind != "map":
-            self.report(Code.WRONG_KIND, f"{what} must be a mapping (key: value), not {node.describe()}", node.span)
+            self.report(
+                Code.WRONG_KIND,
+                _("{what} must be a mapping (key: value), not {describe}").format(what=what, describe=node.describe()),
+                node.span,
+            )
             return None
         seen: dict[str, tuple[YamlNode, YamlNode]] = {}
         for key, value in node.pairs:
             if key.kind != "scalar":
-                self.report(Code.WRONG_KIND, "a key must be a plain name", key.span)
+                self.report(Code.WRONG_KIND, _("a key must be a plain name"), key.span)
                 continue
             if key.value in seen:
                 first = seen[key.value][0].span
                 self.report(
                     Code.DUPLICATE_KEY,
-                    f"duplicate key `{key.value}` in {what}",
+                    _("duplicate key `{value}` in {what}").format(value=key.value, what=what),
                     key.span,
-                    "remove or rename one of them; YAML would silently keep only the last",
-                    ((f"`{key.value}` first defined here", first),),
+                    _("remove or rename one of them; YAML would silently keep only the last"),
+                    ((_("`{value}` first defined here").format(value=key.value), first),),
                 )
                 continue
             seen[key.value] = (key, value)
@@ -207,22 +216,33 @@ class _Reader:
                 misspelt.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
                 self.report(
                     Code.UNKNOWN_FIELD,
-                    f"unknown field `{name}` in {what}{suggest(name, allowed)}",
+                    _("unknown field `{name}` in {what}{suggest}").format(
+                        name=name, what=what, suggest=suggest(name, allowed)
+                    ),
                     key.span,
-                    f"the fields of {what} are: {', '.join(allowed)}",
+                    _("the fields of {what} are: {fields}").format(what=what, fields=", ".join(allowed)),
                 )
                 continue
             out[name] = value
         for name in required:
             if name not in out and name not in misspelt:  # a misspelt field is reported once, as unknown
-                self.report(Code.MISSING_FIELD, f"{what} has no `{name}`", anchor or node.span, f"add `{name}:`")
+                self.report(
+                    Code.MISSING_FIELD,
+                    _("{what} has no `{name}`").format(what=what, name=name),
+                    anchor or node.span,
+                    _("add `{name}:`").format(name=name),
+                )
         return out
 
     def text(self, node: YamlNode | None, what: str) -> str | None:
         if node is None:
             return None
         if node.kind != "scalar" or node.tag == "null":
-            self.report(Code.WRONG_KIND, f"{what} must be a text, not {node.describe()}", node.span)
+            self.report(
+                Code.WRONG_KIND,
+                _("{what} must be a text, not {describe}").format(what=what, describe=node.describe()),
+                node.span,
+            )
             return None
         if node.style is None:
             self.comment_cut(node, what)
@@ -236,9 +256,9 @@ class _Reader:
             column = node.span.end_column + len(rest) - len(rest.lstrip())
             self.report(
                 Code.TEXT_CUT,
-                f"{what} stops before ` #`: YAML reads the rest of the line as a comment",
+                _("{what} stops before ` #`: YAML reads the rest of the line as a comment").format(what=what),
                 Span(node.span.file, node.span.end_line, column, node.span.end_line, len(line) + 1),
-                "put the whole text in quotes, or write it after `>-` on the next lines",
+                _("put the whole text in quotes, or write it after `>-` on the next lines"),
             )
 
     def expression(self, node: YamlNode | None, what: str) -> Text | None:
@@ -249,7 +269,9 @@ class _Reader:
         if node.kind != "scalar" or node.origin is None:
             self.report(
                 Code.WRONG_KIND,
-                f"{what} must be an expression (one line, or a block after `|`), not {node.describe()}",
+                _("{what} must be an expression (one line, or a block after `|`), not {describe}").format(
+                    what=what, describe=node.describe()
+                ),
                 node.span,
             )
             return None
@@ -262,7 +284,11 @@ class _Reader:
             parsed = parse_date(node.value)
             if parsed is not None:
                 return parsed
-        self.report(Code.INVALID_DATE, f"`{what}` must be a date written YYYY-MM-DD, not {node.describe()}", node.span)
+        self.report(
+            Code.INVALID_DATE,
+            _("`{what}` must be a date written YYYY-MM-DD, not {describe}").format(what=what, describe=node.describe()),
+            node.span,
+        )
         return None
 
     def boolean(self, node: YamlNode | None, what: str, default: bool) -> bool:
@@ -270,14 +296,22 @@ class _Reader:
             return default
         if node.kind == "scalar" and node.tag == "bool":
             return node.value.lower() in ("true", "yes", "on")
-        self.report(Code.INVALID_VALUE, f"{what} must be true or false, not {node.describe()}", node.span)
+        self.report(
+            Code.INVALID_VALUE,
+            _("{what} must be true or false, not {describe}").format(what=what, describe=node.describe()),
+            node.span,
+        )
         return default
 
     def each(self, node: YamlNode | None, what: str, read: Callable[[YamlNode], T | None]) -> list[T]:
         if node is None:
             return []
         if node.kind != "seq":
-            self.report(Code.WRONG_KIND, f"{what} must be a list (- item), not {node.describe()}", node.span)
+            self.report(
+                Code.WRONG_KIND,
+                _("{what} must be a list (- item), not {describe}").format(what=what, describe=node.describe()),
+                node.span,
+            )
             return []
         return [x for x in (read(item) for item in node.items) if x is not None]
 
@@ -285,66 +319,74 @@ class _Reader:
         if key.value in RESERVED:
             self.report(
                 Code.INVALID_VALUE,
-                f"`{key.value}` is a reserved word and cannot name a {what}",
+                _("`{value}` is a reserved word and cannot name a {what}").format(value=key.value, what=what),
                 key.span,
-                "choose another name (reserved: keywords, units, type names and `today`)",
+                _("choose another name (reserved: keywords, units, type names and `today`)"),
             )
             return False
         if _NAME.fullmatch(key.value):
             return True
         self.report(
             Code.INVALID_VALUE,
-            f"`{key.value}` is not a valid {what} name",
+            _("`{value}` is not a valid {what} name").format(value=key.value, what=what),
             key.span,
-            "names are lower-case ASCII snake_case: letters, digits and `_`, starting with a letter",
+            _("names are lower-case ASCII snake_case: letters, digits and `_`, starting with a letter"),
         )
         return False
 
     def declare(self, kind: str, name: str, span: Span) -> bool:
         for other, table in (
-            ("enum", self.docs.enums),
-            ("fact", self.docs.facts),
-            ("parameter", self.docs.parameters),
-            ("rule", self.docs.rules),
+            (N_("an enum"), self.docs.enums),
+            (N_("a fact"), self.docs.facts),
+            (N_("a parameter"), self.docs.parameters),
+            (N_("a rule"), self.docs.rules),
         ):
             if name in table:
                 first = table[name].span
                 self.report(
                     Code.DUPLICATE_NAME,
-                    f"`{name}` is already declared as {'an' if other[0] in 'aeiou' else 'a'} {other}",
+                    _("`{name}` is already declared as {other}").format(name=name, other=_(other)),
                     span,
-                    f"give this {kind} another name",
-                    ((f"{other} `{name}` declared here", first),),
+                    _("give this {kind} another name").format(kind=_(kind)),
+                    ((_("`{name}` declared here").format(name=name), first),),
                 )
                 return False
         return True
 
     # -- sections ---------------------------------------------------------------------------
     def file(self, node: YamlNode) -> None:
-        sections = self.fields(node, "a policy file", (), _SECTIONS)
+        sections = self.fields(node, _("a policy file"), (), _SECTIONS)
         if sections is None:
             return
         readers = {"enums": self.enum, "facts": self.fact, "parameters": self.parameter, "rules": self.rule}
         for section, value in sections.items():
-            entries = self.mapping(value, f"the `{section}` section")
+            entries = self.mapping(value, _("the `{section}` section").format(section=section))
             for key, body in (entries or {}).values():
                 readers[section](key, body)
 
     def enum(self, key: YamlNode, node: YamlNode) -> None:
-        f = self.fields(node, f"enum `{key.value}`", ("label", "values"), ("description",), key.span)
-        if f is None or not self.name(key, "enum") or not self.declare("enum", key.value, key.span):
+        f = self.fields(
+            node, _("enum `{value}`").format(value=key.value), ("label", "values"), ("description",), key.span
+        )
+        if f is None or not self.name(key, _("enum")) or not self.declare("enum", key.value, key.span):
             return
         values: list[tuple[str, str]] = []
-        entries = self.mapping(f["values"], f"the values of enum `{key.value}`") if "values" in f else None
+        entries = (
+            self.mapping(f["values"], _("the values of enum `{value}`").format(value=key.value))
+            if "values" in f
+            else None
+        )
         for value, (vkey, vlabel) in (entries or {}).items():
-            if self.name(vkey, "enum value"):
-                values.append((value, self.text(vlabel, f"the label of `{value}`") or value))
+            if self.name(vkey, _("enum value")):
+                values.append((value, self.text(vlabel, _("the label of `{value}`").format(value=value)) or value))
         label = self.text(f.get("label"), "label") or key.value
         self.docs.enums[key.value] = EnumDecl(key.value, label, tuple(values), key.span)
 
     def fact(self, key: YamlNode, node: YamlNode) -> None:
-        f = self.fields(node, f"fact `{key.value}`", ("type", "label"), ("description", "default"), key.span)
-        if f is None or not self.name(key, "fact") or not self.declare("fact", key.value, key.span):
+        f = self.fields(
+            node, _("fact `{value}`").format(value=key.value), ("type", "label"), ("description", "default"), key.span
+        )
+        if f is None or not self.name(key, _("fact")) or not self.declare("fact", key.value, key.span):
             return
         type_ = self.expression(f.get("type"), "type")
         if type_ is None:
@@ -359,7 +401,7 @@ class _Reader:
         )
 
     def reference(self, node: YamlNode) -> Reference | None:
-        f = self.fields(node, "a legal reference", ("article",), ("url", "excerpt", "from", "until"))
+        f = self.fields(node, _("a legal reference"), ("article",), ("url", "excerpt", "from", "until"))
         if f is None:
             return None
         article = self.text(f.get("article"), "article")
@@ -368,7 +410,11 @@ class _Reader:
         start = self.date(f.get("from"), "from") if "from" in f else None
         end = self.date(f.get("until"), "until") if "until" in f else None
         if start is not None and end is not None and end < start:
-            self.report(Code.INVALID_DATE, f"`until` ({end}) is before `from` ({start})", f["until"].span)
+            self.report(
+                Code.INVALID_DATE,
+                _("`until` ({end}) is before `from` ({start})").format(end=end, start=start),
+                f["until"].span,
+            )
         return Reference(
             article, self.text(f.get("url"), "url"), self.text(f.get("excerpt"), "excerpt"), node.span, start, end
         )
@@ -379,24 +425,28 @@ class _Reader:
     def parameter(self, key: YamlNode, node: YamlNode) -> None:
         f = self.fields(
             node,
-            f"parameter `{key.value}`",
+            _("parameter `{value}`").format(value=key.value),
             ("type", "label", "values"),
             ("description", "unit", "assumption"),
             key.span,
         )
-        if f is None or not self.name(key, "parameter") or not self.declare("parameter", key.value, key.span):
+        if f is None or not self.name(key, _("parameter")) or not self.declare("parameter", key.value, key.span):
             return
         type_ = self.expression(f.get("type"), "type")
         values = self.each(f.get("values"), "values", self.parameter_value)
         if "values" in f and f["values"].kind == "seq" and not f["values"].items:
-            self.report(Code.MISSING_FIELD, f"parameter `{key.value}` has no value", f["values"].span)
+            self.report(
+                Code.MISSING_FIELD, _("parameter `{value}` has no value").format(value=key.value), f["values"].span
+            )
         for before, after in itertools.pairwise(values):
             if after.start <= before.start:
                 self.report(
                     Code.VERSION_ORDER,
-                    f"values of `{key.value}` must be in date order: {after.start} comes after {before.start}",
+                    _("values of `{name}` must be in date order: {after} comes after {before}").format(
+                        name=key.value, after=after.start, before=before.start
+                    ),
                     after.span,
-                    "list values from the oldest to the newest",
+                    _("list values from the oldest to the newest"),
                 )
         if type_ is None:
             return
@@ -412,7 +462,7 @@ class _Reader:
         )
 
     def parameter_value(self, node: YamlNode) -> ParameterValue | None:
-        f = self.fields(node, "a parameter value", ("from", "value", "references"), ("note", "assumption"))
+        f = self.fields(node, _("a parameter value"), ("from", "value", "references"), ("note", "assumption"))
         if f is None:
             return None
         start = self.date(f.get("from"), "from")
@@ -432,27 +482,29 @@ class _Reader:
         version_fields = ("from", "until", "formula", "table")
         f = self.fields(
             node,
-            f"rule `{key.value}`",
+            _("rule `{value}`").format(value=key.value),
             ("type", "label"),
             ("description", "output", "references", "versions", *version_fields),
             key.span,
         )
-        if f is None or not self.name(key, "rule") or not self.declare("rule", key.value, key.span):
+        if f is None or not self.name(key, _("rule")) or not self.declare("rule", key.value, key.span):
             return
         if "versions" in f:
             for extra in version_fields:
                 if extra in f:
                     self.report(
                         Code.UNKNOWN_FIELD,
-                        f"`{extra}` belongs inside a version when the rule has `versions`",
+                        _("`{extra}` belongs inside a version when the rule has `versions`").format(extra=extra),
                         f[extra].span,
-                        "move it into one of the versions",
+                        _("move it into one of the versions"),
                     )
             versions = self.each(f["versions"], "versions", self.version)
             if f["versions"].kind == "seq" and not f["versions"].items:
-                self.report(Code.MISSING_FIELD, f"rule `{key.value}` has no version", f["versions"].span)
+                self.report(
+                    Code.MISSING_FIELD, _("rule `{value}` has no version").format(value=key.value), f["versions"].span
+                )
         else:
-            single = self.version_body(node, f, f"rule `{key.value}`")
+            single = self.version_body(node, f, _("rule `{value}`").format(value=key.value), whole_rule=True)
             versions = [single] if single else []
         self.periods(key.value, versions)
         type_ = self.expression(f.get("type"), "type")
@@ -471,16 +523,22 @@ class _Reader:
 
     def version(self, node: YamlNode) -> VersionDecl | None:
         f = self.fields(
-            node, "a version", ("from",), ("until", "label", "references", "formula", "table", "assumption", "note")
+            node, _("a version"), ("from",), ("until", "label", "references", "formula", "table", "assumption", "note")
         )
         if f is None:
             return None
-        return self.version_body(node, f, "a version")
+        return self.version_body(node, f, _("a version"))
 
-    def version_body(self, node: YamlNode, f: dict[str, YamlNode], what: str) -> VersionDecl | None:
+    def version_body(
+        self, node: YamlNode, f: dict[str, YamlNode], what: str, whole_rule: bool = False
+    ) -> VersionDecl | None:
         if "from" not in f:
-            if "versions" not in f and what.startswith("rule"):
-                self.report(Code.MISSING_FIELD, f"{what} has no `versions` (or `from` and `formula`)", node.span)
+            if "versions" not in f and whole_rule:
+                self.report(
+                    Code.MISSING_FIELD,
+                    _("{what} has no `versions` (or `from` and `formula`)").format(what=what),
+                    node.span,
+                )
             return None
         start = self.date(f.get("from"), "from")
         end = self.date(f.get("until"), "until") if "until" in f else None
@@ -489,16 +547,20 @@ class _Reader:
         if ("formula" in f) == ("table" in f) and not self._misspelt_body(node):
             self.report(
                 Code.MISSING_FIELD if "formula" not in f else Code.UNKNOWN_FIELD,
-                f"{what} needs exactly one of `formula` and `table`",
+                _("{what} needs exactly one of `formula` and `table`").format(what=what),
                 node.span,
-                "define the value by one expression (`formula`) or by a decision table (`table`)",
+                _("define the value by one expression (`formula`) or by a decision table (`table`)"),
             )
         if table is not None and f["table"].kind == "seq":
             self.table_shape(f["table"], table)
         if start is None:
             return None
         if end is not None and end < start:
-            self.report(Code.INVALID_DATE, f"`until` ({end}) is before `from` ({start})", f["until"].span)
+            self.report(
+                Code.INVALID_DATE,
+                _("`until` ({end}) is before `from` ({start})").format(end=end, start=start),
+                f["until"].span,
+            )
         shorthand = "versions" not in f and "type" in f  # the rule itself is its only version
         return VersionDecl(
             start,
@@ -532,17 +594,17 @@ class _Reader:
         return any(difflib.get_close_matches(k, ("formula", "table"), n=1, cutoff=0.6) for k in keys if k not in known)
 
     def row(self, node: YamlNode) -> TableRow | None:
-        entries = self.mapping(node, "a table row")
+        entries = self.mapping(node, _("a table row"))
         if entries is None:
             return None
         if "otherwise" in entries:
-            f = self.fields(node, "the `otherwise` row", ("otherwise", "because"), ())
+            f = self.fields(node, _("the `otherwise` row"), ("otherwise", "because"), ())
             if f is None or "otherwise" not in f:
                 return None
             then = self.expression(f["otherwise"], "otherwise")
             when = None
         else:
-            f = self.fields(node, "a table row", ("when", "then", "because"), ())
+            f = self.fields(node, _("a table row"), ("when", "then", "because"), ())
             if f is None:
                 return None
             when = self.expression(f.get("when"), "when")
@@ -559,16 +621,16 @@ class _Reader:
         if not others:
             self.report(
                 Code.MISSING_FIELD,
-                "this decision table has no `otherwise` row",
+                _("this decision table has no `otherwise` row"),
                 node.span,
-                "end the table with `- otherwise: <value>` and its `because`, so every case gets a value",
+                _("end the table with `- otherwise: <value>` and its `because`, so every case gets a value"),
             )
         elif others[0] != len(rows) - 1:
             self.report(
                 Code.INVALID_VALUE,
-                "the `otherwise` row must be the last row of the table",
+                _("the `otherwise` row must be the last row of the table"),
                 rows[others[0]].span,
-                "rows after `otherwise` can never be used: move them above it",
+                _("rows after `otherwise` can never be used: move them above it"),
             )
 
     def periods(self, rule: str, versions: list[VersionDecl]) -> None:
@@ -576,9 +638,11 @@ class _Reader:
             if after.start <= before.start:
                 self.report(
                     Code.VERSION_ORDER,
-                    f"versions of `{rule}` must be in date order: {after.start} comes after {before.start}",
+                    _("versions of `{rule}` must be in date order: {after} comes after {before}").format(
+                        rule=rule, after=after.start, before=before.start
+                    ),
                     after.span,
-                    "list versions from the oldest to the newest",
+                    _("list versions from the oldest to the newest"),
                 )
                 continue
             if before.end is None:
@@ -587,18 +651,24 @@ class _Reader:
             if before.end >= after.start:
                 self.report(
                     Code.VERSION_OVERLAP,
-                    f"versions of `{rule}` overlap: one is in force until {before.end}, the next from {after.start}",
+                    _("versions of `{rule}` overlap: one is in force until {end}, the next from {start}").format(
+                        rule=rule, end=before.end, start=after.start
+                    ),
                     after.span,
-                    f"end the earlier version on {expected}",
-                    (("the earlier version", before.span),),
+                    _("end the earlier version on {expected}").format(expected=expected),
+                    ((_("the earlier version"), before.span),),
                 )
             elif before.end < expected:
                 self.report(
                     Code.VERSION_GAP,
-                    f"no version of `{rule}` is in force from {before.end + timedelta(days=1)} to {expected}",
+                    _("no version of `{rule}` is in force from {start} to {expected}").format(
+                        rule=rule, start=before.end + timedelta(days=1), expected=expected
+                    ),
                     after.span,
-                    f"end the earlier version on {expected}, or start this one on {before.end + timedelta(days=1)}",
-                    (("the earlier version", before.span),),
+                    _("end the earlier version on {expected}, or start this one on {start}").format(
+                        expected=expected, start=before.end + timedelta(days=1)
+                    ),
+                    ((_("the earlier version"), before.span),),
                 )
 
 

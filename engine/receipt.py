@@ -40,6 +40,7 @@ from engine.canonical import canonical_value
 from engine.diagnostics import Code, Diagnostic, PolicyError, suggest
 from engine.evaluate import Decision
 from engine.fingerprint import Fingerprint
+from engine.i18n import _
 from engine.plan import Plan
 from engine.source import UNKNOWN
 from engine.version import __version__
@@ -100,13 +101,17 @@ class Masking:
             try:
                 salt = Path(salt_file).read_bytes().strip()
             except OSError as exc:
-                raise receipt_error(f"cannot read the salt file {salt_file}: {exc.strerror}") from None
+                raise receipt_error(
+                    _("cannot read the salt file {path}: {reason}").format(path=salt_file, reason=exc.strerror)
+                ) from None
         elif environ.get(SALT_VARIABLE):
             salt = environ[SALT_VARIABLE].encode("utf-8")
         if not salt or len(salt) < 16:
             raise receipt_error(
-                "masked facts need a secret salt of at least 16 bytes",
-                help=f"set {SALT_VARIABLE} or give --salt-file FILE (32 random bytes, kept apart from the receipts)",
+                _("masked facts need a secret salt of at least 16 bytes"),
+                help=_(
+                    "set {variable} or give --salt-file FILE (32 random bytes, kept apart from the receipts)"
+                ).format(variable=SALT_VARIABLE),
             )
         return cls(names, salt)
 
@@ -145,8 +150,8 @@ def check_masking(plan: Plan, masking: Masking | None) -> None:
     unknown = sorted(masking.facts - set(plan.facts))
     if unknown:
         raise receipt_error(
-            f"cannot mask unknown fact `{unknown[0]}`{suggest(unknown[0], list(plan.facts))}",
-            help="the facts to mask are facts of the policy, e.g. date_naissance",
+            _("cannot mask unknown fact `{name}`").format(name=unknown[0]) + suggest(unknown[0], list(plan.facts)),
+            help=_("the facts to mask are facts of the policy, e.g. date_naissance"),
         )
 
 
@@ -215,16 +220,18 @@ def engine_version() -> str:
 def verify(document: object) -> str | None:
     """None if `document` is a well-formed receipt whose hash matches its content; else why not."""
     if not isinstance(document, dict):
-        return "not a JSON object"
+        return _("not a JSON object")
     if document.get("format") != FORMAT:
-        return f"not a receipt of format {FORMAT} (format: {document.get('format')!r})"
+        return _("not a receipt of format {expected} (format: {found})").format(
+            expected=FORMAT, found=repr(document.get("format"))
+        )
     missing = [
         k for k in ("id", "at", "requested", "facts", "decisions", "errors", "policy", "hash") if k not in document
     ]
     if missing:
-        return "missing field(s): " + ", ".join(missing)
+        return _("missing field(s): {fields}").format(fields=", ".join(missing))
     if document["hash"] != content_hash(document):
-        return "its hash does not match its content: the receipt was altered after it was written"
+        return _("its hash does not match its content: the receipt was altered after it was written")
     return None
 
 
@@ -233,7 +240,8 @@ def read_receipts(path: str | Path) -> list[dict[str, object]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise receipt_error(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise receipt_error(_("{path}: cannot read: {reason}").format(path=path, reason=reason)) from None
     try:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]
@@ -245,5 +253,6 @@ def read_receipts(path: str | Path) -> list[dict[str, object]]:
             try:
                 items.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise receipt_error(f"{path}:{number}: not JSON ({exc.msg}, column {exc.colno})") from None
+                message = _("{path}:{line}: not JSON ({reason}, column {column})")
+                raise receipt_error(message.format(path=path, line=number, reason=exc.msg, column=exc.colno)) from None
     return [item if isinstance(item, dict) else {"format": None, "value": item} for item in items]

@@ -13,6 +13,7 @@ Outcomes (`Replay.status`):
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,12 +27,27 @@ from engine.diagnostics import PolicyError
 from engine.diff import compare_plans
 from engine.explain import Explanation
 from engine.fingerprint import relative_name
+from engine.i18n import _
 from engine.pinned import TraceMismatch, render
 from engine.policy import Policy
 from engine.receipt import engine_version, outcomes, receipt_error, verify
 from engine.types import Kind
 
 IDENTICAL, DIFFERENT, NOT_REPLAYABLE = "identical", "different", "not_replayable"
+
+# Reasons naming what changed (whole sentences, for the translators).
+_DEFINED = {
+    "rule": lambda: _("rule `{name}` is defined in {file}, which changed"),
+    "parameter": lambda: _("parameter `{name}` is defined in {file}, which changed"),
+    "fact": lambda: _("fact `{name}` is declared in {file}, which changed"),
+}
+_CONTENT = {
+    "rule": lambda: _("rule `{name}` differs between the policy of the receipt and this one"),
+    "parameter": lambda: _("parameter `{name}` differs between the policy of the receipt and this one"),
+    "fact": lambda: _("fact `{name}` differs between the policy of the receipt and this one"),
+    "added": lambda: _("`{name}` exists in this policy, not in the policy of the receipt"),
+    "removed": lambda: _("`{name}` exists in the policy of the receipt, not in this one"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,11 +87,11 @@ def replay(policy: Policy, document: Mapping[str, object], exact: bool = False, 
     ident = str(document.get("id", "?")) if isinstance(document, Mapping) else "?"
     problem = verify(document)
     if problem is not None:
-        return Replay(ident, NOT_REPLAYABLE, f"not a valid receipt: {problem}")
+        return Replay(ident, NOT_REPLAYABLE, _("not a valid receipt: {problem}").format(problem=problem))
     try:
         return _replay(policy, document, exact, ident, then)
     except (KeyError, TypeError, ValueError) as exc:  # a well-hashed document of the wrong shape
-        return Replay(ident, NOT_REPLAYABLE, f"malformed receipt: {exc}")
+        return Replay(ident, NOT_REPLAYABLE, _("malformed receipt: {problem}").format(problem=exc))
 
 
 def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: str, then: Policy | None) -> Replay:
@@ -89,14 +105,18 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
         return Replay(
             ident,
             NOT_REPLAYABLE,
-            f"policy hash unknown: the receipt was made with policy {recorded_policy.get('hash')}"
-            + (f" (git commit {commit})" if commit else "")
-            + f", the policy given is {fp.hash}",
+            _("policy hash unknown: the receipt was made with policy {then}{commit}, the policy given is {now}").format(
+                then=recorded_policy.get("hash"),
+                commit=_(" (git commit {commit})").format(commit=commit) if commit else "",
+                now=fp.hash,
+            ),
         )
     graph = policy.graph
     unknown = [n for n in requested if n not in policy.plan.rules]
     if unknown:
-        return Replay(ident, NOT_REPLAYABLE, "decision(s) not in this policy: " + ", ".join(unknown))
+        return Replay(
+            ident, NOT_REPLAYABLE, _("decision(s) not in this policy: {names}").format(names=", ".join(unknown))
+        )
     needs = graph.dependencies(requested)
     masked = [str(n) for n in _list(facts.get("masked", []))]
     needed = [n for n in masked if n in needs]
@@ -104,14 +124,17 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
         return Replay(
             ident,
             NOT_REPLAYABLE,
-            "masked fact(s) needed: " + ", ".join(needed) + " (written as salted hashes, not in clear)",
+            _("masked fact(s) needed: {names} (written as salted hashes, not in clear)").format(
+                names=", ".join(needed)
+            ),
         )
     given = {k: v for k, v in _mapping(facts["given"]).items() if k not in masked}
     at = date.fromisoformat(str(document["at"]))
     try:
         decision = policy.evaluate(_typed(policy, given), at, requested, trace="compact")
     except PolicyError as exc:
-        return Replay(ident, NOT_REPLAYABLE, "the facts do not fit this policy: " + exc.diagnostics[0].message)
+        message = exc.diagnostics[0].message
+        return Replay(ident, NOT_REPLAYABLE, _("the facts do not fit this policy: {reason}").format(reason=message))
     before = _outcomes(_mapping(document["decisions"]), _mapping(document["errors"]))
     after = _outcomes(*outcomes(decision))
     old_files = {str(k): str(v) for k, v in _mapping(recorded_policy.get("files", {})).items()}
@@ -122,20 +145,24 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
     new_parameters, old_parameters = _parameter_steps(new_json), _parameter_steps(document.get("trace"))
     notes = []
     if changed_files:
-        notes.append("policy files changed since the receipt: " + ", ".join(changed_files))
+        notes.append(_("policy files changed since the receipt: {files}").format(files=", ".join(changed_files)))
     recorded_engine = _mapping(document.get("engine", {})).get("version")
     if recorded_engine != engine_version():
-        notes.append(f"engine version {recorded_engine} then, {engine_version()} now")
+        notes.append(_("engine version {then} then, {now} now").format(then=recorded_engine, now=engine_version()))
     if before == after:
         if same_policy and old_steps != new_steps and document.get("trace") is not None:
-            notes.append("the same decisions, but the rules took other rows or versions than recorded")
+            notes.append(_("the same decisions, but the rules took other rows or versions than recorded"))
         return Replay(ident, IDENTICAL, notes=tuple(notes), changed_files=changed_files)
     declared = _declared_in(policy)
     content = None
     if then is not None and then.fingerprint.hash == recorded_policy.get("hash"):
         content = compare_plans(then.plan, policy.plan)
     elif then is not None:
-        notes.append(f"the policy given as the original is not the one of the receipt ({then.fingerprint.hash})")
+        notes.append(
+            _("the policy given as the original is not the one of the receipt ({hash})").format(
+                hash=then.fingerprint.hash
+            )
+        )
     changes = []
     for name in requested:
         if before.get(name) == after.get(name):
@@ -149,19 +176,20 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
             for item in content.culprits(then.plan, policy.plan, name):
                 kind = content.changed.get(item) or ("added" if item in content.added else "removed")
                 if item not in explained:
-                    why.append(f"{kind} `{item}` differs between the policy of the receipt and this one")
+                    why.append(_CONTENT[kind]().format(name=item))
         else:  # only the receipt's file hashes: what its path reads from a changed file
             for item in sorted(deps - explained):
                 file = declared.get(item)
                 if file is None or file not in changed_files:
                     continue
-                if _kind(policy, item) == "parameter" and any(n == item for n, _ in new_parameters):
+                if _kind(policy, item) == "parameter" and any(n == item for n, _law in new_parameters):
                     continue  # its values on this path are compared above: unchanged
-                why.append(f"{_kind(policy, item)} `{item}` is defined in {file}, which changed")
+                why.append(_DEFINED[_kind(policy, item)]().format(name=item, file=file))
         if not why:
             why.append(
-                "no rule version, row or policy file on its path changed"
-                + ("; the engine changed" if recorded_engine != engine_version() else "")
+                _("no rule version, row or policy file on its path changed")
+                if recorded_engine == engine_version()
+                else _("no rule version, row or policy file on its path changed; the engine changed")
             )
         changes.append(Change(name, before.get(name), after.get(name), tuple(why)))
     return Replay(ident, DIFFERENT, changes=tuple(changes), notes=tuple(notes), changed_files=changed_files)
@@ -205,9 +233,12 @@ def _parameter_reasons(
         name, law = key
         if name in deps and old[key] != new[key]:
             (a_start, a), (b_start, b) = old[key], new[key]
+            message = _(
+                "parameter `{name}` under the law of {law}: {then} (value from {then_start}) then, "
+                "{now} (value from {now_start}) now"
+            )
             reasons.append(
-                f"parameter `{name}` under the law of {law}: {_plain(a)} (value from {a_start}) then, "
-                f"{_plain(b)} (value from {b_start}) now"
+                message.format(name=name, law=law, then=_plain(a), then_start=a_start, now=_plain(b), now_start=b_start)
             )
             explained.add(name)
     return reasons, explained
@@ -230,17 +261,21 @@ def _trace_reasons(
         if rule not in deps or old.get(key) == new.get(key):
             continue
         a, b = old.get(key), new.get(key)
-        where = f"rule `{rule}` under the law of {law}"
         if a is None:
-            reasons.append(f"{where}: not computed then, computed now")
+            reasons.append(
+                _("rule `{rule}` under the law of {law}: not computed then, computed now").format(rule=rule, law=law)
+            )
         elif b is None:
-            reasons.append(f"{where}: computed then, not now")
+            reasons.append(_("rule `{rule}` under the law of {law}: computed then, not now").format(rule=rule, law=law))
         elif a[0] != b[0]:
-            reasons.append(f"{where}: version in force from {a[0]} then, from {b[0]} now")
+            message = _("rule `{rule}` under the law of {law}: version in force from {then} then, from {now} now")
+            reasons.append(message.format(rule=rule, law=law, then=a[0], now=b[0]))
         elif a[1] != b[1]:
-            reasons.append(f"{where}: row {a[1]} then, row {b[1]} now")
+            message = _("rule `{rule}` under the law of {law}: row {then} then, row {now} now")
+            reasons.append(message.format(rule=rule, law=law, then=a[1], now=b[1]))
         else:
-            reasons.append(f"{where}: `if` branches {a[2]} then, {b[2]} now")
+            message = _("rule `{rule}` under the law of {law}: `if` branches {then} then, {now} now")
+            reasons.append(message.format(rule=rule, law=law, then=a[2], now=b[2]))
     return reasons
 
 
@@ -295,19 +330,24 @@ def explain_receipt(policy: Policy, document: Mapping[str, object], name: str) -
     what changed)."""
     problem = verify(document)
     if problem is not None:
-        raise receipt_error(f"not a valid receipt: {problem}")
+        raise receipt_error(_("not a valid receipt: {problem}").format(problem=problem))
     made_with = _mapping(document["policy"]).get("hash")
     if made_with != policy.fingerprint.hash:
         raise receipt_error(
-            f"the receipt was made with policy {made_with}, not with the one given ({policy.fingerprint.hash})",
-            help="explain it under the policy that made it (its git commit is in the receipt); "
-            "`policy replay` says what changed since",
+            _("the receipt was made with policy {then}, not with the one given ({now})").format(
+                then=made_with, now=policy.fingerprint.hash
+            ),
+            help=_(
+                "explain it under the policy that made it (its git commit is in the receipt); "
+                "`policy replay` says what changed since"
+            ),
         )
     facts = _mapping(document["facts"])
     masked = [str(n) for n in _list(facts.get("masked", []))]
     needed = [n for n in masked if n in policy.graph.dependencies([name])]
     if needed:
-        raise receipt_error(f"`{name}` needs masked fact(s) {', '.join(needed)}, written as salted hashes")
+        message = _("`{name}` needs masked fact(s) {facts}, written as salted hashes")
+        raise receipt_error(message.format(name=name, facts=", ".join(needed)))
     at = date.fromisoformat(str(document["at"]))
     given = {k: v for k, v in _mapping(facts["given"]).items() if k not in masked}
     decision = policy.evaluate(_typed(policy, given), at, [name])  # validates the facts, fills defaults
@@ -316,13 +356,14 @@ def explain_receipt(policy: Policy, document: Mapping[str, object], name: str) -
         trace = render(policy.plan, decision.facts, compact, name)
     except (ValueError, TraceMismatch) as exc:
         raise receipt_error(
-            f"the receipt's trace does not fit this policy: {exc}",
-            help="`policy replay` says what changed; explain it under the policy that made it",
+            _("the receipt's trace does not fit this policy: {reason}").format(reason=exc),
+            help=_("`policy replay` says what changed; explain it under the policy that made it"),
         ) from None
     explanation = Explanation(policy.plan, trace, name, decision.facts)
     recorded = _mapping(document["decisions"]).get(name)
     if name not in _mapping(document["decisions"]) or canonical_value(explanation.value) != recorded:
-        raise receipt_error(f"`{name}` is {recorded!r} in the receipt, the explanation would give another value")
+        message = _("`{name}` is {value} in the receipt, the explanation would give another value")
+        raise receipt_error(message.format(name=name, value=json.dumps(recorded, ensure_ascii=False)))
     return explanation
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from engine import ast
 from engine.builtins import TABLE
 from engine.diagnostics import Code, Diagnostic
+from engine.i18n import N_, _
 from engine.source import Span
 from engine.types import Type
 
@@ -77,15 +78,16 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
             binding = scope.binding(target.name)
             if binding is None:
                 known = [*scope.parameters, *scope.rules]
-                report(_unknown(target.name, "rule or parameter", known, target.span))
+                report(_unknown(target.name, _("rule or parameter"), known, target.span))
             elif binding not in (ast.Binding.RULE, ast.Binding.PARAMETER):
                 report(
                     Diagnostic(
                         Code.TYPE,
-                        f"`as of` reads a rule or a parameter under another date's law; "
-                        f"`{target.name}` is {_WHAT[binding]}",
+                        _("`as of` reads a rule or a parameter under another date's law; `{name}` is {what}").format(
+                            name=target.name, what=_(_WHAT[binding])
+                        ),
                         target.span,
-                        help="facts do not change with the law: remove `as of`",
+                        help=_("facts do not change with the law: remove `as of`"),
                     )
                 )
                 binding = None
@@ -96,11 +98,11 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
 
 
 _WHAT = {
-    ast.Binding.FACT: "a fact",
-    ast.Binding.TODAY: "the evaluation date",
-    ast.Binding.ENUM_VALUE: "an enum value",
-    ast.Binding.RULE: "a rule",
-    ast.Binding.PARAMETER: "a parameter",
+    ast.Binding.FACT: N_("a fact"),
+    ast.Binding.TODAY: N_("the evaluation date"),
+    ast.Binding.ENUM_VALUE: N_("an enum value"),
+    ast.Binding.RULE: N_("a rule"),
+    ast.Binding.PARAMETER: N_("a parameter"),
 }
 
 
@@ -110,16 +112,18 @@ def _unknown(
     if expected is not None:  # the value of an enum-typed rule: most likely a misspelt enum value
         enum, values = expected
         close = difflib.get_close_matches(name, values, n=1, cutoff=0.5)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        hint = _("; did you mean `{name}`?").format(name=close[0]) if close else ""
         return Diagnostic(
             Code.UNKNOWN_REF,
-            f"unknown name `{name}`{hint}",
+            _("unknown name `{name}`{hint}").format(name=name, hint=hint),
             span,
-            help=f"the values of `{enum}` are: {', '.join(values)}",
+            help=_("the values of `{enum}` are: {values}").format(enum=enum, values=", ".join(values)),
         )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean `{close[0]}`?" if close else ""
-    help = None if close else "declare it under `facts`, `parameters` or `rules`, or check its spelling"
+    hint = _("; did you mean `{name}`?").format(name=close[0]) if close else ""
+    help = None if close else _("declare it under `facts`, `parameters` or `rules`, or check its spelling")
     if what == "function":
-        help = None if close else f"the functions are: {', '.join(sorted(known))}"
-    return Diagnostic(Code.UNKNOWN_REF, f"unknown {what} `{name}`{hint}", span, help=help)
+        help = None if close else _("the functions are: {names}").format(names=", ".join(sorted(known)))
+    return Diagnostic(
+        Code.UNKNOWN_REF, _("unknown {what} `{name}`{hint}").format(what=what, name=name, hint=hint), span, help=help
+    )

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from engine.canonical import canonical_value
 from engine.fingerprint import Fingerprint, combine
+from engine.i18n import _
 from engine.policy import Policy
 from engine.receipt import ENGINE, content_hash, engine_version, receipt_error
 
@@ -61,7 +62,7 @@ def _digest(path: Path) -> tuple[str, int]:
                 h.update(chunk)
                 size += len(chunk)
     except OSError as exc:
-        raise receipt_error(f"{path}: cannot read: {exc.strerror}") from None
+        raise receipt_error(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror)) from None
     return "sha256:" + h.hexdigest(), size
 
 
@@ -102,21 +103,28 @@ def check_run(
     and the output files. An empty list: all match."""
     problems = []
     if document.get("format") != FORMAT:
-        return [f"not a run receipt of format {FORMAT}"]
+        return [_("not a run receipt of format {format}").format(format=FORMAT)]
     if document.get("hash") != content_hash(document):
-        problems.append("the receipt's hash does not match its content: it was altered")
+        problems.append(_("the receipt's hash does not match its content: it was altered"))
     recorded_policy = document.get("policy")
     recorded_hash = recorded_policy.get("hash") if isinstance(recorded_policy, Mapping) else None
     if policy is not None and recorded_hash != policy.fingerprint.hash:
-        problems.append(f"the policy is not the one of the run ({recorded_hash})")
+        problems.append(_("the policy is not the one of the run ({hash})").format(hash=recorded_hash))
     for label, path in (("input", source), ("output", output)):
         recorded = document.get(label)
         if path is None:
             continue
         if not isinstance(recorded, Mapping):
-            problems.append(f"the receipt names no {label} file")
+            problems.append(
+                _("the receipt names no input file") if label == "input" else _("the receipt names no output file")
+            )
         elif file_identity(path)["sha256"] != recorded.get("sha256"):
-            problems.append(f"the {label} file {path} is not the one of the run ({recorded.get('sha256')})")
+            message = (
+                _("the input file {path} is not the one of the run ({hash})")
+                if label == "input"
+                else _("the output file {path} is not the one of the run ({hash})")
+            )
+            problems.append(message.format(path=path, hash=recorded.get("sha256")))
     return problems
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from engine.i18n import _
+
 
 class Kind(StrEnum):
     BOOL = "bool"
@@ -39,9 +41,9 @@ class Type:
 
     @property
     def a(self) -> str:
-        """The type with its English article: "a date", "an int", "an organisme"."""
+        """The type in words for messages: "a date", "an int", "an organisme" (« une valeur de type date »)."""
         text = str(self)
-        return ("an " if text[:1] in "aeiou" else "a ") + text
+        return (_("an {type}") if text[:1] in "aeiou" else _("a {type}")).format(type=text)
 
     def as_optional(self) -> Type:
         return self if self.optional or self.kind in (Kind.NULL, Kind.ERROR) else replace(self, optional=True)
@@ -92,16 +94,18 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
         if isinstance(item, str):
             return item
         if optional:
-            return "a list cannot be optional"
+            return _("a list cannot be optional")
         return list_of(item)
     if base in _SCALARS:
         return replace(_SCALARS[base], optional=optional)
     if base in enums:
         return enum_type(base, optional)
     if not _NAME.fullmatch(base):
-        return f"`{raw}` is not a type"
+        return _("`{raw}` is not a type").format(raw=raw)
     known = sorted([*_SCALARS, *enums])
-    return f"unknown type `{base}` (types are {', '.join(known)}, optionally followed by `?`)"
+    return _("unknown type `{base}` (types are {join}, optionally followed by `?`)").format(
+        base=base, join=", ".join(known)
+    )
 
 
 def fits(value: Type, target: Type) -> bool:

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from engine.calendar import Duration
 from engine.documents import EnumDecl
+from engine.i18n import _
 from engine.types import Kind, Type
 
 MAX_INT = 10**15
@@ -47,10 +48,12 @@ def check_value(value: object, ty: Type, enums: Mapping[str, EnumDecl] | object)
     text completes « fact `x` … », e.g. « must be a date written YYYY-MM-DD, not "20230101" ».
     """
     if value is None:
-        return (None, None) if ty.optional else (None, f"must be a {ty.required()}, not null")
+        return (
+            (None, None) if ty.optional else (None, _("must be a {required}, not null").format(required=ty.required()))
+        )
     kind = ty.kind
     if kind is Kind.BOOL:
-        return (value, None) if isinstance(value, bool) else _wrong(value, "true or false")
+        return (value, None) if isinstance(value, bool) else _wrong(value, _("true or false"))
     if kind is Kind.INT:
         return _int(value)
     if kind in (Kind.DECIMAL, Kind.MONEY):
@@ -62,15 +65,20 @@ def check_value(value: object, ty: Type, enums: Mapping[str, EnumDecl] | object)
             parsed = parse_date(value)
             if parsed is not None:
                 return parsed, None
-        return _wrong(value, "a date written YYYY-MM-DD")
+        return _wrong(value, _("a date written YYYY-MM-DD"))
     if kind is Kind.DURATION:
         if isinstance(value, Duration) and _bounded_duration(value):
             return value, None
-        return _wrong(value, f"a duration of at most {MAX_DURATION_PART:,} months and days".replace(",", " "))
+        return _wrong(
+            value,
+            _("a duration of at most {limit} months and days").format(limit=f"{MAX_DURATION_PART:,}".replace(",", " ")),
+        )
     if kind is Kind.TEXT:
         if isinstance(value, str):
             if len(value) > MAX_TEXT_LENGTH:
-                return None, f"must be a text of at most {MAX_TEXT_LENGTH} characters, not {len(value)}"
+                return None, _("must be a text of at most {MAX_TEXT_LENGTH} characters, not {length}").format(
+                    MAX_TEXT_LENGTH=MAX_TEXT_LENGTH, length=len(value)
+                )
             return value, None
         return _wrong(value, "a text")
     if kind is Kind.ENUM:
@@ -78,7 +86,7 @@ def check_value(value: object, ty: Type, enums: Mapping[str, EnumDecl] | object)
         allowed = [v for v, _ in decl.values] if isinstance(decl, EnumDecl) else []
         if isinstance(value, str) and value in allowed:
             return value, None
-        return None, f"must be one of {', '.join(allowed)}, not {_show(value)}"
+        return None, _("must be one of {values}, not {value}").format(values=", ".join(allowed), value=_show(value))
     if kind is Kind.LIST:
         return _list(value, ty, enums)
     return _wrong(value, str(ty))
@@ -153,21 +161,23 @@ def _int(value: object) -> tuple[object, str | None]:
     if isinstance(value, str):
         parsed = parse_int(value)
         if parsed is None:
-            return _wrong(value, "a whole number written with digits 0-9")
+            return _wrong(value, _("a whole number written with digits 0-9"))
         value = parsed
     if isinstance(value, int) and not isinstance(value, bool):
         if _int_in_range(value):
             return value, None
-        return None, f"must be a whole number below {_big(MAX_INT)} in size, not {_short(value)}"
-    return _wrong(value, "a whole number")
+        return None, _("must be a whole number below {limit} in size, not {value}").format(
+            limit=_big(MAX_INT), value=_short(value)
+        )
+    return _wrong(value, _("a whole number"))
 
 
 def _amount(value: object, kind: Kind) -> tuple[object, str | None]:
-    want = "an amount such as 12.50" if kind is Kind.MONEY else "a number such as 0.5"
+    want = _("an amount such as 12.50") if kind is Kind.MONEY else _("a number such as 0.5")
     if isinstance(value, bool):
         return _wrong(value, want)
     if isinstance(value, float):
-        return None, 'must be exact: give a Decimal, an int or a string such as "12.50", not a float'
+        return None, _('must be exact: give a Decimal, an int or a string such as "12.50", not a float')
     if isinstance(value, int):
         if _int_in_range(value):
             return Decimal(value), None
@@ -175,7 +185,7 @@ def _amount(value: object, kind: Kind) -> tuple[object, str | None]:
     if isinstance(value, str):
         text = value.replace("€", "").strip().replace("_", "")
         if len(text) > MAX_NUMBER_TEXT or not _NUMBER_TEXT.fullmatch(text):
-            return _wrong(value, f"{want}, written with digits 0-9")
+            return _wrong(value, _("{want}, written with digits 0-9").format(want=want))
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -185,7 +195,9 @@ def _amount(value: object, kind: Kind) -> tuple[object, str | None]:
     if not value.is_finite() or not -MAX_AMOUNT < value < MAX_AMOUNT:
         return None, _out_of_range(value)
     if not amount_in_range(value):
-        return None, f"must have at most {MAX_FRACTION_DIGITS} digits after the decimal point, not {_short(value)}"
+        return None, _("must have at most {MAX_FRACTION_DIGITS} digits after the decimal point, not {value}").format(
+            MAX_FRACTION_DIGITS=MAX_FRACTION_DIGITS, value=_short(value)
+        )
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if exponent < -MAX_FRACTION_DIGITS:  # 1.000…0 with many zeros: the same amount, shorter
@@ -196,7 +208,9 @@ def _amount(value: object, kind: Kind) -> tuple[object, str | None]:
 
 
 def _out_of_range(value: object) -> str:
-    return f"must be a finite number below {_big(MAX_INT)} in size, not {_short(value)}"
+    return _("must be a finite number below {limit} in size, not {value}").format(
+        limit=_big(MAX_INT), value=_short(value)
+    )
 
 
 def _big(n: int) -> str:
@@ -212,7 +226,7 @@ def _short(value: object) -> str:
             mantissa = "".join(map(str, digits[:6]))
             return f"{'-' if sign else ''}{mantissa[0]}.{mantissa[1:]}…E{exponent + len(digits) - 1:+d}"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
-        return "a number of more than 40 digits"
+        return _("a number of more than 40 digits")
     return _show(value)
 
 
@@ -220,20 +234,22 @@ def _list(value: object, ty: Type, enums: Mapping[str, EnumDecl] | object) -> tu
     if not isinstance(value, list | tuple | set | frozenset):
         return _wrong(value, "a list")
     if len(value) > MAX_LIST_ITEMS:
-        return None, f"must be a list of at most {MAX_LIST_ITEMS} items, not {len(value)}"
+        return None, _("must be a list of at most {MAX_LIST_ITEMS} items, not {length}").format(
+            MAX_LIST_ITEMS=MAX_LIST_ITEMS, length=len(value)
+        )
     if ty.item is None:
         return frozenset(value), None
     items = []
     for item in value:
         converted, error = check_value(item, ty.item, enums)
         if error:
-            return None, f"has an item that {error}"
+            return None, _("has an item that {error}").format(error=error)
         items.append(converted)
     return frozenset(items), None
 
 
 def _wrong(value: object, want: str) -> tuple[None, str]:
-    return None, f"must be {want}, not {_show(value)}"
+    return None, _("must be {want}, not {value}").format(want=want, value=_show(value))
 
 
 def _show(value: object) -> str:
@@ -243,9 +259,9 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int) and abs(value) >= 10**40:
-        return "a number of more than 40 digits"
+        return _("a number of more than 40 digits")
     if isinstance(value, Decimal):
-        _, digits, exponent = value.as_tuple()
+        _sign, digits, exponent = value.as_tuple()
         if isinstance(exponent, int) and len(digits) + abs(exponent) > 40:
             return _short(value)
         return str(value)

@@ -117,9 +117,9 @@ def case_by_case_frame(policy: Policy, source: object, at: date, rules: Sequence
             code = exc.diagnostics[0].code.value if exc.diagnostics else "fact_type_error"
             env, values, errors = {}, {}, {FACTS_INVALID: code}
         for name in plan.facts:
-            columns[fact_column(name)].append(_cell(env.get(name)))
+            columns[fact_column(name)].append(cell(env.get(name)))
         for rule in rules:
-            columns[rule].append(_cell(values.get(rule)))
+            columns[rule].append(cell(values.get(rule)))
         failed.append(sorted(errors))
         codes.append([errors[k] for k in sorted(errors)])
     schema: dict[str, pl.DataType] = {"id": pl.String()}
@@ -131,7 +131,7 @@ def case_by_case_frame(policy: Policy, source: object, at: date, rules: Sequence
     )
 
 
-def _cell(value: object) -> object:
+def cell(value: object) -> object:
     if isinstance(value, bool | int | str | date | Decimal) or value is None:
         return value
     return str(value)  # durations and lists: shown, never computed on

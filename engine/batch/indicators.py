@@ -170,13 +170,11 @@ def _binary(op: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
 
 
 def _add_months(d: pl.Expr, n: int) -> pl.Expr:
-    """Same day n months later, or that month's last day (engine.calendar.add_months)."""
-    if n == 0:
-        return d
-    index = d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64) - 1 + n
-    year, month = index // 12, index % 12 + 1
-    last = pl.date(year, month, 1).dt.month_end().dt.day().cast(pl.Int64)
-    return pl.date(year, month, pl.min_horizontal(d.dt.day().cast(pl.Int64), last))
+    """Same day n months later, or that month's last day (engine.calendar.add_months).
+
+    polars' calendar-month offset clamps to the month's end as the engine does, for whole months
+    alone (months and days together are applied one after the other, never in one offset)."""
+    return d.dt.offset_by(f"{n}mo") if n else d
 
 
 def _add_days(d: pl.Expr, n: int) -> pl.Expr:
@@ -213,67 +211,80 @@ def compute(
     report.errors_by_code = dict(codes)
     compiler = _Compiler(policy, debut, fin, at, counts)
     row_by_row: dict[str, str] = {}
+    lf = frame.lazy()
 
     def compiled(e: ast.Expr, name: str) -> pl.Expr:
         try:
             return compiler.expr(e)
         except Unvectorised as exc:
             row_by_row[name] = str(exc)
-            return _scalar(policy, frame, e, debut, fin, at)
+            return _scalar(policy, lf.collect(), e, debut, fin, at)
 
     scope = compiled(indicators.scope, "<scope>").fill_null(False) if indicators.scope is not None else pl.lit(True)
     key: pl.Expr = pl.lit(None, pl.String)
     if by is not None and by != MONTH:
         value = indicators.breakdowns[by].value
         key = _key(compiled(value, f"<{by}>"), value.ty.kind if value.ty else None)
-    frame = frame.with_columns(scope.alias("__scope"), key.alias("__key"))
+    lf = lf.with_columns(scope.alias("__scope"), key.alias("__key"))
+    any_failure = bool(frame.height) and bool(frame[FAILED].list.len().max())
     for name in chosen:
         ind = indicators.indicators[name]
         needs = [*indicators.rules_read(policy.plan, [name], by), FACTS_INVALID]
-        error = pl.col(FAILED).list.eval(pl.element().is_in(needs)).list.any().fill_null(False)
+        error = pl.any_horizontal([pl.col(FAILED).list.contains(n) for n in needs]) if any_failure else pl.lit(False)
         population = compiled(ind.population, name).fill_null(False) if ind.population is not None else pl.lit(True)
-        inside = (pl.col("__scope") & population & ~error).fill_null(False)
-        columns = [error.alias("__error"), inside.alias("__inside")]
-        if ind.statistic is Statistic.COUNT:
-            assert ind.count is not None
-            counted = (pl.col("__inside") & compiled(ind.count, name)).fill_null(False)
-            frame = frame.with_columns(columns).with_columns(
-                counted.alias("__counted"), pl.when(~pl.col("__error")).then(counted).alias(_ind(name))
-            )
-        else:
-            frame = frame.with_columns(columns)
-        if name in wanted:
-            report.results[name] = _figures(frame, ind, compiled, by, ids_for == name)
+        inside = (pl.col("__scope") & population & ~pl.col(f"__error_{name}")).fill_null(False)
+        lf = lf.with_columns(error.fill_null(False).alias(f"__error_{name}"))
+        lf = lf.with_columns(inside.alias(f"__inside_{name}"))
+        if ind.count is not None:
+            counted = (pl.col(f"__inside_{name}") & compiled(ind.count, name)).fill_null(False)
+            lf = lf.with_columns(counted.alias(f"__counted_{name}"))
+            kept = pl.when(~pl.col(f"__error_{name}")).then(pl.col(f"__counted_{name}"))
+            lf = lf.with_columns(kept.alias(_ind(name)))
+    lf = lf.collect().lazy()
+    for name in wanted:
+        report.results[name] = _figures(lf, indicators.indicators[name], compiled, by, ids_for == name)
     return report, row_by_row
 
 
+def _month(e: pl.Expr) -> pl.Expr:
+    """A month as the integer YYYYMM (cheaper to group by than text)."""
+    return e.dt.year().cast(pl.Int32) * 100 + e.dt.month().cast(pl.Int32)
+
+
+def _group_key(value: object) -> Key:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value // 100:04d}-{value % 100:02d}"
+    return None if value is None else str(value)
+
+
 def _figures(
-    frame: pl.DataFrame, ind: Indicator, compiled: Callable[[ast.Expr, str], pl.Expr], by: str | None, ids: bool
+    lf: pl.LazyFrame, ind: Indicator, compiled: Callable[[ast.Expr, str], pl.Expr], by: str | None, ids: bool
 ) -> IndicatorFigures:
     def month(e: ast.Expr | None) -> pl.Expr:
-        return _key(compiled(e, ind.name), Kind.DATE) if e is not None else pl.lit(None, pl.String)
+        return _month(compiled(e, ind.name)) if e is not None else pl.lit(None, pl.Int32)
 
+    name = ind.name
     group = (month(ind.month) if by == MONTH else pl.col("__key")) if by is not None else pl.lit(None, pl.String)
-    inside = frame.filter(pl.col("__inside"))
+    inside = lf.filter(pl.col(f"__inside_{name}"))
     has_population = ind.population is not None
     result = IndicatorFigures(ind, Figures(0 if has_population else None))
-    result.errors = int(frame["__error"].sum())
+    result.errors = int(lf.select(pl.col(f"__error_{name}").sum()).collect().item())
     table: dict[Key, Figures] = {}
 
-    def target(k: Key) -> Figures:
-        return table.setdefault(k, Figures(0 if has_population else None))
+    def target(k: object) -> Figures:
+        return table.setdefault(_group_key(k), Figures(0 if has_population else None))
 
     aggs = [pl.len().alias("n")]
-    if ind.statistic is Statistic.COUNT:
-        aggs.append(pl.col("__counted").sum().alias("counted"))
+    if ind.count is not None:
+        aggs.append(pl.col(f"__counted_{name}").sum().alias("counted"))
     if ind.mean is not None:
-        over = compiled(ind.mean.over, ind.name).fill_null(False)
-        value = compiled(ind.mean.value, ind.name)
+        over = compiled(ind.mean.over, name).fill_null(False)
+        value = compiled(ind.mean.value, name)
         aggs += [
             value.filter(over & value.is_not_null()).cast(pl.Decimal(38, 12)).sum().alias("mean_total"),
             (over & value.is_not_null()).sum().alias("mean_count"),
         ]
-    for row in inside.group_by(group.alias("__group")).agg(aggs).iter_rows(named=True):
+    for row in inside.group_by(group.alias("__group")).agg(aggs).collect().iter_rows(named=True):
         figures = target(row["__group"])
         if has_population:
             figures.population = int(row["n"])
@@ -281,20 +292,19 @@ def _figures(
         if ind.mean is not None:
             figures.mean_total = Decimal(row["mean_total"] or 0)
             figures.mean_count = int(row["mean_count"] or 0)
-    listed = pl.col("__counted") if ind.statistic is Statistic.COUNT else pl.lit(True)
-    if ind.statistic is Statistic.COUNT_BY:
-        assert ind.by is not None
-        by_value = _key(compiled(ind.by, ind.name), ind.by_type.kind if ind.by_type else None)
-        for g, v, n in inside.group_by(group.alias("g"), by_value.alias("v")).len().iter_rows():
+    listed = pl.col(f"__counted_{name}") if ind.count is not None else pl.lit(True)
+    if ind.by is not None:
+        by_value = _key(compiled(ind.by, name), ind.by_type.kind if ind.by_type else None)
+        for g, v, n in inside.group_by(group.alias("g"), by_value.alias("v")).len().collect().iter_rows():
             target(g).by_value[v] = n
-    elif ind.statistic is Statistic.SUM:
+    elif ind.parts:
         amounts = []
         for i, part in enumerate(ind.parts):
-            amount = compiled(part.value, ind.name).cast(pl.Decimal(38, 12))
+            amount = compiled(part.value, name).cast(pl.Decimal(38, 12))
             part_group = month(part.month) if by == MONTH else group
             amounts.append(amount.alias(f"a{i}"))
             sums = inside.group_by(part_group.alias("g")).agg(amount.filter(amount != 0).sum().alias("s"))
-            for g, s in sums.iter_rows():
+            for g, s in sums.collect().iter_rows():
                 if s:
                     target(g).total += Decimal(s)
         listed = pl.any_horizontal([a != 0 for a in amounts]) if amounts else pl.lit(False)
@@ -304,7 +314,7 @@ def _figures(
     if by is not None:
         result.groups = table
     if ids:
-        result.ids = [str(i) for i in inside.filter(listed)["id"].to_list()]
+        result.ids = [str(i) for i in inside.filter(listed).select("id").collect()["id"].to_list()]
     return result
 
 
