@@ -174,7 +174,13 @@ def test_a_policy_outside_git_has_no_commit(tmp_path: Path) -> None:
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "PYTHONPATH": str(ROOT), **(env or {})}
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "NO_COLOR": "1",
+        "POLICY_LANG": "en",
+        "PYTHONPATH": str(ROOT),
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, env=environment, timeout=120
     )
