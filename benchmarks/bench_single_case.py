@@ -45,6 +45,7 @@ import json
 import platform
 import pstats
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -56,6 +57,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.baseline import DECISIONS, decide  # noqa: E402
+from benchmarks.pinned import pinned_pack  # noqa: E402
 from benchmarks.population import generate  # noqa: E402
 from engine import load_policy  # noqa: E402
 
@@ -111,6 +113,11 @@ def disagreements(policy: object, cases: list[Case]) -> list[str]:
     return found
 
 
+def _is_pack(folder: str) -> bool:
+    """A policy folder laid out like the RSA pack (facts.yaml, rules/), whose parameters can be pinned."""
+    return (Path(folder) / "facts.yaml").is_file() and (Path(folder) / "rules").is_dir()
+
+
 def measure(args: argparse.Namespace) -> dict[str, object]:
     cases = generate(args.cases, seed=args.seed)
     traced = cases[: args.trace_cases]
@@ -124,7 +131,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     first_s = time.perf_counter() - start
 
     n_decisions = len(policy.decisions)
-    wrong = disagreements(policy, cases)
+    # Agreement with the baseline: on the pack's rules with the parameters the baseline assumes
+    # (benchmarks/pinned.py), so a policy officer's new amount does not read as a disagreement.
+    with tempfile.TemporaryDirectory() as folder:
+        reference = load_policy(pinned_pack(Path(args.policy), Path(folder))) if _is_pack(args.policy) else policy
+        wrong = disagreements(reference, cases)
     evaluate = policy.evaluate
 
     def engine() -> None:

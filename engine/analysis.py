@@ -18,8 +18,9 @@ from engine.i18n import _
 from engine.parser import parse
 from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
 from engine.resolve import Scope, resolve
-from engine.tables import unreachable_rows
+from engine.tables import MAX_ATOMS, analyse_rows
 from engine.types import ERROR, Kind, Type, parse_type
+from engine.values import MAX_TEXT_LENGTH
 
 
 class _Analysis:
@@ -35,7 +36,13 @@ class _Analysis:
         for enum in docs.enums.values():
             for value, _label in enum.values:
                 owners.setdefault(value, []).append(enum.name)
-        self.scope = Scope(self.fact_types, self.param_types, self.rule_types, {v: tuple(o) for v, o in owners.items()})
+        self.scope = Scope(
+            self.fact_types,
+            self.param_types,
+            self.rule_types,
+            {v: tuple(o) for v, o in owners.items()},
+            broken=frozenset(docs.broken),
+        )
         self.checker = Checker(self.scope, docs.enums, self.diagnostics.append)
 
     def report(self, d: Diagnostic) -> None:
@@ -80,6 +87,8 @@ class _Analysis:
         enum = self.docs.enums.get(value_type.enum or "") if value_type is not None else None
         if enum is not None and isinstance(e, ast.Name):
             scope = replace(scope, expected=(enum.name, tuple(v for v, _ in enum.values)))
+        elif value_type is not None and value_type.kind is Kind.TEXT and isinstance(e, ast.Name):
+            scope = replace(scope, expects_text=True)
         e = resolve(e, scope, self.report)
         if user is not None:
             for node in ast.walk(e):
@@ -94,6 +103,18 @@ class _Analysis:
 
     def constant(self, text: Text, ty: Type, what: str) -> tuple[bool, object]:
         """A literal value (fact default, parameter value) of type `ty`."""
+        if ty.kind is Kind.TEXT and text.quoted and not text.text.lstrip().startswith(('"', "'")):
+            # `value: "nemours"`: YAML's quotes make it a text, as docs/rule-format.md shows
+            if len(text.text) > MAX_TEXT_LENGTH:
+                self.report(
+                    Diagnostic(
+                        Code.INVALID_VALUE,
+                        _("{what} is longer than {limit} characters").format(what=what, limit=MAX_TEXT_LENGTH),
+                        text.span,
+                    )
+                )
+                return False, None
+            return True, text.text
         e = self.expression(text, None, ty)
         if e is None:
             return False, None
@@ -193,19 +214,48 @@ class _Analysis:
             rows.append(RowPlan(when, then if then is not None else ast.Literal(None, Kind.NULL, ty=ERROR), row))
         conditions = [r.when for r in rows if r.when is not None]
         if len(conditions) == len([r for r in decls if r.when is not None]):
-            for index in unreachable_rows(conditions):
-                self.report(
-                    Diagnostic(
-                        Code.UNREACHABLE_ROW,
-                        _(
-                            "row {row} of `{rule}` can never match: "
-                            "the rows above it already cover every case where its condition holds"
-                        ).format(row=index + 1, rule=rule),
-                        rows[index].decl.span,
-                        help=_("remove the row, or move it above the rows that hide it"),
-                    )
-                )
+            self.unreachable(rule, rows, conditions)
         return tuple(rows)
+
+    def unreachable(self, rule: str, rows: list[RowPlan], conditions: list[ast.Expr]) -> None:
+        """Rows that can never match: their own condition contradicts itself, or the rows above
+        take every case; past the analysis' limit, a warning that it was not done."""
+        outcome = analyse_rows(conditions)
+        if outcome.gave_up:
+            self.report(
+                Diagnostic(
+                    Code.ANALYSIS_LIMIT,
+                    _(
+                        "the rows of `{rule}` were not checked for rows that can never match: their conditions "
+                        "combine {count} different conditions (at most {limit} are analysed)"
+                    ).format(rule=rule, count=outcome.atoms, limit=MAX_ATOMS),
+                    rows[0].decl.span,
+                    help=_("split the table into several rules, each on fewer conditions, to have it checked"),
+                )
+            )
+        for index in outcome.never:
+            self.report(
+                Diagnostic(
+                    Code.UNREACHABLE_ROW,
+                    _("row {row} of `{rule}` can never match: its own condition can never hold").format(
+                        row=index + 1, rule=rule
+                    ),
+                    rows[index].decl.span,
+                    help=_("the condition contradicts itself (like `a and not a`): correct it, or remove the row"),
+                )
+            )
+        for index in outcome.hidden:
+            self.report(
+                Diagnostic(
+                    Code.UNREACHABLE_ROW,
+                    _(
+                        "row {row} of `{rule}` can never match: "
+                        "the rows above it already cover every case where its condition holds"
+                    ).format(row=index + 1, rule=rule),
+                    rows[index].decl.span,
+                    help=_("remove the row, or move it above the rows that hide it"),
+                )
+            )
 
     def graph_nodes(self) -> list[Node]:
         d = self.docs

@@ -132,7 +132,10 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    p = command("check", _("Check a policy: every error and warning, located in its file."))
+    p = command(
+        "check",
+        _("Check a policy: every error and warning, located in its file; then the period each decision covers."),
+    )
     p.add_argument("policy", nargs="?", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print diagnostics as JSON"))
     p.add_argument("--strict", action="store_true", help=_("treat warnings as errors"))

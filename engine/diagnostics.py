@@ -42,6 +42,7 @@ class Code(StrEnum):
     UNREACHABLE_ROW = "unreachable_row"
     MISSING_LEGAL_BASIS = "missing_legal_basis"
     TEXT_CUT = "text_cut_by_comment"
+    ANALYSIS_LIMIT = "analysis_limit"
     # Cases and evaluation
     UNKNOWN_FACT = "unknown_fact"
     FACT_TYPE = "fact_type_error"
@@ -61,6 +62,7 @@ WARNINGS = frozenset(
         Code.UNREACHABLE_ROW,
         Code.MISSING_LEGAL_BASIS,
         Code.TEXT_CUT,
+        Code.ANALYSIS_LIMIT,
     }
 )
 

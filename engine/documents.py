@@ -14,6 +14,7 @@ class Text:
 
     text: str
     origin: Origin
+    quoted: bool = False  # written as a quoted YAML scalar (`value: "nemours"`)
 
     @property
     def span(self) -> Span:
@@ -131,3 +132,8 @@ class PolicyDocuments:
     rules: dict[str, RuleDecl] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     sources: SourceCache = field(default_factory=SourceCache)
+    broken: set[str] = field(default_factory=set)  # declared with an error already reported: not again at uses
+    rules_past_limit: int = 0
+
+    def tables(self) -> tuple[dict[str, object], ...]:
+        return (self.enums, self.facts, self.parameters, self.rules)  # type: ignore[return-value]  # rules declared past the reader's MAX_RULES (refused, reported once)

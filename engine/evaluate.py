@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
 from engine.codegen import Program, generate
+from engine.codegen_linear import FLAT_ROWS, SEGMENTED_BUDGET, generate_program, longest_table, segmented_size
 from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
@@ -53,7 +54,7 @@ class Evaluator:
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
         self._all: Program | None = None  # the program computing every decision, once generated
-        self._traced: dict[tuple[str, ...], Program] = {}  # variants recording compact traces
+        self._traced: dict[tuple[str, ...], Program | None] = {}  # variants recording compact traces
         self._enums = dict(plan.enums)
         # Fast path of fact checking: the exact Python type a fact's value already has when it is
         # valid as given (and the allowed values of an enum). Anything else takes the slow path.
@@ -73,16 +74,18 @@ class Evaluator:
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
         if program is None:
-            program = self._programs[outputs] = generate(self.plan, outputs)
+            program = self._programs[outputs] = generate_program(self.plan, outputs)
             if outputs == self._outputs:
                 self._all = program
         return program
 
-    def traced_program(self, outputs: tuple[str, ...]) -> Program:
-        program = self._traced.get(outputs)
-        if program is None:
-            program = self._traced[outputs] = generate(self.plan, outputs, traced=True)
-        return program
+    def traced_program(self, outputs: tuple[str, ...]) -> Program | None:
+        """The traced variant of the segmented code; None for a policy too large for that form (the
+        linear form records nothing: its compact traces come from the interpreter)."""
+        if outputs not in self._traced:
+            large = segmented_size(self.plan) > SEGMENTED_BUDGET or longest_table(self.plan) > FLAT_ROWS
+            self._traced[outputs] = None if large else generate(self.plan, outputs, traced=True)
+        return self._traced[outputs]
 
     def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
         if names is None:
@@ -222,8 +225,8 @@ class Evaluator:
     def compact(self, env: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
         """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
         program = self.traced_program(outputs)
-        required = program.required_facts
-        if not required or not any(env[f] is None for f in required):
+        required = program.required_facts if program is not None else ()
+        if program is not None and (not required or not any(env[f] is None for f in required)):
             records: list[tuple[object, ...]] = []
             try:
                 values = program.run(env, at, records)  # type: ignore[call-arg]
@@ -231,8 +234,9 @@ class Evaluator:
                 return Decision(values, _NO_ERRORS, self, env, at, trace)
             except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
                 pass
-        # As in `evaluate`: the interpreter is the reference when the eager code fails; its full
-        # trace gives the choices of the decisions computed (not the `if` branches: `?`).
+        # As in `evaluate`: the interpreter is the reference when the eager code fails (or for a
+        # policy too large for traced code); its full trace gives the choices of the decisions
+        # computed (not the `if` branches: `?`).
         recorded = Trace(at)
         values, errors = self.interpret(env, at, outputs, recorded)
         return Decision(values, errors, self, env, at, CompactTrace.from_trace(recorded, self.plan))

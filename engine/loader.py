@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
 from engine.files import MAX_FILE_BYTES, FileProblem, read_bytes
 from engine.i18n import N_, _
+from engine.slips import explain_slip
 from engine.source import Origin, SourceCache, Span
 
 MAX_NESTING = 40
@@ -110,6 +111,11 @@ def parse_yaml(text: str, file: str) -> YamlNode | None:
         problem = exc.problem or exc.context or "invalid YAML"
         if mark is None:
             raise PolicyCompileError([Diagnostic(Code.YAML, problem, Span(file, 1, 1, 1, 1))]) from None
+        slip = explain_slip(problem, text.splitlines(), mark.line, mark.column, exc.context_mark)
+        if slip is not None:
+            message, line, column, help = slip
+            span = Span(file, line + 1, column + 1, line + 1, column + 2)
+            raise PolicyCompileError([Diagnostic(Code.YAML, message, span, help=help)]) from None
         said = _(problem) if problem in _PYYAML_PROBLEMS else problem
         raise _located(
             Code.YAML, _("invalid YAML: {problem}").format(problem=said), file, mark, _yaml_help(problem)
@@ -204,10 +210,17 @@ def _shell(node: Node, file: str, lines: list[str]) -> YamlNode:
 
 def _origin(node: ScalarNode, span: Span, lines: list[str]) -> Origin:
     style = node.style
-    escaped = style == '"' and "\\" in lines[span.line - 1] if 0 < span.line <= len(lines) else False
+    source = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+    escaped = (style == '"' and "\\" in source) or (style == "'" and "''" in source)
     if style in (None, "", '"', "'") and span.line == span.end_line and not escaped:
         quote = 1 if style in ('"', "'") else 0
         return Origin(span, "inline", span.line, span.column + quote)
+    if style in ("|", ">") and not _plain_block_header(source, span.column):
+        table = _block_positions(node, lines)  # folded, or with an indentation indicator
+        if table is None:
+            return Origin(span, "approx")
+        starts = [0] + [i + 1 for i, ch in enumerate(node.value) if ch == "\n"]
+        return Origin(span, "table", table=tuple(table), starts=tuple(starts))
     if style == "|":
         # Content starts on the line after the `|` indicator, at the block's indentation.
         for index in range(span.line, len(lines)):
@@ -222,6 +235,44 @@ def _origin(node: ScalarNode, span: Span, lines: list[str]) -> Origin:
             starts = [0] + [i + 1 for i, ch in enumerate(node.value) if ch == "\n"]
             return Origin(span, "table", table=tuple(table), starts=tuple(starts))
     return Origin(span, "approx")
+
+
+def _plain_block_header(source: str, column: int) -> bool:
+    """A `|` header without indentation indicator (`|`, `|-`, `|+`): its content's indentation is
+    that of its first line, which the simple `block` mapping assumes."""
+    header = source[column - 1 :].split("#", 1)[0].strip()
+    return header in ("|", "|-", "|+")
+
+
+def _block_positions(node: ScalarNode, lines: list[str]) -> list[tuple[int, int]] | None:
+    """The file position of each character of a block scalar's value, for any header.
+
+    A block's content is its lines without their indentation, folded (`>`) or not: every
+    character that is not a space or a line break is, in order, the next such character of
+    the source. Spaces and line breaks sit just after the character before them.
+    """
+    s, e = node.start_mark, node.end_mark
+    row, col = s.line + 1, 0  # content starts on the line after the header
+    last = min(e.line, len(lines) - 1)
+    out: list[tuple[int, int]] = []
+    after = (row + 1, 1)
+    for ch in node.value:
+        if ch in " \t\n":
+            out.append(after)
+            continue
+        while row <= last:
+            text = lines[row]
+            while col < len(text) and text[col] in " \t":
+                col += 1
+            if col < len(text):
+                break
+            row, col = row + 1, 0
+        if row > last or lines[row][col] != ch:
+            return None
+        out.append((row + 1, col + 1))
+        col += 1
+        after = (row + 1, col + 1)
+    return out
 
 
 _ESCAPES = {

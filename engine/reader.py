@@ -83,6 +83,12 @@ RESERVED = frozenset(
     ]
 )
 _SECTIONS = ("enums", "facts", "parameters", "rules")
+# Limits on a policy's size (docs/rule-format.md, « Limits »): generated code, analyses and
+# explanations stay bounded in time and memory for anything the checks accept.
+MAX_RULES = 2_000
+MAX_VERSIONS = 1_000  # versions of one rule
+MAX_VALUES = 1_000  # dated values of one parameter
+MAX_TABLE_ROWS = 3_000  # rows of one decision table
 _REFERENCE_FIELDS = ("article", "url", "excerpt")
 
 
@@ -116,6 +122,33 @@ def policy_files(root: Path) -> Listing:
     return listing
 
 
+_SECTION_LINE = re.compile(r"(enums|facts|parameters|rules)\s*:")
+_KEY_LINE = re.compile(r"( +)([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
+def declared_names(text: str) -> set[str]:
+    """The names a policy file seems to declare (keys one level under a section), read line by
+    line: for a file that is not valid YAML, whose declarations' uses should not all be errors."""
+    names: set[str] = set()
+    indent: int | None = None
+    inside = False
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            inside = _SECTION_LINE.match(line) is not None
+            indent = None
+            continue
+        found = _KEY_LINE.match(line)
+        if inside and found is not None:
+            width = len(found.group(1))
+            if indent is None:
+                indent = width
+            if width == indent:
+                names.add(found.group(2))
+    return names
+
+
 def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return _("no such file or folder")
@@ -141,6 +174,7 @@ def read_policy(root: Path) -> tuple[PolicyDocuments, list[Diagnostic]]:
             node = parse_yaml(text, shown)
         except PolicyCompileError as exc:
             diagnostics.extend(exc.diagnostics)
+            docs.broken.update(declared_names(docs.sources.text(shown)))  # unreadable: no cascade at uses
             continue
         if node is not None:
             _Reader(docs, diagnostics).file(node)
@@ -275,7 +309,7 @@ class _Reader:
                 node.span,
             )
             return None
-        return Text(node.value, node.origin)
+        return Text(node.value, node.origin, node.style in ('"', "'"))
 
     def date(self, node: YamlNode | None, what: str) -> date | None:
         if node is None:
@@ -334,6 +368,11 @@ class _Reader:
         )
         return False
 
+    def broken(self, key: YamlNode) -> None:
+        """A declaration refused for an error already reported: its uses stay quiet (no cascade)."""
+        if key.kind == "scalar" and not any(key.value in t for t in self.docs.tables()):
+            self.docs.broken.add(key.value.strip())
+
     def declare(self, kind: str, name: str, span: Span) -> bool:
         for other, table in (
             (N_("an enum"), self.docs.enums),
@@ -369,6 +408,7 @@ class _Reader:
             node, _("enum `{value}`").format(value=key.value), ("label", "values"), ("description",), key.span
         )
         if f is None or not self.name(key, _("enum")) or not self.declare("enum", key.value, key.span):
+            self.broken(key)
             return
         values: list[tuple[str, str]] = []
         entries = (
@@ -387,9 +427,11 @@ class _Reader:
             node, _("fact `{value}`").format(value=key.value), ("type", "label"), ("description", "default"), key.span
         )
         if f is None or not self.name(key, _("fact")) or not self.declare("fact", key.value, key.span):
+            self.broken(key)
             return
         type_ = self.expression(f.get("type"), "type")
         if type_ is None:
+            self.broken(key)
             return
         self.docs.facts[key.value] = FactDecl(
             key.value,
@@ -431,9 +473,19 @@ class _Reader:
             key.span,
         )
         if f is None or not self.name(key, _("parameter")) or not self.declare("parameter", key.value, key.span):
+            self.broken(key)
             return
         type_ = self.expression(f.get("type"), "type")
         values = self.each(f.get("values"), "values", self.parameter_value)
+        if len(values) > MAX_VALUES:
+            self.report(
+                Code.TOO_COMPLEX,
+                _("parameter `{name}` has {count} values, more than {limit}").format(
+                    name=key.value, count=len(values), limit=MAX_VALUES
+                ),
+                f["values"].span,
+                _("keep the values in force over the periods the policy covers; move older ones to another parameter"),
+            )
         if "values" in f and f["values"].kind == "seq" and not f["values"].items:
             self.report(
                 Code.MISSING_FIELD, _("parameter `{value}` has no value").format(value=key.value), f["values"].span
@@ -449,6 +501,7 @@ class _Reader:
                     _("list values from the oldest to the newest"),
                 )
         if type_ is None:
+            self.broken(key)
             return
         self.docs.parameters[key.value] = ParameterDecl(
             key.value,
@@ -488,6 +541,17 @@ class _Reader:
             key.span,
         )
         if f is None or not self.name(key, _("rule")) or not self.declare("rule", key.value, key.span):
+            self.broken(key)
+            return
+        if len(self.docs.rules) >= MAX_RULES:
+            self.docs.rules_past_limit += 1
+            if self.docs.rules_past_limit == 1:  # said once, at the first rule past the limit
+                self.report(
+                    Code.TOO_COMPLEX,
+                    _("a policy has at most {count} rules").format(count=MAX_RULES),
+                    key.span,
+                    _("split the policy into several policies"),
+                )
             return
         if "versions" in f:
             for extra in version_fields:
@@ -499,6 +563,15 @@ class _Reader:
                         _("move it into one of the versions"),
                     )
             versions = self.each(f["versions"], "versions", self.version)
+            if len(versions) > MAX_VERSIONS:
+                self.report(
+                    Code.TOO_COMPLEX,
+                    _("rule `{name}` has {count} versions, more than {limit}").format(
+                        name=key.value, count=len(versions), limit=MAX_VERSIONS
+                    ),
+                    f["versions"].span,
+                    _("split the rule's history between several rules"),
+                )
             if f["versions"].kind == "seq" and not f["versions"].items:
                 self.report(
                     Code.MISSING_FIELD, _("rule `{value}` has no version").format(value=key.value), f["versions"].span
@@ -509,6 +582,7 @@ class _Reader:
         self.periods(key.value, versions)
         type_ = self.expression(f.get("type"), "type")
         if type_ is None:
+            self.broken(key)
             return
         self.docs.rules[key.value] = RuleDecl(
             key.value,
@@ -553,6 +627,15 @@ class _Reader:
             )
         if table is not None and f["table"].kind == "seq":
             self.table_shape(f["table"], table)
+            if len(table) > MAX_TABLE_ROWS:
+                self.report(
+                    Code.TOO_COMPLEX,
+                    _("this decision table has {count} rows, more than {limit}").format(
+                        count=len(table), limit=MAX_TABLE_ROWS
+                    ),
+                    f["table"].span,
+                    _("split it into several rules, e.g. one table per group of cases"),
+                )
         if start is None:
             return None
         if end is not None and end < start:

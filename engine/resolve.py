@@ -28,6 +28,8 @@ class Scope:
     rules: Mapping[str, Type]
     enum_values: Mapping[str, tuple[str, ...]]  # value -> the enums that list it
     expected: tuple[str, tuple[str, ...]] | None = None  # (enum, values) where the value is an enum
+    expects_text: bool = False  # the whole expression is a value of a text type
+    broken: frozenset[str] = frozenset()  # declared, but the declaration has an error (reported)
 
     def binding(self, name: str) -> ast.Binding | None:
         if name in self.facts:
@@ -55,7 +57,20 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
             return e
         case ast.Name(name=name):
             binding = scope.binding(name)
-            if binding is None:
+            if binding is None and name in scope.broken:
+                pass  # its declaration's error is reported: not again at every use
+            elif binding is None and scope.expects_text:
+                report(
+                    Diagnostic(
+                        Code.UNKNOWN_REF,
+                        _("unknown name `{name}`: a text is written in quotes").format(name=name),
+                        e.span,
+                        help=_(
+                            'write `"{name}"` (in YAML: `value: "{name}"`, or `\'"{name}"\'` inside a formula)'
+                        ).format(name=name),
+                    )
+                )
+            elif binding is None:
                 report(_unknown(name, "name", scope.all_names(), e.span, scope.expected))
             return replace(e, binding=binding)
         case ast.Unary(operand=o):
@@ -76,7 +91,9 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
             return replace(e, args=tuple(resolve(a, scope, report) for a in args))
         case ast.AsOf(target=target, when=when):
             binding = scope.binding(target.name)
-            if binding is None:
+            if binding is None and target.name in scope.broken:
+                pass
+            elif binding is None:
                 known = [*scope.parameters, *scope.rules]
                 report(_unknown(target.name, _("rule or parameter"), known, target.span))
             elif binding not in (ast.Binding.RULE, ast.Binding.PARAMETER):

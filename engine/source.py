@@ -51,6 +51,10 @@ class SourceCache:
         self._texts[file] = text.splitlines()
         self.digests[file] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def text(self, file: str) -> str:
+        """The whole text of a file read so far ("" if it was not read)."""
+        return "\n".join(self._texts.get(file, ()))
+
     def line(self, file: str, line: int) -> str | None:
         lines = self._texts.get(file)
         if lines is None or not 1 <= line <= len(lines):

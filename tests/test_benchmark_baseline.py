@@ -17,7 +17,6 @@ added to the pack, copy `policy/parameters/*.yaml` into the fixture folder again
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections import Counter
 from datetime import date
@@ -32,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.baseline import DECISIONS, decide  # noqa: E402
+from benchmarks.pinned import pinned_pack  # noqa: E402
 from benchmarks.population import TERRITOIRES, generate  # noqa: E402
 from engine import Duration, load_policy  # noqa: E402
 
@@ -42,20 +42,9 @@ EVENTS = ("date_entree_rsa", "date_notification_orientation", "date_signature_co
 MONEY = ("adre_versement_prise_de_poste", "adre_versement_six_mois", "adre_total")
 
 
-PINNED = ROOT / "tests" / "fixtures" / "rsa-pinned-parameters"
-
-
-def pinned_pack(folder: Path) -> Path:
-    """The pack's facts and rules with the pinned parameters, assembled in `folder`."""
-    shutil.copy(ROOT / "policy" / "facts.yaml", folder / "facts.yaml")
-    shutil.copytree(ROOT / "policy" / "rules", folder / "rules")
-    shutil.copytree(PINNED, folder / "parameters")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory):
-    return load_policy(pinned_pack(tmp_path_factory.mktemp("pinned")))
+    return load_policy(pinned_pack(ROOT / "policy", tmp_path_factory.mktemp("pinned")))
 
 
 @pytest.fixture(scope="module")

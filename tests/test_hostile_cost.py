@@ -1,0 +1,174 @@
+"""Issue 12 §4: what `check` accepts, `eval` runs, with generated code linear in the policy; every
+documented limit (rows, rules, versions, values) works at its edge and is a located error past it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import POLICY_DIR, write_policy
+
+from engine import Code, PolicyCompileError, load_policy
+from engine.cases import case_files, load_cases
+from engine.codegen import generate
+from engine.codegen_linear import FLAT_ROWS, generate_linear, generate_program
+from engine.reader import MAX_RULES, MAX_TABLE_ROWS, MAX_VALUES, MAX_VERSIONS
+from engine.tables import MAX_ATOMS
+
+AT = date(2024, 6, 1)
+REF = "    references: [{article: X}]\n"
+
+
+def big_table(rows: int) -> str:
+    """One rule whose table has `rows` rows (the last one `otherwise`)."""
+    out = ["facts:\n  n: {type: int, label: N}\nrules:\n  r:\n    label: R\n    type: int\n", REF]
+    out.append("    from: 2000-01-01\n    table:\n")
+    out += [f"      - when: n == {i}\n        then: {i * 2}\n        because: b\n" for i in range(rows - 1)]
+    out.append("      - otherwise: -1\n        because: b\n")
+    return "".join(out)
+
+
+def dated_rules(count: int) -> str:
+    """`count` rules in a chain, each with its own `from` date (a new date segment per rule)."""
+    out = ["facts:\n  n: {type: int, label: N}\nrules:\n"]
+    for i in range(count):
+        start = date(2000, 1, 1) + timedelta(days=i)
+        before = "n" if i == 0 else f"r{i - 1}"
+        out.append(
+            f"  r{i}:\n    label: R{i}\n    type: int\n{REF}    versions:\n"
+            f"      - from: 1990-01-01\n        until: {start - timedelta(days=1)}\n        formula: {before}\n"
+            f"      - from: {start}\n        formula: {before} + 1\n"
+        )
+    return "".join(out)
+
+
+def test_a_2980_row_table_checks_and_evaluates(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, big_table(2980)))
+    assert policy.evaluate({"n": 2978}, AT)["r"] == 5956
+    assert policy.evaluate({"n": 5000}, AT)["r"] == -1
+    assert policy.evaluate({"n": 7}, AT, trace=True)["r"] == 14
+
+
+def test_a_thousand_dated_rules_give_code_linear_in_the_policy(tmp_path: Path) -> None:
+    text = dated_rules(1000)
+    policy = load_policy(write_policy(tmp_path, text))
+    program = generate_program(policy.plan, ("r999",))
+    assert len(program.source) < 2 * len(text)  # segment by segment it was about 1,000 × larger
+    assert program.run({"n": 5}, AT)["r999"] == 5 + 1000
+    assert program.run({"n": 5}, date(2000, 1, 10))["r999"] == 5 + 10
+    decision = policy.evaluate({"n": 5}, date(2001, 1, 1))
+    assert decision["r999"] == 5 + 367 and decision["r0"] == 6
+
+
+def test_small_policies_keep_straight_line_code(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, dated_rules(5)))
+    assert "_segments" in generate_program(policy.plan, ("r4",)).source
+    policy = load_policy(write_policy(tmp_path, big_table(FLAT_ROWS + 1)))
+    assert "_segments" not in generate_program(policy.plan, ("r",)).source
+
+
+def test_both_forms_agree_on_every_rsa_case() -> None:
+    """The per-version form (used for large policies) computes what the per-segment form computes."""
+    policy = load_policy(POLICY_DIR)
+    plan = policy.plan
+    segmented = generate(plan, plan.outputs)
+    linear = generate_linear(plan, plan.outputs)
+    compared = 0
+    for path in case_files([POLICY_DIR / "tests", POLICY_DIR / "examples"]).files:
+        for case in load_cases(path, policy):
+            env = policy._evaluator.facts(case.facts)
+            try:
+                expected: object = segmented.run(env, case.at)
+            except Exception as exc:
+                expected = type(exc)
+            try:
+                got: object = linear.run(env, case.at)
+            except Exception as exc:
+                got = type(exc)
+            assert got == expected, case.id
+            compared += 1
+    assert compared > 50
+
+
+def _errors(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(PolicyCompileError) as info:
+        load_policy(write_policy(tmp_path, text))
+    return [f"{d.code}: {d.message}" for d in info.value.diagnostics if d.severity.value == "error"]
+
+
+def test_table_rows_at_the_limit_and_past_it(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, big_table(MAX_TABLE_ROWS)))
+    assert policy.evaluate({"n": MAX_TABLE_ROWS - 2}, AT)["r"] == 2 * (MAX_TABLE_ROWS - 2)
+    [error] = _errors(tmp_path, big_table(MAX_TABLE_ROWS + 1))
+    assert error.startswith(f"{Code.TOO_COMPLEX}: this decision table has {MAX_TABLE_ROWS + 1} rows")
+
+
+def _many_rules(count: int) -> str:
+    rules = "".join(
+        f"  r{i}:\n    label: R\n    type: int\n{REF}    from: 2000-01-01\n    formula: {i}\n" for i in range(count)
+    )
+    return "rules:\n" + rules
+
+
+def test_rules_at_the_limit_and_past_it(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, _many_rules(MAX_RULES)))
+    assert policy.evaluate({}, AT, decisions=[f"r{MAX_RULES - 1}"])[f"r{MAX_RULES - 1}"] == MAX_RULES - 1
+    errors = _errors(tmp_path, _many_rules(MAX_RULES + 1))
+    assert errors == [f"{Code.TOO_COMPLEX}: a policy has at most {MAX_RULES} rules"]
+
+
+def _versions(count: int) -> str:
+    out = [f"rules:\n  r:\n    label: R\n    type: int\n{REF}    versions:\n"]
+    out += [f"      - from: {date(2000, 1, 1) + timedelta(days=i)}\n        formula: {i}\n" for i in range(count)]
+    return "".join(out)
+
+
+def test_versions_at_the_limit_and_past_it(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, _versions(MAX_VERSIONS)))
+    assert policy.evaluate({}, date(2000, 1, 1) + timedelta(days=7))["r"] == 7
+    [error] = _errors(tmp_path, _versions(MAX_VERSIONS + 1))
+    assert error.startswith(f"{Code.TOO_COMPLEX}: rule `r` has {MAX_VERSIONS + 1} versions")
+
+
+def _values(count: int) -> str:
+    out = ["parameters:\n  p:\n    label: P\n    type: int\n    values:\n"]
+    out += [
+        f"      - from: {date(2000, 1, 1) + timedelta(days=i)}\n        value: {i}\n"
+        "        references: [{article: X}]\n"
+        for i in range(count)
+    ]
+    out.append(f"rules:\n  r:\n    label: R\n    type: int\n{REF}    from: 2000-01-01\n    formula: p\n")
+    return "".join(out)
+
+
+def test_parameter_values_at_the_limit_and_past_it(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, _values(MAX_VALUES)))
+    assert policy.evaluate({}, date(2000, 1, 1) + timedelta(days=9))["r"] == 9
+    [error] = _errors(tmp_path, _values(MAX_VALUES + 1))
+    assert error.startswith(f"{Code.TOO_COMPLEX}: parameter `p` has {MAX_VALUES + 1} values")
+
+
+def _wide_table(facts: int) -> str:
+    names = [f"b{i}" for i in range(facts)]
+    head = "facts:\n" + "".join(f"  {n}: {{type: bool, label: L}}\n" for n in names)
+    rows = "".join(
+        f"      - when: {n} and not {names[(i + 1) % facts]}\n        then: {i}\n        because: b\n"
+        for i, n in enumerate(names)
+    )
+    rows += "      - when: b0 and not b1\n        then: -2\n        because: b\n"  # hidden by row 1
+    return (
+        head
+        + f"rules:\n  r:\n    label: R\n    type: int\n{REF}    from: 2000-01-01\n    table:\n{rows}"
+        + ("      - otherwise: -1\n        because: b\n")
+    )
+
+
+def test_unreachable_row_analysis_at_its_limit_and_past_it(tmp_path: Path) -> None:
+    policy = load_policy(write_policy(tmp_path, _wide_table(MAX_ATOMS)))
+    [warning] = policy.warnings
+    assert warning.code is Code.UNREACHABLE_ROW and warning.message.startswith(f"row {MAX_ATOMS + 1} of `r`")
+    policy = load_policy(write_policy(tmp_path, _wide_table(MAX_ATOMS + 1)))
+    [warning] = policy.warnings
+    assert warning.code is Code.ANALYSIS_LIMIT
+    assert f"{MAX_ATOMS + 1} different conditions" in warning.message
