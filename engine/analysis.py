@@ -287,6 +287,44 @@ def _coerce(value: object, ty: Type) -> object:
     return value
 
 
+MAX_AS_OF_DEPTH = 16  # rules read `as of` a date, reading rules `as of` another date, …
+
+
+def _as_of_depth(rules: dict[str, RulePlan], order: tuple[str, ...]) -> list[Diagnostic]:
+    """Each `x as of d` evaluates x under another law, inside the current evaluation: chains of
+    them nest. Past MAX_AS_OF_DEPTH nested readings a policy is refused here, at check time,
+    rather than running out of stack at evaluation."""
+    depth: dict[str, int] = {}
+    for name in order:  # dependencies first
+        rule = rules.get(name)
+        if rule is None:
+            continue
+        deepest = 0
+        for version in rule.versions:
+            exprs = [version.formula] if version.formula is not None else []
+            for row in version.rows or ():
+                exprs += [x for x in (row.when, row.then) if x is not None]
+            for e in exprs:
+                for node in ast.walk(e):
+                    if isinstance(node, ast.AsOf) and node.target.binding is ast.Binding.RULE:
+                        deepest = max(deepest, depth.get(node.target.name, 0) + 1)
+                    elif isinstance(node, ast.Name) and node.binding is ast.Binding.RULE:
+                        deepest = max(deepest, depth.get(node.name, 0))
+        depth[name] = deepest
+        if deepest > MAX_AS_OF_DEPTH:
+            return [
+                Diagnostic(
+                    Code.TOO_COMPLEX,
+                    _("`{rule}` reads rules `as of` other dates {count} levels deep, more than {limit}").format(
+                        rule=name, count=deepest, limit=MAX_AS_OF_DEPTH
+                    ),
+                    rule.decl.span,
+                    help=_("read the earlier values from facts or parameters, or shorten the chain of `as of`"),
+                )
+            ]
+    return []
+
+
 def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple[Plan | None, list[Diagnostic]]:
     """Check everything; return the plan (None when there is any error) and all diagnostics."""
     a = _Analysis(docs)
@@ -302,6 +340,9 @@ def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple
         graph_diagnostics = [d for d in graph_diagnostics if d.code not in unused]
     a.diagnostics.extend(graph_diagnostics)
     errors = [d for d in a.diagnostics if d.severity.value == "error"]
+    if not errors:
+        a.diagnostics.extend(_as_of_depth(rules, graph.order))
+        errors = [d for d in a.diagnostics if d.severity.value == "error"]
     if errors:
         return None, a.diagnostics
     return Plan(docs.enums, facts, parameters, rules, graph, docs.sources), a.diagnostics

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.diagnostics import CaseError, Code, Diagnostic, suggest
+from engine.i18n import _
 from engine.indicator_counts import IndicatorReport, percent
 from engine.indicators import MONTH, Statistic, unknown_indicator
 from engine.indicators_html import amount, group_label, render
@@ -36,16 +38,20 @@ class Output(Protocol):
 
 
 def add_arguments(p: argparse.ArgumentParser, day: Callable[[str], date]) -> None:
-    p.add_argument("caseload", help="a caseload: CSV, Parquet, JSON Lines, or a folder of Parquet parts")
-    p.add_argument("--from", dest="debut", type=day, required=True, metavar="DATE", help="first day of the period")
-    p.add_argument("--to", dest="fin", type=day, required=True, metavar="DATE", help="last day of the period")
-    p.add_argument("--at", type=day, metavar="DATE", help="evaluate every decision on this date (default: --to)")
-    p.add_argument("--by", metavar="GROUP", help="break figures down: mois, or a breakdown of the pack (organisme, …)")
-    p.add_argument("--indicator", action="append", metavar="NAME", help="only this indicator (repeatable)")
-    p.add_argument("--ids", metavar="NAME", help="also list the ids of the persons this indicator counts")
-    p.add_argument("-o", "--output", metavar="FILE.html", help="write a self-contained HTML report with charts")
-    p.add_argument("--json", action="store_true", help="print every figure as JSON")
-    p.add_argument("--policy", default="policy", help="policy folder (default: policy)")
+    p.add_argument(
+        "caseload", metavar="CASELOAD", help=_("a caseload: CSV, Parquet, JSON Lines, or a folder of Parquet parts")
+    )
+    p.add_argument("--from", dest="debut", type=day, required=True, metavar="DATE", help=_("first day of the period"))
+    p.add_argument("--to", dest="fin", type=day, required=True, metavar="DATE", help=_("last day of the period"))
+    p.add_argument("--at", type=day, metavar="DATE", help=_("evaluate every decision on this date (default: --to)"))
+    p.add_argument(
+        "--by", metavar="GROUP", help=_("break figures down: mois, or a breakdown of the pack (organisme, …)")
+    )
+    p.add_argument("--indicator", action="append", metavar="NAME", help=_("only this indicator (repeatable)"))
+    p.add_argument("--ids", metavar="NAME", help=_("also list the ids of the persons this indicator counts"))
+    p.add_argument("-o", "--output", metavar="FILE.html", help=_("write a self-contained HTML report with charts"))
+    p.add_argument("--json", action="store_true", help=_("print every figure as JSON"))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -63,9 +69,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
     else:
         table(report, out.console)
         for name, why in report_notes(notes):
-            out.console.print(f"note: {name} computed row by row ({why})", style="yellow")
+            out.console.print(
+                escape(_("note: {name} computed row by row ({why})").format(name=name, why=why)), style="yellow"
+            )
         if args.output:
-            out.console.print(f"HTML report written to {args.output}", style="green")
+            out.console.print(escape(_("HTML report written to {path}").format(path=args.output)), style="green")
     return 0
 
 
@@ -78,34 +86,41 @@ def check_arguments(policy: Policy, args: argparse.Namespace) -> None:
     indicators = policy.indicators
     problems = []
     if not indicators.indicators:
-        help = "indicators are written in POLICY/indicators/*.yaml (docs/indicators.md)"
-        problems.append(
-            Diagnostic(Code.UNKNOWN_REF, f"the policy `{args.policy}` defines no indicator", _CLI, help=help)
-        )
+        help = _("indicators are written in POLICY/indicators/*.yaml (docs/indicators.md)")
+        message = _("the policy `{policy}` defines no indicator").format(policy=args.policy)
+        problems.append(Diagnostic(Code.UNKNOWN_REF, message, _CLI, help=help))
     for name in [*(args.indicator or []), *([args.ids] if args.ids else [])]:
         if name not in indicators.indicators:
             problems.append(unknown_indicator(name, indicators, _CLI))
     groups = [MONTH, *indicators.breakdowns]
     if args.by is not None and args.by not in groups:
-        message = f"unknown breakdown `{args.by}`{suggest(args.by, groups)}"
-        problems.append(Diagnostic(Code.UNKNOWN_REF, message, _CLI, help=f"--by takes one of: {', '.join(groups)}"))
+        message = _("unknown breakdown `{name}`").format(name=args.by) + suggest(args.by, groups)
+        help = _("--by takes one of: {names}").format(names=", ".join(groups))
+        problems.append(Diagnostic(Code.UNKNOWN_REF, message, _CLI, help=help))
     if args.debut > args.fin:
-        message = f"the period ends ({args.fin}) before it starts ({args.debut})"
-        help = "--from is the first day, --to the last day (both included)"
+        message = _("the period ends ({fin}) before it starts ({debut})").format(fin=args.fin, debut=args.debut)
+        help = _("--from is the first day, --to the last day (both included)")
         problems.append(Diagnostic(Code.INVALID_DATE, message, _CLI, help=help))
     if problems:
         raise CaseError(problems)
 
 
 def table(report: IndicatorReport, console: Console) -> None:
-    console.print(
-        f"Indicateurs du {report.debut:%d/%m/%Y} au {report.fin:%d/%m/%Y} (décisions au {report.at:%d/%m/%Y}) — "
-        f"{report.rows} personnes, {report.rows_with_errors} avec une erreur",
-        style="bold",
+    head = _("Indicators from {debut} to {fin} (decisions on {at}): {rows} persons, {errors} with an error")
+    day = "%d/%m/%Y"
+    shown = head.format(
+        debut=report.debut.strftime(day),
+        fin=report.fin.strftime(day),
+        at=report.at.strftime(day),
+        rows=report.rows,
+        errors=report.rows_with_errors,
     )
+    console.print(escape(shown), style="bold")
     main = Table(show_lines=False)
-    for column in ("Indicateur", "Population", "Comptés", "Part", "Repère", "Source"):
-        main.add_column(column, justify="left" if column in ("Indicateur", "Source") else "right")
+    for i, column in enumerate(
+        (_("Indicator"), _("Population"), _("Counted"), _("Share"), _("Reference"), _("Source"))
+    ):
+        main.add_column(column, justify="left" if i in (0, 5) else "right")
     for name, result in report.results.items():
         ind, f = result.indicator, result.overall
         population = "—" if f.population is None else str(f.population)
@@ -119,18 +134,20 @@ def table(report: IndicatorReport, console: Console) -> None:
         if ind.mean is not None and f.mean is not None:
             counted += f"\n{ind.mean.label} : {f.mean.quantize(_TENTH)}".replace(".", ",")
         if result.errors:
-            counted += f"\n({result.errors} en erreur)"
+            counted += "\n" + _("({n} in error)").format(n=result.errors)
         source = "; ".join(r.article for r in ind.references)
         reference = percent(ind.reference_value) if ind.reference_value is not None else ""
-        main.add_row(f"{ind.label}\n[dim]{name}[/dim]", population, counted, share, reference, source)
+        cells = [escape(c) for c in (population, counted, share, reference, source)]
+        main.add_row(f"{escape(ind.label)}\n[dim]{escape(name)}[/dim]", *cells)
     console.print(main)
     if report.by is not None:
         for result in report.results.values():
             _breakdown(result, report.by, console)
     for result in report.results.values():
         if result.ids is not None:
-            console.print(f"{result.indicator.name} : {len(result.ids)} personnes comptées", style="bold")
-            console.print(" ".join(result.ids), soft_wrap=True)
+            counted_ids = _("{name}: {n} persons counted").format(name=result.indicator.name, n=len(result.ids))
+            console.print(escape(counted_ids), style="bold")
+            console.print(escape(" ".join(result.ids)), soft_wrap=True)
 
 
 def _breakdown(result: object, by: str, console: Console) -> None:
@@ -138,9 +155,11 @@ def _breakdown(result: object, by: str, console: Console) -> None:
 
     assert isinstance(result, IndicatorFigures)
     ind = result.indicator
-    sub = Table(title=f"{ind.label} — par {by}", title_justify="left")
-    for column in (by, "Population", "Comptés" if ind.statistic is not Statistic.SUM else "Total", "Part"):
-        sub.add_column(column, justify="left" if column == by else "right")
+    title = _("{label} — by {by}").format(label=ind.label, by=by)
+    sub = Table(title=escape(title), title_justify="left")
+    counted = _("Counted") if ind.statistic is not Statistic.SUM else _("Total")
+    for i, column in enumerate((by, _("Population"), counted, _("Share"))):
+        sub.add_column(escape(column), justify="left" if i == 0 else "right")
     for key, f in result.sorted_groups():
         if ind.statistic is Statistic.SUM:
             value, share = amount(f.total), "—"
@@ -148,7 +167,8 @@ def _breakdown(result: object, by: str, console: Console) -> None:
             value, share = str(f.counted), percent(f.share()) if f.population is not None else "—"
         else:
             value, share = ", ".join(f"{group_label(k)} {n}" for k, n in sorted(f.by_value.items(), key=_key)), "—"
-        sub.add_row(group_label(key), "—" if f.population is None else str(f.population), value, share)
+        population = "—" if f.population is None else str(f.population)
+        sub.add_row(*(escape(c) for c in (group_label(key), population, value, share)))
     console.print(sub)
 
 

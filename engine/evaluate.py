@@ -21,7 +21,7 @@ from engine.codegen_linear import FLAT_ROWS, SEGMENTED_BUDGET, generate_program,
 from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
-from engine.interpreter import Interpreter
+from engine.interpreter import Interpreter, failure
 from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
@@ -199,7 +199,7 @@ class Evaluator:
             if not required or not any(env[f] is None for f in required):
                 try:
                     return Decision(program.run(env, at), _NO_ERRORS, self, env, at, None)
-                except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+                except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
         # Something fails (or a trace is asked for). The generated code computes eagerly; the
         # interpreter, lazily, is the reference: it computes each decision on its own, so a failure
@@ -218,6 +218,10 @@ class Evaluator:
         for name in outputs:
             try:
                 values[name] = interpreter.rule(name, at)
+            except RecursionError:  # the checks bound nesting; never a traceback even so
+                span = self.plan.rules[name].decl.span
+                message = _("cannot compute `{name}`: its rules nest too deeply").format(name=name)
+                errors[name] = failure(self.plan, message, span)
             except EvaluationError as exc:
                 errors[name] = _for_decision(exc)
         return values, errors

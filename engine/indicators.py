@@ -34,6 +34,7 @@ from engine import ast
 from engine.checker import Checker, Known, non_null_when
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, suggest
 from engine.documents import PolicyDocuments, Reference, Text
+from engine.i18n import _
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.parser import parse
 from engine.plan import Plan
@@ -189,7 +190,7 @@ class _Pending:
     indicators: dict[str, tuple[YamlNode, dict[str, YamlNode]]] = field(default_factory=dict)
 
     def file(self, node: YamlNode, reader: FieldReader, diagnostics: list[Diagnostic]) -> None:
-        sections = reader.fields(node, "an indicator file", (), ("scope", "breakdowns", "indicators"))
+        sections = reader.fields(node, _("an indicator file"), (), ("scope", "breakdowns", "indicators"))
         if sections is None:
             return
         if "scope" in sections:
@@ -197,10 +198,10 @@ class _Pending:
                 diagnostics.append(
                     Diagnostic(
                         Code.DUPLICATE_KEY,
-                        "`scope` is given twice: it applies to every indicator of the pack",
+                        _("`scope` is given twice: it applies to every indicator of the pack"),
                         sections["scope"].span,
-                        notes=(("first given here", self.scope_span),),
-                        help="keep one `scope`",
+                        notes=((_("first given here"), self.scope_span),),
+                        help=_("keep one `scope`"),
                     )
                 )
             else:
@@ -210,24 +211,53 @@ class _Pending:
             ("breakdowns", self.breakdowns, (("label", "value"), ("description",))),
             ("indicators", self.indicators, (("label",), _FIELDS)),
         ):
-            entries = reader.mapping(sections[section], f"the `{section}` section") if section in sections else None
-            what = section[:-1]
+            what = _WORDS[section]
+            entries = None
+            if section in sections:
+                entries = reader.mapping(sections[section], _("the `{section}` section").format(section=section))
             for name, (key, body) in (entries or {}).items():
-                f = reader.fields(body, f"{what} `{name}`", fields[0], fields[1], key.span)
-                if f is None or not reader.name(key, what):
+                f = reader.fields(body, what[1].format(name=name), fields[0], fields[1], key.span)
+                if f is None or not reader.name(key, what[0]):
                     continue
                 if name in table:
                     diagnostics.append(
                         Diagnostic(
                             Code.DUPLICATE_NAME,
-                            f"{what} `{name}` is declared twice",
+                            what[2].format(name=name),
                             key.span,
-                            notes=((f"{what} `{name}` declared here", table[name][0].span),),
-                            help=f"give this {what} another name",
+                            notes=((what[3].format(name=name), table[name][0].span),),
+                            help=what[4],
                         )
                     )
                     continue
                 table[name] = (key, f)
+
+
+def _words(section: str) -> tuple[str, str, str, str, str]:
+    """The words naming a breakdown or an indicator in messages, translated when used."""
+    if section == "breakdowns":
+        return (
+            _("breakdown"),
+            _("breakdown `{name}`"),
+            _("breakdown `{name}` is declared twice"),
+            _("breakdown `{name}` declared here"),
+            _("give this breakdown another name"),
+        )
+    return (
+        _("indicator"),
+        _("indicator `{name}`"),
+        _("indicator `{name}` is declared twice"),
+        _("indicator `{name}` declared here"),
+        _("give this indicator another name"),
+    )
+
+
+class _WordTable:
+    def __getitem__(self, section: str) -> tuple[str, str, str, str, str]:
+        return _words(section)
+
+
+_WORDS = _WordTable()
 
 
 class _Check:
@@ -238,9 +268,9 @@ class _Check:
         self.reader = reader
         owners: dict[str, list[str]] = {}
         for enum in plan.enums.values():
-            for value, _ in enum.values:
+            for value, _label in enum.values:
                 owners.setdefault(value, []).append(enum.name)
-        counts = [n for n, (_, f) in pending.indicators.items() if "count" in f]
+        counts = [n for n, (_key, f) in pending.indicators.items() if "count" in f]
         values: dict[str, Type] = {n: f.type for n, f in plan.facts.items()}
         values.update({n: DATE for n in PERIOD})
         values.update({n: BOOL for n in counts})
@@ -258,18 +288,23 @@ class _Check:
 
     def run(self) -> IndicatorSet:
         taken = {**self.plan.facts, **self.plan.rules, **self.plan.parameters}
-        for name, (key, _) in self.pending.indicators.items():
+        for name, (key, _fields) in self.pending.indicators.items():
             if name in taken or name in PERIOD or name in self.scope.enum_values:
-                what = "the period" if name in PERIOD else "a name of the policy (fact, rule, parameter or enum value)"
-                self.error(Code.DUPLICATE_NAME, f"indicator `{name}` has the name of {what}", key.span,
-                           "give the indicator another name")  # fmt: skip
+                message = (
+                    _("indicator `{name}` has the name of a bound of the period")
+                    if name in PERIOD
+                    else _("indicator `{name}` has the name of a fact, rule, parameter or enum value of the policy")
+                )
+                self.error(
+                    Code.DUPLICATE_NAME, message.format(name=name), key.span, _("give this indicator another name")
+                )
         scope = None
         if self.pending.scope is not None:
-            scope = self.condition(self.pending.scope, frozenset(), "the scope")
+            scope = self.condition(self.pending.scope, frozenset(), _("the scope"))
         known = non_null_when(scope, True) if scope is not None else frozenset()
         breakdowns = {}
         for name, (key, f) in self.pending.breakdowns.items():
-            value = self.value_of(f.get("value"), known, f"breakdown `{name}`", _GROUPABLE)
+            value = self.value_of(f.get("value"), known, _("breakdown `{name}`").format(name=name), _GROUPABLE)
             label = self.text(f.get("label"), "label") or name
             if value is not None:
                 breakdowns[name] = Breakdown(name, label, value, key.span)
@@ -286,16 +321,16 @@ class _Check:
         if len(given) != 1:
             self.error(
                 Code.MISSING_FIELD if not given else Code.UNKNOWN_FIELD,
-                f"indicator `{name}` needs exactly one statistic: `count`, `sum` or `count_by`"
-                + (f" (it has {', '.join(given)})" if given else ""),
+                _("indicator `{name}` needs exactly one statistic: `count`, `sum` or `count_by`").format(name=name)
+                + (_(" (it has {fields})").format(fields=", ".join(given)) if given else ""),
                 key.span,
-                "`count: <condition>` counts persons, `sum:` adds amounts, `count_by: <value>` counts per value",
+                _("`count: <condition>` counts persons, `sum:` adds amounts, `count_by: <value>` counts per value"),
             )
             return None
         statistic = Statistic(given[0])
         population = None
         if "population" in f:
-            population = self.condition(self.expression(f["population"], "population"), known, "the population")
+            population = self.condition(self.expression(f["population"], "population"), known, _("the population"))
         inside = known | (non_null_when(population, True) if population is not None else frozenset())
         count = by = None
         by_type: Type | None = None
@@ -314,9 +349,9 @@ class _Check:
             self.report(
                 Diagnostic(
                     Code.MISSING_LEGAL_BASIS,
-                    f"indicator `{name}` cites no source",
+                    _("indicator `{name}` cites no source").format(name=name),
                     key.span,
-                    help="add `source:` with the document and line that define it",
+                    help=_("add `source:` with the document and line that define it"),
                 )
             )
         indicator = Indicator(
@@ -354,10 +389,10 @@ class _Check:
             return (SumPart(value, None),) if value is not None else ()
         out = []
         for item in node.items:
-            f = self.reader.fields(item, "a part of `sum`", ("value",), ("month",))
+            f = self.reader.fields(item, _("a part of `sum`"), ("value",), ("month",))
             if f is None:
                 continue
-            value = self.value_of(f.get("value"), known, "a part of `sum`", _SUMMABLE, nullable=False)
+            value = self.value_of(f.get("value"), known, _("a part of `sum`"), _SUMMABLE, nullable=False)
             month = self.value_of(f.get("month"), known, "`month`", (Kind.DATE,))
             if value is not None:
                 out.append(SumPart(value, month))
@@ -393,8 +428,10 @@ class _Check:
         except InvalidOperation:
             value = Decimal(-1)
         if not text.endswith("%") or not value.is_finite() or not 0 <= value <= 100:
-            self.error(Code.INVALID_VALUE, f"a reference value is a percentage such as `70 %`, not {node.describe()}",
-                       node.span, "write the share the document sets, between 0 % and 100 %")  # fmt: skip
+            message = _("a reference value is a percentage such as `70 %`, not {value}").format(value=node.describe())
+            self.error(
+                Code.INVALID_VALUE, message, node.span, _("write the share the document sets, between 0 % and 100 %")
+            )
             return None
         return value / 100
 
@@ -439,7 +476,8 @@ class _Check:
             return None
         if ty.kind not in kinds:
             words = ", ".join(k.value for k in kinds)
-            self.error(Code.TYPE, f"{what} must be of kind {words}, but this is {ty.a}", checked.span)
+            message = _("{what} must be of kind {kinds}, but this is {a}").format(what=what, kinds=words, a=ty.a)
+            self.error(Code.TYPE, message, checked.span)
             return None
         return checked
 
@@ -457,8 +495,12 @@ class _Check:
                         continue
                     if state.get(name) == 1:
                         chain = " -> ".join([*path[path.index(name) :], name])
-                        self.error(Code.CYCLE, f"circular definition: {chain}", indicators[name].span,
-                                   "an indicator's population cannot rest on itself, even through others")  # fmt: skip
+                        self.error(
+                            Code.CYCLE,
+                            _("circular definition: {path}").format(path=chain),
+                            indicators[name].span,
+                            _("an indicator's population cannot rest on itself, even through others"),
+                        )
                         return {}
                     state[name] = 1
                     path.append(name)
@@ -484,7 +526,7 @@ def unknown_indicator(name: str, indicators: IndicatorSet, span: Span) -> Diagno
     close = difflib.get_close_matches(name, list(indicators.indicators), n=1, cutoff=0.6)
     return Diagnostic(
         Code.UNKNOWN_REF,
-        f"unknown indicator `{name}`{suggest(name, close)}",
+        _("unknown indicator `{name}`").format(name=name) + suggest(name, close),
         span,
-        help="the indicators are: " + (", ".join(indicators.indicators) or "(none in this policy)"),
+        help=_("the indicators are: {names}").format(names=", ".join(indicators.indicators) or "—"),
     )

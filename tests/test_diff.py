@@ -18,6 +18,7 @@ from benchmarks.indicator_caseload import caseload, write
 from engine import load_policy
 from engine.cli import main
 from engine.diff import compare_plans
+from engine.i18n import set_language
 
 pytest.importorskip("polars")
 
@@ -114,9 +115,20 @@ def test_command(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -
     assert Decimal(data["decisions"][1]["difference"]) > 0
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "paramètre adre_montant_prise_de_poste modifié" in out and "€" in out
+    assert "parameter adre_montant_prise_de_poste changed" in out and "€" in out
     ident = data["decisions"][1]["examples"][0]["id"]
     assert main([*args, "--explain", ident, "--json"]) == 0
     sides = json.loads(capsys.readouterr().out)["decisions"]["adre_total"]
     assert "600" in sides["new"] and "600" not in sides["old"].split("Détail")[0]
     assert main([*args, "--explain", "nobody"]) == 1
+
+
+def test_command_in_french(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    folder, cases = setup
+    args = ["--lang", "fr", "diff", str(ROOT / "policy"), str(folder), "--cases", str(cases), "--at", "2027-12-31"]
+    try:
+        assert main(args) == 0
+    finally:
+        set_language(None)  # --lang lasts for the process: give the next tests their English back
+    out = capsys.readouterr().out
+    assert "paramètre adre_montant_prise_de_poste modifié" in out and "personne(s) changent" in out

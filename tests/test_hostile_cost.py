@@ -172,3 +172,32 @@ def test_unreachable_row_analysis_at_its_limit_and_past_it(tmp_path: Path) -> No
     [warning] = policy.warnings
     assert warning.code is Code.ANALYSIS_LIMIT
     assert f"{MAX_ATOMS + 1} different conditions" in warning.message
+
+
+def _as_of_chain(count: int) -> str:
+    out = ["facts:\n  n: {type: int, label: N}\nrules:\n"]
+    for i in range(count):
+        before = "n" if i == 0 else f"(r{i - 1} as of (today - 1 day))"
+        out.append(f"  r{i}:\n    label: R\n    type: int\n{REF}    from: 1900-01-01\n    formula: {before} + 1\n")
+    return "".join(out)
+
+
+def test_nested_as_of_readings_at_the_limit_and_past_it(tmp_path: Path) -> None:
+    from engine.analysis import MAX_AS_OF_DEPTH
+
+    policy = load_policy(write_policy(tmp_path, _as_of_chain(MAX_AS_OF_DEPTH + 1)))
+    last = f"r{MAX_AS_OF_DEPTH}"
+    assert policy.evaluate({"n": 1}, AT)[last] == MAX_AS_OF_DEPTH + 2
+    assert policy.evaluate({"n": 1}, AT, trace=True)[last] == MAX_AS_OF_DEPTH + 2
+    assert generate_linear(policy.plan, (last,)).run({"n": 1}, AT)[last] == MAX_AS_OF_DEPTH + 2
+    assert policy.evaluate({"n": 1}, AT, decisions=[last]).explain(last) is not None
+    errors = _errors(tmp_path, _as_of_chain(MAX_AS_OF_DEPTH + 2))
+    assert errors == [
+        f"{Code.TOO_COMPLEX}: `r{MAX_AS_OF_DEPTH + 1}` reads rules `as of` other dates {MAX_AS_OF_DEPTH + 1} levels "
+        f"deep, more than {MAX_AS_OF_DEPTH}"
+    ]
+
+
+def test_four_hundred_nested_as_of_readings_are_refused_at_check(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, _as_of_chain(400))
+    assert len(errors) == 1 and "levels deep" in errors[0]

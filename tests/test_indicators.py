@@ -229,7 +229,7 @@ def test_command_json_table_and_html(caseload: Path, tmp_path: Path, capsys: pyt
     assert "<script" not in page and "http" not in page.split("</style>")[0]  # nothing fetched to open it
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Nombre de nouveaux entrants" in out and "par organisme" in out
+    assert "Nombre de nouveaux entrants" in out and "by organisme" in out
 
 
 def test_command_refuses_bad_arguments(caseload: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -238,3 +238,39 @@ def test_command_refuses_bad_arguments(caseload: Path, capsys: pytest.CaptureFix
     assert "before it starts" in err and "did you mean `organisme`?" in err
     assert main(["indicators", "missing.csv", "--from", "2023-01-01", "--to", "2023-12-31"]) == 1
     assert "no such caseload" in capsys.readouterr().err
+
+
+def test_typed_facts_read_a_caseload_as_the_single_case_api_does(rsa: Policy, caseload: Path) -> None:
+    from engine.batch.indicator_frame import FAILED, typed_facts
+
+    reference = case_by_case_frame(rsa, caseload, FIN, [])
+    valid = reference[FAILED].list.len() == 0
+    facts = [c for c in reference.columns if c.startswith("__f_")]
+    typed = typed_facts(rsa, read_source(caseload))
+    assert typed.filter(valid).equals(reference.filter(valid).select(facts))
+
+
+def test_the_compiled_backend_gives_the_same_figures(rsa: Policy, caseload: Path) -> None:
+    batch = pytest.importorskip("engine.batch")
+    if not hasattr(batch, "evaluate_batch"):
+        pytest.skip("the compiled batch backend (engine.batch.evaluate_batch) is not installed")
+    from engine.batch.indicator_frame import batch_frame
+
+    reference = count_case_by_case(
+        rsa, rows(rsa, read_source(caseload)), DEBUT, FIN, by=MONTH, ids_for="nouveaux_entrants"
+    )
+    frame = batch_frame(rsa, caseload, FIN, rsa.indicators.rules_read(rsa.plan, None, MONTH))
+    report, _ = compute(rsa, frame, DEBUT, FIN, FIN, by=MONTH, ids_for="nouveaux_entrants")
+    assert report.to_dict() == reference.to_dict()
+
+
+def test_month_offsets_clamp_as_the_engine_does() -> None:
+    """The batch indicators add months with polars' calendar offset: same dates as the engine."""
+    from engine.batch.indicators import _add_months
+    from engine.calendar import add_months as engine_add_months
+
+    days = [date(1999, 1, 1) + timedelta(days=d) for d in range(0, 12_000, 3)] + [date(2024, 2, 29), date(2023, 1, 31)]
+    frame = pl.DataFrame({"d": days})
+    for n in (-25, -13, -1, 1, 2, 6, 11, 12, 24, 36):
+        got = frame.select(_add_months(pl.col("d"), n)).to_series().to_list()
+        assert got == [engine_add_months(d, n) for d in days], n

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from engine.batch.indicator_frame import CODES, FACTS_INVALID, FAILED, case_by_case_frame, read_source, rows
+from engine.batch.indicator_frame import CODES, FACTS_INVALID, FAILED, decisions_frame, read_source, rows
 from engine.diff import PlanChanges, compare_plans, traced_names
 from engine.types import Kind
 
@@ -97,8 +97,8 @@ def diff_caseload(
 ) -> DiffReport:
     changes = compare_plans(old.plan, new.plan)
     decisions = changes.reachable
-    frame_old = case_by_case_frame(old, source, at, decisions)
-    frame_new = case_by_case_frame(new, source, at, decisions)
+    frame_old, _ = decisions_frame(old, source, at, decisions)
+    frame_new, _ = decisions_frame(new, source, at, decisions)
     report = DiffReport(old.root, new.root, at, frame_old.height, changes, {})
     given = None
     for name in decisions:

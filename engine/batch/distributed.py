@@ -29,6 +29,7 @@ from dask.base import compute
 from dask.delayed import delayed
 
 from engine.diagnostics import CaseError, Code, Diagnostic
+from engine.i18n import _
 from engine.source import Span
 
 SCHEDULERS = ("synchronous", "threads", "processes")
@@ -47,7 +48,7 @@ def parts_of(folder: str | Path) -> list[Path]:
     parts = sorted(path.glob("*.parquet")) if path.is_dir() else []
     if not parts:
         where = Span(str(folder), 1, 1, 1, 1)
-        raise CaseError([Diagnostic(Code.FILE, "no Parquet parts (*.parquet) in this folder", where)])
+        raise CaseError([Diagnostic(Code.FILE, _("no Parquet parts (*.parquet) in this folder"), where)])
     return parts
 
 

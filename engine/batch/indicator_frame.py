@@ -137,6 +137,69 @@ def cell(value: object) -> object:
     return str(value)  # durations and lists: shown, never computed on
 
 
+def typed_facts(policy: Policy, raw: pl.DataFrame) -> pl.DataFrame:
+    """Every fact as a typed `__f_<fact>` column, defaults filled in. Cells that do not convert are
+    null here: such rows carry a fact error in the batch result, and every indicator leaves them out."""
+    columns = []
+    for name, fact in policy.plan.facts.items():
+        dtype = dtype_of(fact.type)
+        if name not in raw.columns:
+            value = pl.lit(fact.default if fact.has_default else None, dtype)
+        else:
+            value = _convert(pl.col(name), raw.schema[name], fact.type)
+            if fact.has_default and fact.default is not None:
+                value = value.fill_null(pl.lit(fact.default, dtype))
+        columns.append(value.cast(dtype).alias(fact_column(name)))
+    return raw.select(columns)
+
+
+def _convert(raw: pl.Expr, dtype: pl.DataType, ty: Type) -> pl.Expr:
+    if dtype != pl.String:
+        if ty.kind is Kind.DATE and dtype != pl.Date:
+            return raw.cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        return raw.cast(dtype_of(ty), strict=False)
+    text = raw.str.strip_chars()
+    text = pl.when(text != "").then(text)
+    kind = ty.kind
+    if kind is Kind.DATE:
+        return text.str.to_date("%Y-%m-%d", strict=False)
+    if kind is Kind.BOOL:
+        low = text.str.to_lowercase()
+        return pl.when(low.is_in(list(_TRUE))).then(True).when(low.is_in(list(_FALSE))).then(False)
+    if kind is Kind.INT:
+        return text.cast(pl.Int64, strict=False)
+    if kind in (Kind.MONEY, Kind.DECIMAL):
+        return text.str.replace(",", ".", literal=True).cast(pl.Decimal(38, 12), strict=False)
+    return text
+
+
+def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]) -> pl.DataFrame:
+    """The frame through the compiled batch backend (`engine.batch.evaluate_batch`), same shape as
+    `case_by_case_frame`. ImportError when that backend is not installed."""
+    from engine.batch import evaluate_batch  # type: ignore[attr-defined]
+
+    raw = read_source(source)
+    result: pl.DataFrame = evaluate_batch(policy, raw, at=at, decisions=list(rules))
+    decision = pl.element().struct.field("decision").fill_null(pl.lit(FACTS_INVALID))
+    marks = result.select(
+        pl.col("id"),
+        *[pl.col(r) for r in rules],
+        pl.col("errors").list.eval(decision).alias(FAILED),
+        pl.col("errors").list.eval(pl.element().struct.field("code")).alias(CODES),
+    )
+    return pl.concat([marks, typed_facts(policy, raw)], how="horizontal")
+
+
+def decisions_frame(
+    policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]
+) -> tuple[pl.DataFrame, str]:
+    """The frame, and how its decisions were computed: "batch" (compiled), else "case_by_case"."""
+    try:
+        return batch_frame(policy, source, at, rules), "batch"
+    except ImportError:  # the compiled batch backend is not installed: the reference, slower
+        return case_by_case_frame(policy, source, at, rules), "case_by_case"
+
+
 def row_errors(frame: pl.DataFrame) -> tuple[int, Mapping[str, int]]:
     """Rows with an error, and the rows by first error code (for the report's summary)."""
     bad = frame.filter(pl.col(FAILED).list.len() > 0)

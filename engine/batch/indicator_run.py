@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from engine.batch.indicator_frame import case_by_case_frame
+from engine.batch.indicator_frame import decisions_frame
 from engine.batch.indicators import compute
 from engine.diagnostics import CaseError, Code, Diagnostic
+from engine.i18n import _
 from engine.indicator_counts import IndicatorReport
 from engine.source import Span
 
@@ -35,15 +36,18 @@ def indicator_report(
 ) -> tuple[IndicatorReport, dict[str, object]]:
     """The report, and notes for programs: how the decisions were computed, what went row by row."""
     if isinstance(source, str | Path) and not Path(source).exists():
-        raise CaseError([Diagnostic(Code.FILE, "no such caseload file or folder", Span(str(source), 1, 1, 1, 1))])
+        message = _("no such caseload file or folder")
+        raise CaseError([Diagnostic(Code.FILE, message, Span(str(source), 1, 1, 1, 1))])
     wanted = list(names) + ([ids_for] if ids_for and ids_for not in names else []) if names else None
     rules = policy.indicators.rules_read(policy.plan, wanted, by)
     try:
-        frame = case_by_case_frame(policy, source, at, rules)
+        frame, how = decisions_frame(policy, source, at, rules)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         where = Span(str(source), 1, 1, 1, 1)
-        raise CaseError([Diagnostic(Code.FILE, f"cannot read the caseload: {exc}", where)]) from None
+        raise CaseError(
+            [Diagnostic(Code.FILE, _("cannot read the caseload: {reason}").format(reason=exc), where)]
+        ) from None
     report, row_by_row = compute(policy, frame, debut, fin, at, by, wanted, ids_for)
     if names:
         report.results = {n: r for n, r in report.results.items() if n in names or n == ids_for}
-    return report, {"decisions_by": "case_by_case", "row_by_row": row_by_row}
+    return report, {"decisions_by": how, "row_by_row": row_by_row}
