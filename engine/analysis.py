@@ -5,6 +5,7 @@ All diagnostics of all stages are gathered, so an author fixes every mistake in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 
@@ -13,11 +14,13 @@ from engine.calendar import Duration
 from engine.checker import Checker, Known, non_null_when
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
 from engine.documents import PolicyDocuments, TableRow, Text, VersionDecl
+from engine.french import ENGLISH, FRENCH, TYPES, TYPES_FR
 from engine.graph import Node, Use, build
 from engine.i18n import _
-from engine.parser import parse
+from engine.parser import language_marks, parse
 from engine.plan import FactPlan, ParameterPlan, Plan, RowPlan, RulePlan, VersionPlan
 from engine.resolve import Scope, resolve
+from engine.source import Span
 from engine.tables import MAX_ATOMS, analyse_rows
 from engine.types import ERROR, Kind, Type, parse_type
 from engine.values import MAX_TEXT_LENGTH
@@ -48,6 +51,11 @@ class _Analysis:
     def report(self, d: Diagnostic) -> None:
         self.diagnostics.append(d)
 
+    def language_word(self, lang: str, word: str, span: Span) -> None:
+        mixed = self.docs.language_word(lang, word, span)
+        if mixed is not None:
+            self.report(mixed)
+
     def shadowing(self) -> None:
         """A fact, parameter or rule named like an enum value would silently replace that value."""
         for table, kind in (
@@ -70,6 +78,10 @@ class _Analysis:
                     )
 
     def type_of(self, text: Text, enums: set[str]) -> Type:
+        for word in re.findall(r"[a-zé]+", text.text):
+            lang = FRENCH if word in TYPES_FR else ENGLISH if word in TYPES else None
+            if lang is not None:
+                self.language_word(lang, word, text.span)
         parsed = parse_type(text.text, enums)
         if isinstance(parsed, str):
             self.report(Diagnostic(Code.UNKNOWN_TYPE, parsed, text.span))
@@ -83,6 +95,8 @@ class _Analysis:
         except PolicyCompileError as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
+        for lang, word, span in language_marks(text.text, text.origin):
+            self.language_word(lang, word, span)
         scope = self.scope
         enum = self.docs.enums.get(value_type.enum or "") if value_type is not None else None
         if enum is not None and isinstance(e, ast.Name):

@@ -22,10 +22,12 @@ from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
 from engine.explain import json_value
 from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
+from engine.loader import read_text
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
 from engine.receipt import Receipt, ReceiptError
 from engine.source import SourceCache, Span
+from engine.translate import translate_text
 from engine.values import parse_date
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -63,6 +65,8 @@ EXAMPLES = {
     "replay": cli_receipts.REPLAY_EXAMPLES,
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
+    "translate": "policy translate policy/rules/adre.yaml --to fr\n"
+    "  policy traduire policy/rules/adre.yaml --to en --in-place",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut\n"
     "  policy graph --impact date_notification_orientation",
 }
@@ -188,6 +192,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid", help=_("output format"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
 
+    p = sub.add_parser(
+        "translate",
+        aliases=["traduire"],
+        help=_("Rewrite a rule file in French or in English (keys, keywords, names), keeping its layout."),
+        description=_("Rewrite a rule file in French or in English (keys, keywords, names), keeping its layout."),
+        epilog=_("examples:") + "\n  " + EXAMPLES["translate"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar=_("FILE"), help=_("a rule file (YAML)"))
+    p.add_argument("--to", choices=("fr", "en"), required=True, help=_("the language to write it in"))
+    p.add_argument("--in-place", action="store_true", help=_("rewrite the file itself (default: print the result)"))
+
     p = command("indicators", _("Indicators of the pack (CALPAE…) over a caseload, for a period: table, JSON, HTML."))
     cli_indicators.add_arguments(p, _date)
 
@@ -208,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "test": _test,
             "replay": cli_receipts.run_replay,
             "graph": _graph,
+            "translate": _translate,
+            "traduire": _translate,
             "indicators": cli_indicators.run,
             "diff": cli_diff.run,
         }
@@ -518,6 +536,19 @@ def _result_json(r: CaseResult) -> dict[str, object]:
         ],
         "error": [d.to_dict() for d in r.error.diagnostics] if r.error else None,
     }
+
+
+def _translate(args: argparse.Namespace, out: _Out) -> int:
+    """Print (or write back) the rule file in the other language; only words change."""
+    path = Path(args.file)
+    sources = SourceCache()
+    text = read_text(path, args.file, sources)
+    result = translate_text(text, args.file, args.to)
+    if args.in_place:
+        path.write_text(result, encoding="utf-8")
+    else:
+        sys.stdout.write(result)
+    return OK
 
 
 def _graph(args: argparse.Namespace, out: _Out) -> int:

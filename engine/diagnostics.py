@@ -35,6 +35,7 @@ class Code(StrEnum):
     TYPE = "type_error"
     NULL = "null_not_handled"
     CYCLE = "cycle_error"
+    MIXED_LANGUAGE = "mixed_language"
     # Warnings
     UNUSED_RULE = "unused_rule"
     UNUSED_PARAMETER = "unused_parameter"

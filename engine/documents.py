@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine.diagnostics import Code, Diagnostic
+from engine.french import COUNTERPART, FRENCH
+from engine.i18n import _
 from engine.source import Origin, SourceCache, Span
 
 
@@ -132,6 +135,31 @@ class PolicyDocuments:
     rules: dict[str, RuleDecl] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     sources: SourceCache = field(default_factory=SourceCache)
+    # file → (language, word, where): the first word of the file that belongs to one language
+    languages: dict[str, tuple[str, str, Span]] = field(default_factory=dict)
+
+    def language_word(self, lang: str, word: str, span: Span) -> Diagnostic | None:
+        """Note that `word` (English or French) is used at `span`; a located error if its file is
+        already written in the other language (one file, one language)."""
+        first = self.languages.setdefault(span.file, (lang, word, span))
+        if first[0] == lang:
+            return None
+        if first[0] == FRENCH:
+            message = _("this file is written in French: `{word}` is English").format(word=word)
+            note = _("the file's first French word, `{word}`").format(word=first[1])
+        else:
+            message = _("this file is written in English: `{word}` is French").format(word=word)
+            note = _("the file's first English word, `{word}`").format(word=first[1])
+        fix = COUNTERPART.get(word, "?")
+        return Diagnostic(
+            Code.MIXED_LANGUAGE,
+            message,
+            span,
+            ((note, first[2]),),
+            _("write `{fix}`, or rewrite the whole file with `policy translate FILE --to {lang}`").format(
+                fix=fix, lang=first[0]
+            ),
+        )
     broken: set[str] = field(default_factory=set)  # declared with an error already reported: not again at uses
     rules_past_limit: int = 0
 

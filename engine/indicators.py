@@ -24,6 +24,7 @@ persons that indicator counts. Errors are located diagnostics, as for rules.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -34,6 +35,7 @@ from engine import ast
 from engine.checker import Checker, Known, non_null_when
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, suggest
 from engine.documents import PolicyDocuments, Reference, Text
+from engine.files import Listing, display, list_yaml
 from engine.i18n import _
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.parser import parse
@@ -147,11 +149,15 @@ def _names(e: ast.Expr) -> list[ast.Name]:
     return [n.target if isinstance(n, ast.AsOf) else n for n in ast.walk(e) if isinstance(n, ast.Name | ast.AsOf)]
 
 
-def indicator_files(root: Path) -> list[Path]:
+def indicator_files(root: Path) -> Listing:
+    """The YAML files under `root/indicators/`, and what could not be listed (located file errors:
+    an unreadable folder or a looping link is reported, never skipped silently)."""
+    listing = Listing()
     folder = root / FOLDER
-    if root.is_file() or not folder.is_dir():
-        return []
-    return sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml"))
+    if root.is_file() or not os.path.lexists(folder):
+        return listing
+    list_yaml(folder, listing)
+    return listing
 
 
 def read_indicators(root: Path, plan: Plan) -> tuple[IndicatorSet, list[Diagnostic]]:
@@ -161,7 +167,9 @@ def read_indicators(root: Path, plan: Plan) -> tuple[IndicatorSet, list[Diagnost
     docs.sources = plan.sources
     pending = _Pending()
     reader = field_reader(docs, diagnostics)
-    for path in indicator_files(root):
+    listing = indicator_files(root)
+    diagnostics.extend(listing.problems)
+    for path in listing.files:
         display = _display(path)
         try:
             node = parse_yaml(read_text(path, display, docs.sources), display)
@@ -174,10 +182,7 @@ def read_indicators(root: Path, plan: Plan) -> tuple[IndicatorSet, list[Diagnost
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return display(path)  # never resolves links: a looping one is reported when read, not raised here
 
 
 @dataclass

@@ -20,6 +20,7 @@ from lark.tree import Meta
 from engine import ast
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
+from engine.french import ENGLISH, ENGLISH_WORDS, FRENCH, FRENCH_WORDS, NAMES, NAMES_FR
 from engine.i18n import N_, _
 from engine.source import Origin, Span
 from engine.types import Kind
@@ -151,6 +152,43 @@ def parse(text: str, origin: Origin | None = None) -> ast.Expr:
     return result
 
 
+def tokens(text: str) -> list[tuple[str, str, int, int, int, int]]:
+    """The tokens of an expression: (lark type, text, line, column, end line, end column); [] if it cannot be read."""
+    try:
+        return [
+            (t.type, str(t), t.line or 1, t.column or 1, t.end_line or 1, t.end_column or 1) for t in _lark().lex(text)
+        ]
+    except LarkError:
+        return []
+
+
+def language_marks(text: str, origin: Origin | None = None) -> list[tuple[str, str, Span]]:
+    """The words of an expression that belong to one language: (ENGLISH or FRENCH, word, span).
+
+    Keywords (`and`/`et`, `is not null`/`est connu`…), `today`/`date_du_jour` and the builtin
+    names that differ (`add_days`/`ajouter_jours`); neutral words (`min`, units…) are not marks.
+    Call it on a text that parses.
+    """
+    origin = origin or Origin.of_text(Span("<expression>", 1, 1, 1, len(text) + 1))
+    marks: list[tuple[str, str, Span]] = []
+    try:
+        tokens = list(_lark().lex(text))
+    except LarkError:
+        return marks
+    for tok in tokens:
+        word = str(tok)
+        keyword = tok.type != "NAME"
+        if (keyword and word in ENGLISH_WORDS) or (not keyword and word in NAMES):
+            lang = ENGLISH
+        elif (keyword and word in FRENCH_WORDS) or (not keyword and word in NAMES_FR):
+            lang = FRENCH
+        else:
+            continue
+        span = origin.span(tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+        marks.append((lang, word, span))
+    return marks
+
+
 def _error(code: Code, message: str, span: Span, help: str | None = None) -> PolicyCompileError:
     return PolicyCompileError([Diagnostic(code, message, span, help=help)])
 
@@ -186,6 +224,13 @@ def _describe(expected: set[str]) -> str:
     return _("{first} or {last}").format(first=", ".join(words[:-1]), last=words[-1])
 
 
+def _one_language(expected: set[str], text: str) -> set[str]:
+    """Only the keywords of the text's language (English unless it has French words) are suggested."""
+    french = any(lang == FRENCH for lang, _word, _span in language_marks(text))
+    other = ENGLISH_WORDS if french else FRENCH_WORDS
+    return {t for t in expected if t.lower() not in other}
+
+
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
     line, column = max(exc.line, 1), max(exc.column, 1)
     if isinstance(exc, UnexpectedCharacters):
@@ -195,7 +240,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
         help = _char_help(char)
         span = origin.span(line, column, line, column + 1)
     elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        expected = set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ())
+        expected = _one_language(set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ()), text)
         message = _("the expression ends too early: expected {describe}").format(describe=_describe(expected))
         help = _("complete the expression (a missing `else`, operand or closing bracket?)")
         body = text.rstrip()  # a `|` block ends with a newline: point after the last character
@@ -205,7 +250,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
     else:
         assert isinstance(exc, UnexpectedToken)
         token = exc.token
-        expected = set(exc.accepts or exc.expected)
+        expected = _one_language(set(exc.accepts or exc.expected), text)
         message = _("unexpected `{token}`: expected {describe}").format(token=token, describe=_describe(expected))
         help = _token_help(str(token), expected)
         span = origin.span(line, column, line, column + max(len(str(token)), 1))
@@ -229,9 +274,9 @@ def _token_help(token: str, expected: set[str]) -> str | None:
         return _("decimals are written with a point (`600.00 €`); a comma only separates list items and arguments")
     if token in {"&&", "AND", "And"}:
         return _("write `and`")
-    if "THEN" in expected:
+    if "THEN" in expected or "ALORS" in expected:
         return _("an `if` needs `then … else …`")
-    if "ELSE" in expected:
+    if "ELSE" in expected or "SINON" in expected:
         return _("an `if … then …` needs an `else` branch")
     if "RPAR" in expected:
         return _("a bracket is not closed")
@@ -308,10 +353,10 @@ class _ToAst(Transformer[Token, ast.Expr]):
         return ast.Literal(None, Kind.NULL, self._span(meta))
 
     def name(self, meta: Meta, tok: Token) -> ast.Name:
-        return ast.Name(str(tok), self._span(meta))
+        return ast.Name("today" if str(tok) == NAMES["today"] else str(tok), self._span(meta))
 
     def call(self, meta: Meta, func: Token, *args: ast.Expr) -> ast.Call:
-        return ast.Call(str(func), tuple(args), self._span(meta))
+        return ast.Call(NAMES_FR.get(str(func), str(func)), tuple(args), self._span(meta))
 
     def list_lit(self, meta: Meta, *items: ast.Expr) -> ast.ListExpr:
         return ast.ListExpr(tuple(items), self._span(meta))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from engine import ast
 from engine.calendar import Duration
+from engine.french import ENGLISH, KEYWORDS, NAMES
 from engine.types import Kind
 
 # Binding strength of each printed form; higher binds tighter (mirrors grammar.lark).
@@ -14,15 +15,23 @@ _IF, _OR, _AND, _NOT, _CMP, _COALESCE, _SUM, _PRODUCT, _UNARY, _POSTFIX, _ATOM =
 _BINARY = {"or": _OR, "and": _AND, "??": _COALESCE, "+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT}
 
 
-def to_text(e: ast.Expr) -> str:
-    return _print(e)[0]
+def to_text(e: ast.Expr, lang: str = ENGLISH) -> str:
+    """The expression in English or French words (`lang`: "en" or "fr"); both parse back to `e`."""
+    return _print(e, _WORDS[lang])[0]
 
 
-def literal_text(value: object, kind: Kind) -> str:
+_WORDS = {
+    "en": {" ".join(en): " ".join(en) for en in KEYWORDS},
+    "fr": {" ".join(en): " ".join(fr) for en, fr in KEYWORDS.items()},
+}
+
+
+def literal_text(value: object, kind: Kind, lang: str = ENGLISH) -> str:
+    words = _WORDS[lang]
     if kind is Kind.NULL or value is None:
-        return "null"
+        return words["null"]
     if kind is Kind.BOOL:
-        return "true" if value else "false"
+        return words["true"] if value else words["false"]
     if kind is Kind.MONEY:
         return f"{_number(value)} €"
     if kind is Kind.TEXT:
@@ -31,7 +40,7 @@ def literal_text(value: object, kind: Kind) -> str:
     if kind is Kind.DATE and isinstance(value, date):
         return value.isoformat()
     if kind is Kind.DURATION and isinstance(value, Duration):
-        return _duration(value)
+        return _duration(value, lang)
     if isinstance(value, Decimal | int):
         return _number(value)
     return str(value)
@@ -45,12 +54,13 @@ def _number(value: object) -> str:
     return str(value)
 
 
-def _duration(d: Duration) -> str:
+def _duration(d: Duration, lang: str = ENGLISH) -> str:
     parts = []
+    month, day = ("mois", "jour") if lang != ENGLISH else ("month", "day")
     if d.months:
-        parts.append(f"{abs(d.months)} month" + ("s" if abs(d.months) != 1 else ""))
+        parts.append(f"{abs(d.months)} {month}" + ("s" if abs(d.months) != 1 and lang == ENGLISH else ""))
     if d.days or not parts:
-        parts.append(f"{abs(d.days)} day" + ("s" if abs(d.days) != 1 else ""))
+        parts.append(f"{abs(d.days)} {day}" + ("s" if abs(d.days) != 1 else ""))
     if d.months and d.days:
         sign_m = "-" if d.months < 0 else ""
         sign_d = "-" if d.days < 0 else "+"
@@ -63,36 +73,39 @@ def _wrap(pair: tuple[str, int], level: int) -> str:
     return f"({text})" if own < level else text
 
 
-def _print(e: ast.Expr) -> tuple[str, int]:
+def _print(e: ast.Expr, w: dict[str, str]) -> tuple[str, int]:
+    lang = ENGLISH if w["and"] == "and" else "fr"
     match e:
         case ast.Literal(value=v, kind=k):
-            text = literal_text(v, k)
+            text = literal_text(v, k, lang)
             negative = text.startswith("-") or text.startswith("(")
             return text, (_UNARY if negative else _ATOM)
         case ast.Name(name=n):
-            return n, _ATOM
+            return (NAMES["today"] if n == "today" and lang != ENGLISH else n), _ATOM
         case ast.Unary(op="not", operand=o):
-            return f"not {_wrap(_print(o), _NOT)}", _NOT
+            return f"{w['not']} {_wrap(_print(o, w), _NOT)}", _NOT
         case ast.Unary(op=op, operand=o):
-            return f"{op}{_wrap(_print(o), _UNARY)}", _UNARY
+            return f"{op}{_wrap(_print(o, w), _UNARY)}", _UNARY
         case ast.Binary(op=op, left=a, right=b) if op in _BINARY:
             level = _BINARY[op]
             if op == "??":  # right-associative
-                return f"{_wrap(_print(a), level + 1)} ?? {_wrap(_print(b), level)}", level
-            return f"{_wrap(_print(a), level)} {op} {_wrap(_print(b), level + 1)}", level
+                return f"{_wrap(_print(a, w), level + 1)} ?? {_wrap(_print(b, w), level)}", level
+            said = w.get(op, op)
+            return f"{_wrap(_print(a, w), level)} {said} {_wrap(_print(b, w), level + 1)}", level
         case ast.Binary(op=op, left=a, right=b):  # comparisons do not chain
-            return f"{_wrap(_print(a), _COALESCE)} {op} {_wrap(_print(b), _COALESCE)}", _CMP
+            return f"{_wrap(_print(a, w), _COALESCE)} {op} {_wrap(_print(b, w), _COALESCE)}", _CMP
         case ast.If(cond=c, then=t, orelse=o):
-            return f"if {_print(c)[0]} then {_print(t)[0]} else {_print(o)[0]}", _IF
+            return f"{w['if']} {_print(c, w)[0]} {w['then']} {_print(t, w)[0]} {w['else']} {_print(o, w)[0]}", _IF
         case ast.In(value=v, items=i, negated=neg):
-            op = "not in" if neg else "in"
-            return f"{_wrap(_print(v), _COALESCE)} {op} {_wrap(_print(i), _COALESCE)}", _CMP
+            op = w["not in"] if neg else w["in"]
+            return f"{_wrap(_print(v, w), _COALESCE)} {op} {_wrap(_print(i, w), _COALESCE)}", _CMP
         case ast.IsNull(value=v, negated=neg):
-            return f"{_wrap(_print(v), _COALESCE)} is {'not ' if neg else ''}null", _CMP
+            return f"{_wrap(_print(v, w), _COALESCE)} {w['is not null'] if neg else w['is null']}", _CMP
         case ast.Call(func=f, args=args):
-            return f"{f}({', '.join(_print(a)[0] for a in args)})", _ATOM
-        case ast.AsOf(target=t, when=w):
-            return f"{t.name} as of {_wrap(_print(w), _ATOM)}", _POSTFIX
+            name = NAMES.get(f, f) if lang != ENGLISH else f
+            return f"{name}({', '.join(_print(a, w)[0] for a in args)})", _ATOM
+        case ast.AsOf(target=t, when=when):
+            return f"{t.name} {w['as of']} {_wrap(_print(when, w), _ATOM)}", _POSTFIX
         case ast.ListExpr(items=items):
-            return f"[{', '.join(_print(i)[0] for i in items)}]", _ATOM
+            return f"[{', '.join(_print(i, w)[0] for i in items)}]", _ATOM
     raise AssertionError(f"unhandled node: {e!r}")

@@ -31,6 +31,8 @@ from engine.documents import (
     VersionDecl,
 )
 from engine.files import Listing, display, file_diagnostic, list_yaml
+from engine.french import BOOLEANS_FR, ENGLISH, FRENCH, KEYS, KEYS_FR
+from engine.french import KEYWORDS as _KEYWORDS
 from engine.i18n import N_, _
 from engine.loader import YamlNode, parse_yaml, read_text
 from engine.source import Origin, Span
@@ -80,6 +82,9 @@ RESERVED = frozenset(
         "list",
         "enum",
         "EUR",
+        # the French forms (engine/french.py)
+        *(w for words in _KEYWORDS.values() for w in words),
+        "date_du_jour",
     ]
 )
 _SECTIONS = ("enums", "facts", "parameters", "rules")
@@ -203,6 +208,26 @@ class _Reader:
     ) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, notes, help))
 
+    def word(self, lang: str, word: str, span: Span) -> None:
+        """A word of one language: an error if its file is written in the other one."""
+        mixed = self.docs.language_word(lang, word, span)
+        if mixed is not None:
+            self.diagnostics.append(mixed)
+
+    def key(self, name: str, span: Span) -> str:
+        """The field name a file's key stands for (`libellé` → `label`), noting its language."""
+        if name in KEYS_FR:
+            self.word(FRENCH, name, span)
+            return KEYS_FR[name]
+        if name in KEYS:
+            self.word(ENGLISH, name, span)
+        return name
+
+    def shown(self, name: str, file: str) -> str:
+        """A field name as the file's language writes it."""
+        french = self.docs.languages.get(file, (ENGLISH,))[0] == FRENCH
+        return KEYS.get(name, name) if french else name
+
     # -- generic shapes -------------------------------------------------------------------
     def mapping(self, node: YamlNode, what: str) -> dict[str, tuple[YamlNode, YamlNode]] | None:
         if node.kind != "map":
@@ -245,28 +270,57 @@ class _Reader:
         allowed = required + optional
         out: dict[str, YamlNode] = {}
         misspelt: set[str] = set()
-        for name, (key, value) in entries.items():
+        file = node.span.file
+        for written, (key, value) in entries.items():
+            name = self.key(written, key.span)
             if name not in allowed:
-                misspelt.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
+                shown = [self.shown(a, file) for a in allowed]
+                close = difflib.get_close_matches(written, [*allowed, *shown], n=1, cutoff=0.6)
+                misspelt.update(KEYS_FR.get(c, c) for c in close)
                 self.report(
                     Code.UNKNOWN_FIELD,
                     _("unknown field `{name}` in {what}{suggest}").format(
-                        name=name, what=what, suggest=suggest(name, allowed)
+                        name=written, what=what, suggest=suggest(written, shown)
                     ),
                     key.span,
-                    _("the fields of {what} are: {fields}").format(what=what, fields=", ".join(allowed)),
+                    _("the fields of {what} are: {fields}").format(what=what, fields=", ".join(shown)),
+                )
+                continue
+            if name in out:
+                self.report(
+                    Code.DUPLICATE_KEY,
+                    _("duplicate key `{value}` in {what}").format(value=written, what=what),
+                    key.span,
+                    _("remove or rename one of them; YAML would silently keep only the last"),
                 )
                 continue
             out[name] = value
         for name in required:
             if name not in out and name not in misspelt:  # a misspelt field is reported once, as unknown
+                shown_name = self.shown(name, file)
                 self.report(
                     Code.MISSING_FIELD,
-                    _("{what} has no `{name}`").format(what=what, name=name),
+                    _("{what} has no `{name}`").format(what=what, name=shown_name),
                     anchor or node.span,
-                    _("add `{name}:`").format(name=name),
+                    _("add `{name}:`").format(name=shown_name),
                 )
         return out
+
+    def label(self, node: YamlNode | None, what: str = "label") -> str | None:
+        """A label is one line: exports (Mermaid, DOT, Markdown) and explanations print it as such."""
+        text = self.text(node, what)
+        if text is None or node is None:
+            return text
+        text = text.strip()
+        if any(ord(ch) < 32 or ch in "\x7f\x85\u2028\u2029" for ch in text):
+            self.report(
+                Code.INVALID_VALUE,
+                _("{what} must be one line of text").format(what=what),
+                node.span,
+                _("put the longer text under `description`"),
+            )
+            text = " ".join(text.split())
+        return text
 
     def text(self, node: YamlNode | None, what: str) -> str | None:
         if node is None:
@@ -329,7 +383,11 @@ class _Reader:
         if node is None:
             return default
         if node.kind == "scalar" and node.tag == "bool":
+            self.word(ENGLISH, node.value, node.span)
             return node.value.lower() in ("true", "yes", "on")
+        if node.kind == "scalar" and node.tag == "str" and node.style is None and node.value in BOOLEANS_FR:
+            self.word(FRENCH, node.value, node.span)
+            return BOOLEANS_FR[node.value]
         self.report(
             Code.INVALID_VALUE,
             _("{what} must be true or false, not {describe}").format(what=what, describe=node.describe()),
@@ -418,8 +476,8 @@ class _Reader:
         )
         for value, (vkey, vlabel) in (entries or {}).items():
             if self.name(vkey, _("enum value")):
-                values.append((value, self.text(vlabel, _("the label of `{value}`").format(value=value)) or value))
-        label = self.text(f.get("label"), "label") or key.value
+                values.append((value, self.label(vlabel, _("the label of `{value}`").format(value=value)) or value))
+        label = self.label(f.get("label")) or key.value
         self.docs.enums[key.value] = EnumDecl(key.value, label, tuple(values), key.span)
 
     def fact(self, key: YamlNode, node: YamlNode) -> None:
@@ -436,7 +494,7 @@ class _Reader:
         self.docs.facts[key.value] = FactDecl(
             key.value,
             type_,
-            self.text(f.get("label"), "label") or key.value,
+            self.label(f.get("label")) or key.value,
             self.text(f.get("description"), "description"),
             self.expression(f.get("default"), "default"),
             key.span,
@@ -506,7 +564,7 @@ class _Reader:
         self.docs.parameters[key.value] = ParameterDecl(
             key.value,
             type_,
-            self.text(f.get("label"), "label") or key.value,
+            self.label(f.get("label")) or key.value,
             self.text(f.get("description"), "description"),
             self.text(f.get("unit"), "unit"),
             self.boolean(f.get("assumption"), "assumption", False),
@@ -587,7 +645,7 @@ class _Reader:
         self.docs.rules[key.value] = RuleDecl(
             key.value,
             type_,
-            self.text(f.get("label"), "label") or key.value,
+            self.label(f.get("label")) or key.value,
             self.text(f.get("description"), "description"),
             self.boolean(f.get("output"), "output", True),
             self.references(f.get("references")),
@@ -648,7 +706,7 @@ class _Reader:
         return VersionDecl(
             start,
             end,
-            None if shorthand else self.text(f.get("label"), "label"),
+            None if shorthand else self.label(f.get("label")),
             () if shorthand else self.references(f.get("references")),
             formula,
             table,
@@ -673,14 +731,15 @@ class _Reader:
             "assumption",
             "note",
         }
-        keys = [k.value for k, _ in node.pairs] if node.kind == "map" else []
-        return any(difflib.get_close_matches(k, ("formula", "table"), n=1, cutoff=0.6) for k in keys if k not in known)
+        keys = [KEYS_FR.get(k.value, k.value) for k, _ in node.pairs] if node.kind == "map" else []
+        bodies = ("formula", "table", KEYS["formula"])
+        return any(difflib.get_close_matches(k, bodies, n=1, cutoff=0.6) for k in keys if k not in known)
 
     def row(self, node: YamlNode) -> TableRow | None:
         entries = self.mapping(node, _("a table row"))
         if entries is None:
             return None
-        if "otherwise" in entries:
+        if "otherwise" in entries or KEYS["otherwise"] in entries:
             f = self.fields(node, _("the `otherwise` row"), ("otherwise", "because"), ())
             if f is None or "otherwise" not in f:
                 return None

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from engine.french import TYPES_FR
 from engine.i18n import _
 
 
@@ -73,6 +74,7 @@ ERROR = Type(Kind.ERROR)
 _SCALARS = {t.kind.value: t for t in (BOOL, INT, DECIMAL, MONEY, DATE, DURATION, TEXT)}
 _NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
 _LIST = re.compile(r"list\[\s*([a-z][a-z0-9_]*)\s*\]")
+_LIST_FR = re.compile(r"liste\[\s*([a-zé][a-zé0-9_]*)\s*\]")
 
 
 def enum_type(name: str, optional: bool = False) -> Type:
@@ -88,7 +90,7 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
     raw = text.strip()
     optional = raw.endswith("?")
     base = raw[:-1].strip() if optional else raw
-    listed = _LIST.fullmatch(base)
+    listed = _LIST.fullmatch(base) or _LIST_FR.fullmatch(base)
     if listed:
         item = parse_type(listed.group(1), enums)
         if isinstance(item, str):
@@ -96,6 +98,7 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
         if optional:
             return _("a list cannot be optional")
         return list_of(item)
+    base = TYPES_FR.get(base, base)  # `montant?` is `money?`
     if base in _SCALARS:
         return replace(_SCALARS[base], optional=optional)
     if base in enums:

@@ -168,3 +168,15 @@ def test_eval_of_a_case_that_is_a_device_is_a_file_error() -> None:
     result = run("eval", "/dev/zero", "--policy", str(MINI_DIR))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "error[file_error]" in result.stderr and "a device" in result.stderr
+
+
+def test_indicator_folders_that_cannot_be_listed_are_errors(tmp_path: Path) -> None:
+    folder = _policy_dir(tmp_path)
+    indicators = folder / "indicators"
+    indicators.mkdir()
+    (indicators / "loop.yaml").symlink_to("loop.yaml")
+    (indicators / "again").symlink_to(indicators)
+    messages = _file_errors(folder)
+    assert len(messages) == 2, messages
+    assert any("loop.yaml" in m and "loops" in m for m in messages), messages
+    assert any("again" in m and "loops back" in m for m in messages), messages

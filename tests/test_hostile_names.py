@@ -38,7 +38,18 @@ def test_names_are_checked_with_a_full_match(tmp_path: Path, key: str) -> None:
     assert "is not a valid rule name" in info.value.diagnostics[0].message
 
 
-HOSTILE_LABEL = '"a\\nb\\" --> x[\\"evil\\"]\\n  click r call x() # <b>\\\\"'
+HOSTILE_LABEL = '"a b\\" --> x[\\"evil\\"] click r call x() # <b>\\\\"'
+
+
+@pytest.mark.parametrize("label", ['"a\\nb"', '"a\\rb"', '"a\\u2028b"', "|\n      a\n      b"])
+def test_a_label_is_one_line(tmp_path: Path, label: str) -> None:
+    """Labels are printed as one line by every export and explanation: a line break is refused."""
+    path = write_policy(tmp_path, _rules(RULE.format(name="r", label=label, formula="true")))
+    with pytest.raises(PolicyCompileError) as info:
+        load_policy(path)
+    [d] = info.value.diagnostics
+    assert d.code is Code.INVALID_VALUE and d.message == "label must be one line of text"
+    assert d.span.line == 3
 
 
 def test_mermaid_and_dot_exports_escape_labels(tmp_path: Path) -> None:
@@ -92,3 +103,13 @@ def test_tiny_decimal_literals_print_without_an_exponent() -> None:
     for text in ("0.0000001", "-0.000000000000000000000000001 €", "100000000000000000000000000.5"):
         e = parse(text)
         assert "E" not in to_text(e) and parse(to_text(e)) == e
+
+
+def test_exporters_keep_any_text_on_one_line() -> None:
+    from engine.graph import _dot_text, _mermaid_text
+
+    for text in ("a\nb", "a\r\nb", "a\u2028b", 'q"uote\\'):
+        assert "\n" not in _mermaid_text(text) and "\r" not in _mermaid_text(text) and '"' not in _mermaid_text(text)
+        dot = _dot_text(text)
+        assert "\n" not in dot and "\u2028" not in dot
+        assert all(dot[i - 1] == "\\" for i, ch in enumerate(dot) if ch == '"' and i > 0)

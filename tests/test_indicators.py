@@ -248,6 +248,7 @@ def test_typed_facts_read_a_caseload_as_the_single_case_api_does(rsa: Policy, ca
     facts = [c for c in reference.columns if c.startswith("__f_")]
     typed = typed_facts(rsa, read_source(caseload))
     assert typed.filter(valid).equals(reference.filter(valid).select(facts))
+    assert typed_facts(rsa, read_source(caseload), names=()).height == reference.height  # nothing read
 
 
 def test_the_compiled_backend_gives_the_same_figures(rsa: Policy, caseload: Path) -> None:

@@ -97,8 +97,8 @@ def diff_caseload(
 ) -> DiffReport:
     changes = compare_plans(old.plan, new.plan)
     decisions = changes.reachable
-    frame_old, _ = decisions_frame(old, source, at, decisions)
-    frame_new, _ = decisions_frame(new, source, at, decisions)
+    frame_old, _ = decisions_frame(old, source, at, decisions, facts=())
+    frame_new, _ = decisions_frame(new, source, at, decisions, facts=())
     report = DiffReport(old.root, new.root, at, frame_old.height, changes, {})
     given = None
     for name in decisions:

@@ -10,7 +10,8 @@ read, and `__failed` (List(Utf8)): the decisions that could not be computed for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -137,20 +138,25 @@ def cell(value: object) -> object:
     return str(value)  # durations and lists: shown, never computed on
 
 
-def typed_facts(policy: Policy, raw: pl.DataFrame) -> pl.DataFrame:
-    """Every fact as a typed `__f_<fact>` column, defaults filled in. Cells that do not convert are
-    null here: such rows carry a fact error in the batch result, and every indicator leaves them out."""
+def typed_facts(policy: Policy, raw: pl.DataFrame, names: Iterable[str] | None = None) -> pl.DataFrame:
+    """Every fact as a typed `__f_<fact>` column, defaults filled in; only `names` are read from the
+    caseload (the others stay null: nothing reads them). Cells that do not convert are null here:
+    such rows carry a fact error in the batch result, and every indicator leaves them out."""
     columns = []
+    wanted = set(policy.plan.facts if names is None else names)
     for name, fact in policy.plan.facts.items():
         dtype = dtype_of(fact.type)
-        if name not in raw.columns:
+        if name not in wanted:
+            value = pl.lit(None, dtype)
+        elif name not in raw.columns:
             value = pl.lit(fact.default if fact.has_default else None, dtype)
         else:
             value = _convert(pl.col(name), raw.schema[name], fact.type)
             if fact.has_default and fact.default is not None:
                 value = value.fill_null(pl.lit(fact.default, dtype))
         columns.append(value.cast(dtype).alias(fact_column(name)))
-    return raw.select(columns)
+    # with_columns, not select: a frame of literals alone would have one row, not the caseload's
+    return raw.with_columns(columns).select([fact_column(n) for n in policy.plan.facts])
 
 
 def _convert(raw: pl.Expr, dtype: pl.DataType, ty: Type) -> pl.Expr:
@@ -173,10 +179,25 @@ def _convert(raw: pl.Expr, dtype: pl.DataType, ty: Type) -> pl.Expr:
     return text
 
 
-def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]) -> pl.DataFrame:
+def compiled_backend() -> Callable[..., pl.DataFrame]:
+    """`engine.batch.evaluate_batch`, the compiled batch backend; ImportError when it is not installed."""
+    found = getattr(importlib.import_module("engine.batch"), "evaluate_batch", None)
+    if found is None:
+        raise ImportError("engine.batch.evaluate_batch")
+    backend: Callable[..., pl.DataFrame] = found
+    return backend
+
+
+def batch_frame(
+    policy: Policy,
+    source: str | Path | pl.DataFrame,
+    at: date,
+    rules: Sequence[str],
+    facts: Iterable[str] | None = None,
+) -> pl.DataFrame:
     """The frame through the compiled batch backend (`engine.batch.evaluate_batch`), same shape as
     `case_by_case_frame`. ImportError when that backend is not installed."""
-    from engine.batch import evaluate_batch  # type: ignore[attr-defined]
+    evaluate_batch = compiled_backend()
 
     raw = read_source(source)
     result: pl.DataFrame = evaluate_batch(policy, raw, at=at, decisions=list(rules))
@@ -187,15 +208,20 @@ def batch_frame(policy: Policy, source: str | Path | pl.DataFrame, at: date, rul
         pl.col("errors").list.eval(decision).alias(FAILED),
         pl.col("errors").list.eval(pl.element().struct.field("code")).alias(CODES),
     )
-    return pl.concat([marks, typed_facts(policy, raw)], how="horizontal")
+    return pl.concat([marks, typed_facts(policy, raw, facts)], how="horizontal")
 
 
 def decisions_frame(
-    policy: Policy, source: str | Path | pl.DataFrame, at: date, rules: Sequence[str]
+    policy: Policy,
+    source: str | Path | pl.DataFrame,
+    at: date,
+    rules: Sequence[str],
+    facts: Iterable[str] | None = None,
 ) -> tuple[pl.DataFrame, str]:
-    """The frame, and how its decisions were computed: "batch" (compiled), else "case_by_case"."""
+    """The frame, and how its decisions were computed: "batch" (compiled), else "case_by_case".
+    `facts`: the facts to read as typed columns (default: all)."""
     try:
-        return batch_frame(policy, source, at, rules), "batch"
+        return batch_frame(policy, source, at, rules, facts), "batch"
     except ImportError:  # the compiled batch backend is not installed: the reference, slower
         return case_by_case_frame(policy, source, at, rules), "case_by_case"
 

@@ -41,7 +41,8 @@ def indicator_report(
     wanted = list(names) + ([ids_for] if ids_for and ids_for not in names else []) if names else None
     rules = policy.indicators.rules_read(policy.plan, wanted, by)
     try:
-        frame, how = decisions_frame(policy, source, at, rules)
+        facts = policy.indicators.names_read(policy.plan, wanted, by) & set(policy.plan.facts)
+        frame, how = decisions_frame(policy, source, at, rules, facts)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         where = Span(str(source), 1, 1, 1, 1)
         raise CaseError(

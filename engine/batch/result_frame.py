@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from engine.batch.indicator_frame import cell, dtype_of, read_source, rows
+from engine.batch.indicator_frame import cell, compiled_backend, dtype_of, read_source, rows
 from engine.diagnostics import CaseError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def evaluate_frame(
     policy: Policy, source: str | Path | pl.DataFrame, *, at: date | None, decisions: Sequence[str] | None = None
 ) -> pl.DataFrame:
     try:
-        from engine.batch import evaluate_batch  # type: ignore[attr-defined]
+        evaluate_batch = compiled_backend()
     except ImportError:
         return case_by_case_result(policy, source, at=at, decisions=decisions)
     result: pl.DataFrame = evaluate_batch(policy, source, at=at, decisions=decisions)
