@@ -8,6 +8,20 @@ print(decision.explain("orientation_organisme"))
 
 from engine import version
 from engine.calendar import Duration
+from engine.catalogue import (
+    AssumptionInfo,
+    Catalogue,
+    EnumInfo,
+    EnumValueInfo,
+    FactInfo,
+    ParameterInfo,
+    ParameterValueInfo,
+    ReferenceInfo,
+    RowInfo,
+    RuleInfo,
+    TypeInfo,
+    VersionInfo,
+)
 from engine.diagnostics import (
     CaseError,
     Code,
@@ -18,7 +32,7 @@ from engine.diagnostics import (
     PolicyError,
 )
 from engine.evaluate import Decision
-from engine.explain import Explanation
+from engine.explain import Explanation, french_date, json_value
 from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
 from engine.receipt import Masking, Receipt, ReceiptError
@@ -26,24 +40,38 @@ from engine.source import Span
 from engine.values import check_value
 
 __all__ = [
+    "AssumptionInfo",
     "CaseError",
+    "Catalogue",
     "Code",
     "Decision",
     "DecisionError",
     "Diagnostic",
     "Duration",
+    "EnumInfo",
+    "EnumValueInfo",
     "EvaluationError",
     "Explanation",
+    "FactInfo",
     "Masking",
+    "ParameterInfo",
+    "ParameterValueInfo",
     "Policy",
     "PolicyCompileError",
     "PolicyError",
     "Receipt",
     "ReceiptError",
+    "ReferenceInfo",
+    "RowInfo",
+    "RuleInfo",
     "Span",
     "TraceMismatch",
+    "TypeInfo",
+    "VersionInfo",
     "check_policy",
     "check_value",
+    "french_date",
+    "json_value",
     "load_policy",
 ]
 __version__ = version.__version__

@@ -69,6 +69,9 @@ EXAMPLES = {
     "  policy traduire policy/rules/adre.yaml --to en --in-place",
     "graph": "policy graph --format mermaid\n  policy graph contrat_statut\n"
     "  policy graph --impact date_notification_orientation",
+    "serve": "policy serve                 # http://127.0.0.1:8000/ (explorer), /docs (API)\n"
+    "  policy serve --policy path/to/policy --port 8080",
+    "doc": "policy doc -o site/          # then open site/index.html\n  policy doc --policy path/to/policy -o public/",
 }
 
 
@@ -192,6 +195,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid", help=_("output format"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
 
+    p = command("serve", _("Serve the HTTP API (/v1, /docs, /openapi.json) and the French explorer (/)."))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("--host", default="127.0.0.1", help=_("address to bind (default: 127.0.0.1, this machine only)"))
+    p.add_argument("--port", type=int, default=8000, help=_("port (default: 8000)"))
+
+    p = command("doc", _("Write the explorer's pages as a static site (opens from disk, no server)."))
+    p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
+    p.add_argument("-o", "--output", required=True, metavar="SITE", help=_("folder to write (created if needed)"))
+
     p = sub.add_parser(
         "translate",
         aliases=["traduire"],
@@ -224,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "test": _test,
             "replay": cli_receipts.run_replay,
             "graph": _graph,
+            "serve": _serve,
+            "doc": _doc,
             "translate": _translate,
             "traduire": _translate,
             "indicators": cli_indicators.run,
@@ -573,6 +587,34 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
         graph = graph.subgraph(graph.dependencies([args.decision]))
     text = {"mermaid": graph.to_mermaid, "dot": graph.to_dot, "json": graph.to_json}[args.format]()
     out.raw(text)
+    return OK
+
+
+def _serve(args: argparse.Namespace, out: _Out) -> int:
+    from engine.web import serve  # the web stack loads only for this command
+
+    policy = _load(args.policy)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    out.print(
+        _("policy serve: explorer {explorer} — API docs {docs}").format(
+            explorer=f"http://{shown}:{args.port}/", docs=f"http://{shown}:{args.port}/docs"
+        )
+    )
+    serve(policy, args.host, args.port)
+    return OK
+
+
+def _doc(args: argparse.Namespace, out: _Out) -> int:
+    from engine.web import write_site
+
+    policy = _load(args.policy)
+    written = write_site(policy, Path(args.output))
+    pages = sum(1 for p in written if p.suffix == ".html")
+    out.print(
+        _("{folder}: {pages} pages written; open {index}").format(
+            folder=args.output, pages=pages, index=Path(args.output) / "index.html"
+        )
+    )
     return OK
 
 

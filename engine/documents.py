@@ -160,6 +160,7 @@ class PolicyDocuments:
                 fix=fix, lang=first[0]
             ),
         )
+
     broken: set[str] = field(default_factory=set)  # declared with an error already reported: not again at uses
     rules_past_limit: int = 0
 

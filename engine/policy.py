@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine.analysis import analyse
+from engine.catalogue import Catalogue, describe
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
 from engine.fingerprint import Fingerprint, file_digests, fingerprint
@@ -34,6 +35,7 @@ class Policy:
         self._evaluator = Evaluator(plan)
         self._files = file_digests(root, plan.sources)  # now: the texts compiled, not later edits
         self._fingerprint: Fingerprint | None = None
+        self._catalogue: Catalogue | None = None
 
     @property
     def fingerprint(self) -> Fingerprint:
@@ -50,6 +52,13 @@ class Policy:
     @property
     def facts(self) -> tuple[str, ...]:
         return tuple(self.plan.facts)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The pack described as plain data (rules, parameters, facts, enums, assumptions), built once."""
+        if self._catalogue is None:
+            self._catalogue = describe(self.plan, self.root)
+        return self._catalogue
 
     @property
     def graph(self) -> DependencyGraph:
