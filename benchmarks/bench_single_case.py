@@ -31,7 +31,7 @@ workload (one person, a handful of decisions, µs per person):
     rule-engine             ~270 µs
     OpenFisca               ~430 µs
 
-Target: beat zen-engine (< 15 µs per case) with trace off, and stay within 3x of the
+Target: beat zen-engine (< 15 µs per case) with trace off, and stay within 2.5x of the
 hand-written function.
 """
 
@@ -71,10 +71,12 @@ REFERENCES_US = {  # µs per person, project brief, this machine
     "OpenFisca": 430.0,
 }
 TARGET_US = REFERENCES_US["GoRules zen-engine"]
-TARGET_RATIO = 3.0
+TARGET_RATIO = 2.5  # issue 7: the cost of a request depends only on what it needs
 
 
-def best_of(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+def best_of(
+    runs: dict[str, Callable[[], object]], repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> dict[str, float]:
     """Seconds of the fastest of `repeat` runs of each function, after one warm-up run each.
 
     The runs are interleaved (a, b, c, a, b, c, ...) so that on a shared machine every function
@@ -88,9 +90,9 @@ def best_of(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, flo
         for _ in range(repeat):
             for name, run in runs.items():
                 gc.disable()
-                start = time.perf_counter()
+                start = clock()
                 run()
-                elapsed = time.perf_counter() - start
+                elapsed = clock() - start
                 if enabled:
                     gc.enable()
                 best[name] = min(best[name], elapsed)
@@ -150,7 +152,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         for facts, at in cases:
             decide(facts, at)
 
-    best = best_of({"engine": engine, "traced": engine_traced, "baseline": baseline}, args.repeat)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    best = best_of({"engine": engine, "traced": engine_traced, "baseline": baseline}, args.repeat, clock)
     engine_s, traced_s, baseline_s = best["engine"], best["traced"], best["baseline"]
 
     def row(seconds: float, n: int) -> dict[str, float]:
@@ -162,6 +165,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "cases": len(cases),
         "seed": args.seed,
         "repeat": args.repeat,
+        "clock": args.clock,
         "decisions_per_case": n_decisions,
         "disagreements": len(wrong),
         "load_check_compile_ms": load_s * 1e3,
@@ -232,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time the RSA pack case by case: the engine (trace off and on) against a hand-written function.",
         epilog="Reference (project brief, this machine): hand-written ~2.5 µs/person, zen-engine ~15, "
-        "json-logic ~165, rule-engine ~270, OpenFisca ~430. Target: < 15 µs and <= 3x hand-written.",
+        "json-logic ~165, rule-engine ~270, OpenFisca ~430. Target: < 15 µs and <= 2.5x hand-written.",
     )
     add = parser.add_argument
     add("--cases", type=int, default=2000, help="population size (default 2000)")
@@ -241,6 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     add("--trace-cases", type=int, default=500, help="cases timed with trace on (default 500)")
     add("--policy", default=str(ROOT / "policy"), help="policy folder (default: the RSA pack)")
     add("--json", action="store_true", help="print the results as JSON instead of a table")
+    add(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time per run: wall (perf_counter, default) or cpu (process_time: this process's CPU time, "
+        "steadier when other processes share the machine)",
+    )
     add("--profile", action="store_true", help="print a cProfile (top 15 by tottime) of the trace-off path")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.repeat < 1 or args.trace_cases < 1:

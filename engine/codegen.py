@@ -33,22 +33,9 @@ class Program:
     required_facts: tuple[str, ...]
     source: str
     run: Callable[[dict[str, object], date], dict[str, object]]
-    # Traced programs only: `run(F, T, R)` also appends one compact record per function body
-    # executed to the list R, `(layout index, law date, *rows taken, *if conditions)`; `layouts`
-    # says which rule and version each position belongs to (see `engine.compact`).
-    layouts: tuple[tuple[RecordSlot, ...], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RecordSlot:
-    """One rule computed by a traced function body, and where its choices sit in the record."""
-
-    rule: str
-    version: int  # index of the version in force in the body's date segment
-    row: int | None  # position of the row taken (1-based value) in the record; None for a formula
-    ifs: tuple[tuple[ast.If, int], ...]  # each `if` node of the version, and its record position
-    parameters: tuple[str, ...] = ()  # parameters the version reads under the body's law
-    as_of: tuple[tuple[str, int], ...] = ()  # parameters read `as of` a date: the date's record position
+    # run's own dispatch, for a caller that saves the call: segments[bisect(bounds, T)](F, T, T, {})
+    segments: tuple[Callable[[dict[str, object], date, date, dict[object, object]], dict[str, object]], ...]
+    bounds: tuple[date, ...]
 
 
 def _div(a: object, b: object) -> Decimal:
@@ -68,9 +55,21 @@ def _mul_duration(a: object, b: object) -> Duration:
     return Duration(b.months * a, b.days * a)  # type: ignore[operator]
 
 
-# A traced rule while its body is generated: name, version index, row variable, `if` markers,
-# parameters read (with the marker holding the `as of` date, None for the body's own law).
-_Recorded = tuple[str, int, str | None, list[tuple[ast.If, str]], list[tuple[str, str | None]]]
+_MAX_INLINE_DEPTH = 12  # rules inlined into one another, at most; Python's parser nests 200 deep
+_MAX_INLINE_CODE = 4000  # characters of code one rule may add to a body by being inlined where read
+_UNSET = object()  # a lazily computed rule not computed yet
+
+
+@dataclass
+class _Body:
+    """One function body being generated: what it returns, how often it reads each rule, and the
+    rules it computes where they are read (name → (expression code, inlining depth))."""
+
+    targets: frozenset[str]
+    uses: dict[str, int]
+    inline: dict[str, tuple[str, int]] = field(default_factory=dict)
+    lazy: list[str] = field(default_factory=list)  # variables of rules read more than once, computed on first read
+    depth: int = 0  # deepest inlined rule met while generating the current rule
 
 
 @dataclass
@@ -84,12 +83,7 @@ class _Generator:
     day: date | None = None  # first day of the segment being generated; None before every boundary
     group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
     local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
-    # Traced variant: the record slots of the body being generated, and its `if` nodes.
-    traced: bool = False
-    layouts: list[tuple[RecordSlot, ...]] = field(default_factory=list)
-    recording: list[_Recorded] | None = None
-    if_sink: list[tuple[ast.If, str]] | None = None
-    parameter_sink: list[tuple[str, str | None]] | None = None  # (parameter, date marker or None)
+    bodies: list[_Body] = field(default_factory=list)  # the function bodies being generated
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -117,7 +111,9 @@ class _Generator:
             days.update(p.starts)
         return sorted(days)
 
-    def segmented(self, name: str, targets: tuple[str, ...], result: str, memo: int | None = None) -> str:
+    def segmented(
+        self, name: str, targets: tuple[str, ...], result: str, memo: int | None = None, fixed: bool = False
+    ) -> str:
         """Define `name(F, T, L, C)` dispatching on L's segment; return its name.
 
         With `memo`, results are kept per law date in the evaluation's cache `C`, so the rules read
@@ -138,8 +134,9 @@ class _Generator:
         if memo is None:
             body = [f"    return {dispatch}"]
         else:
+            # A `when` reading only facts and today has one value per case: the group's index is key.
             body = [
-                f"    k = ({memo}, L)",
+                f"    k = {memo}" if fixed else f"    k = ({memo}, L)",
                 "    r = C.get(k)",
                 "    if r is None:",
                 f"        r = C[k] = {dispatch}",
@@ -159,46 +156,37 @@ class _Generator:
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
         lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
         self.local_groups.append({})
-        saved, self.recording = self.recording, ([] if self.traced else None)
+        self.bodies.append(_Body(frozenset(targets), self.uses(rules)))
         try:
             for name in rules:
                 lines += self.rule(self.plan.rules[name])
-            recorded = self.recording
         finally:
             cached = self.local_groups.pop()
-            self.recording = saved
+            body = self.bodies.pop()
         self.facts_read.update(facts)
-        if recorded is not None:
-            init, record = self.record(recorded)
-            return [f"{variable} = None" for variable in cached.values()] + init + lines + record
-        return [f"{variable} = None" for variable in cached.values()] + lines
+        return (
+            [f"{variable} = None" for variable in cached.values()]
+            + [f"{variable} = _U" for variable in body.lazy]
+            + lines
+        )
 
-    def record(self, recorded: list[_Recorded]) -> tuple[list[str], list[str]]:
-        """Traced variant: the `if` markers' initial values and the line appending this body's record."""
-        variables: list[str] = []
-        slots = []
-        for rule, version, row, ifs, parameters in recorded:
-            row_at = None
-            if row is not None:
-                row_at = len(variables)
-                variables.append(row)
-            positions = []
-            for node, variable in ifs:
-                positions.append((node, len(variables)))
-                variables.append(variable)
-            as_of = []
-            for name, marker in parameters:
-                if marker is not None:
-                    as_of.append((name, len(variables)))
-                    variables.append(marker)
-            here = tuple(dict.fromkeys(name for name, marker in parameters if marker is None))
-            slots.append(RecordSlot(rule, version, row_at, tuple(positions), here, tuple(as_of)))
-        self.layouts.append(tuple(slots))
-        markers = [v for _, _, _, ifs, _ in recorded for _, v in ifs]
-        markers += [m for *_, parameters in recorded for _, m in parameters if m is not None]
-        init = [f"{variable} = ..." for variable in markers]  # ...: not evaluated
-        record = f"C[None].append(({len(self.layouts) - 1}, L, {''.join(v + ', ' for v in variables)}))"
-        return init, [record]
+    def uses(self, rules: list[str]) -> dict[str, int]:
+        """How many times each rule is read, under this segment's law, by the rules of one body."""
+        count: dict[str, int] = {}
+        for name in rules:
+            version = self.in_force(self.plan.rules[name])
+            if version is None:
+                continue
+            stack = list(_version_expressions(version))
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.AsOf):  # read under another date's law, through its group
+                    stack.append(node.when)
+                    continue
+                if isinstance(node, ast.Name) and node.binding is ast.Binding.RULE:
+                    count[node.name] = count.get(node.name, 0) + 1
+                stack.extend(ast.children(node))
+        return count
 
     def in_force(self, rule: RulePlan) -> VersionPlan | None:
         return rule.version_on(self.day) if self.day is not None else None
@@ -220,26 +208,51 @@ class _Generator:
 
     def rule(self, rule: RulePlan) -> list[str]:
         version = self.in_force(rule)
+        body = self.bodies[-1]
         if version is None:
-            nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
-            return [f"{nif}(L)"]
-        if self.recording is None:
-            return self.version(version, self.rule_id(rule.name), rule.type.kind)
-        # Traced: the row taken goes into a local `_w…`, every `if` condition into a local `_b…`.
-        ifs: list[tuple[ast.If, str]] = []
-        parameters: list[tuple[str, str | None]] = []
-        row = f"_w{self.rule_id(rule.name)}" if version.rows is not None else None
-        recording, saved = self.recording, (self.if_sink, self.parameter_sink)
-        self.if_sink, self.parameter_sink = ifs, parameters
-        try:
-            lines = self.version(version, self.rule_id(rule.name), rule.type.kind, row)
-        finally:
-            self.if_sink, self.parameter_sink = saved  # (generating an `as of` group's body may nest here)
-        index = next(i for i, v in enumerate(rule.versions) if v is version)
-        recording.append((rule.name, index, row, ifs, parameters))
-        return lines
+            # Not in force in this segment: fail where it is read, not here, so that a reader
+            # guarding it (`if x is null then null else r`) still computes on the fast path.
+            if rule.name not in body.targets:
+                body.inline[rule.name] = (self.not_in_force_call(rule), 0)
+                return []
+            return [f"{self.rule_id(rule.name)} = {self.not_in_force_call(rule)}"]
+        uses = body.uses.get(rule.name, 0)
+        if rule.name not in body.targets and uses:
+            # Not returned: computed where it is read, so only when that branch is taken (as the
+            # interpreter does), once (`v` starts as the sentinel `_U`), unless inlining would nest
+            # too deep for Python's compiler or repeat too much code.
+            body.depth = 0
+            code = self.inline_version(version, rule.type.kind)
+            depth = body.depth + 1
+            variable = self.rule_id(rule.name)
+            if uses > 1:
+                code = f"{variable} if {variable} is not _U else ({variable} := {code})"
+            if depth <= _MAX_INLINE_DEPTH and len(code) * uses <= _MAX_INLINE_CODE:
+                body.inline[rule.name] = (code, depth)
+                if uses > 1:
+                    body.lazy.append(variable)
+                return []
+            return [f"{variable} = {self.inline_version(version, rule.type.kind)}"]
+        return self.version(version, self.rule_id(rule.name), rule.type.kind)
 
-    def version(self, version: VersionPlan, target: str, kind: Kind, row_variable: str | None = None) -> list[str]:
+    def inline_version(self, version: VersionPlan, kind: Kind) -> str:
+        """A version as one expression: a table becomes nested conditional expressions."""
+        wrap = kind in (Kind.MONEY, Kind.DECIMAL)
+        if version.formula is not None:
+            return self.value(version.formula, wrap)
+        assert version.rows is not None
+        *rows, last = version.rows
+        code = self.value(last.then, wrap)  # the `otherwise` row (the reader requires it, last)
+        parts = [(self.expr(row.when), self.value(row.then, wrap)) for row in rows if row.when is not None]
+        for when, then in reversed(parts):
+            code = f"({then} if {when} else {code})"
+        return code
+
+    def not_in_force_call(self, rule: RulePlan) -> str:
+        nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
+        return f"{nif}(L)"
+
+    def version(self, version: VersionPlan, target: str, kind: Kind) -> list[str]:
         wrap = kind in (Kind.MONEY, Kind.DECIMAL)
         if version.formula is not None:
             return [f"{target} = {self.value(version.formula, wrap)}"]
@@ -251,8 +264,6 @@ class _Generator:
             else:
                 lines.append(f"{'if' if i == 0 else 'elif'} {self.expr(row.when)}:")
             lines.append(f"    {target} = {self.value(row.then, wrap)}")
-            if row_variable is not None:
-                lines.append(f"    {row_variable} = {i + 1}")
         return lines
 
     def value(self, e: ast.Expr, wrap: bool) -> str:
@@ -269,7 +280,12 @@ class _Generator:
             self.functions[name] = []  # reserve: groups are acyclic (checked when they were formed)
             saved = self.day
             result = "(" + "".join(f"{self.rule_id(t)}, " for t in targets) + ")"
-            self.segmented(name, targets, result, memo=index)
+            fixed = all(
+                not isinstance(n, ast.Name)
+                or n.binding in (ast.Binding.FACT, ast.Binding.TODAY, ast.Binding.ENUM_VALUE)
+                for n in ast.walk(node.when)
+            ) and not any(isinstance(n, ast.AsOf) for n in ast.walk(node.when))
+            self.segmented(name, targets, result, memo=index, fixed=fixed)
             self.day = saved
         # Within one function body the same `when` text has the same value: call the group once.
         cache = self.local_groups[-1]
@@ -277,11 +293,14 @@ class _Generator:
         call = f"{name}(F, T, {when}, C)"
         return f"({variable} if {variable} is not None else ({variable} := {call}))[{targets.index(node.target.name)}]"
 
-    def form_groups(self) -> None:
-        """Group the rules read `as of` the same expression; fall back to one rule per group if
-        grouping would let a group's computation call itself."""
+    def form_groups(self, outputs: tuple[str, ...]) -> None:
+        """Group the rules read `as of` the same expression by the rules `outputs` rest on (only
+        those: a program for a few decisions never computes the rest of the pack); fall back to one
+        rule per group if grouping would let a group's computation call itself."""
+        reached = self.plan.graph.dependencies(outputs)
+        needed = [n for n in self.plan.rules if n in reached]
         grouped: dict[str, list[str]] = {}
-        for when, target in _as_of_reads(self.plan):
+        for when, target in _as_of_reads(self.plan, needed):
             members = grouped.setdefault(when, [])
             if target not in members:
                 members.append(target)
@@ -305,7 +324,11 @@ class _Generator:
                 if binding is ast.Binding.FACT:
                     return self.fact_id(name)
                 if binding is ast.Binding.RULE:
-                    return self.rule_id(name)
+                    inline = self.bodies[-1].inline.get(name) if self.bodies else None
+                    if inline is None:
+                        return self.rule_id(name)
+                    self.bodies[-1].depth = max(self.bodies[-1].depth, inline[1])
+                    return f"({inline[0]})"
                 if binding is ast.Binding.PARAMETER:
                     return self.parameter(name, law) if law != "L" else self.parameter_here(name)
                 if binding is ast.Binding.TODAY:
@@ -330,24 +353,18 @@ class _Generator:
             case ast.Binary(op=op, left=a, right=b):
                 return f"({self.expr(a, law)} {op} {self.expr(b, law)})"
             case ast.If(cond=c, then=t, orelse=o):
-                if self.if_sink is not None:  # traced: keep the condition's value
-                    self.temp += 1
-                    marker = f"_b{self.temp}"
-                    self.if_sink.append((e, marker))
-                    return f"({self.expr(t, law)} if ({marker} := {self.expr(c, law)}) else {self.expr(o, law)})"
                 return f"({self.expr(t, law)} if {self.expr(c, law)} else {self.expr(o, law)})"
             case ast.In(value=v, items=items, negated=neg):
                 return f"({self.expr(v, law)} {'not in' if neg else 'in'} {self.collection(items, law)})"
             case ast.IsNull(value=v, negated=neg):
                 return f"({self.expr(v, law)} is {'not ' if neg else ''}None)"
             case ast.Call(func=func, args=args):
-                fn = self.const(TABLE[func].impl)
+                # min and max of two or more values: Python's own (the same result, one call less)
+                fn = self.const({"min": min, "max": max}.get(func, TABLE[func].impl))
                 return f"{fn}({', '.join(self.expr(a, law) for a in args)})"
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 if target.binding is ast.Binding.PARAMETER:
-                    if self.parameter_sink is not None:  # traced: keep the date it is read on
-                        return self.parameter_as_of_traced(target.name, when)
                     if when.isidentifier():  # a local or T: no need to name it
                         return self.parameter(target.name, when)
                     self.temp += 1
@@ -376,41 +393,43 @@ class _Generator:
             code = f"({self.const(value)} if {law} >= {self.const(start)} else {code})"
         return code
 
-    def parameter_as_of_traced(self, name: str, when: str) -> str:
-        """Traced `p as of d`: d goes into a marker (`...` until read) on the first comparison."""
-        assert self.parameter_sink is not None
-        self.temp += 1
-        marker = f"_q{self.temp}"
-        self.parameter_sink.append((name, marker))
-        code = self.parameter(name, marker)
-        first = f"if {marker} >= "
-        if first in code:
-            return code.replace(first, f"if ({marker} := {when}) >= ", 1)
-        return f"({marker} := {when}, {code})[1]"
-
     def parameter_here(self, name: str) -> str:
         """A parameter under this segment's law: its value is fixed for the whole segment."""
         p = self.plan.parameters[name]
         index = p.index_on(self.day) if self.day is not None else -1
-        if index >= 0 and self.parameter_sink is not None:
-            self.parameter_sink.append((name, None))
         if index < 0:
             nif = self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))
             return f"{nif}(L)"
         return "None" if p.values[index] is None else self.const(p.values[index])
 
+    def fixed_parameter(self, e: ast.Expr, law: str) -> object:
+        """The value of a parameter read under this segment's law (fixed for the segment), or None."""
+        if not (isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER and law == "L" and self.day):
+            return None
+        p = self.plan.parameters[e.name]
+        index = p.index_on(self.day)
+        return p.values[index] if index >= 0 else None
+
     def date_arithmetic(self, op: str, a: ast.Expr, b: ast.Expr, law: str) -> str:
         if op == "+" and _kind(a) is Kind.DURATION:
             a, b = b, a
         left = self.expr(a, law)
-        if isinstance(b, ast.Literal) and isinstance(b.value, Duration):
-            d = b.value if op == "+" else -b.value
+        fixed = b.value if isinstance(b, ast.Literal) else self.fixed_parameter(b, law)
+        if isinstance(fixed, Duration):
+            d = fixed if op == "+" else -fixed
             if d.days == 0:
                 return f"{self.const(calendar.add_months)}({left}, {d.months})"
             if d.months == 0:
                 return f"({left} + {self.const(timedelta(days=d.days))})"
         fn = calendar.add_duration if op == "+" else calendar.subtract_duration
         return f"{self.const(fn)}({left}, {self.expr(b, law)})"
+
+
+def _version_expressions(version: VersionPlan) -> list[ast.Expr]:
+    out = [version.formula] if version.formula is not None else []
+    for row in version.rows or ():
+        out += [x for x in (row.when, row.then) if x is not None]
+    return out
 
 
 def _expressions(rule: RulePlan) -> list[ast.Expr]:
@@ -423,11 +442,11 @@ def _expressions(rule: RulePlan) -> list[ast.Expr]:
     return out
 
 
-def _as_of_reads(plan: Plan) -> list[tuple[str, str]]:
-    """(printed `when`, target rule) of every `x as of d` reading a rule, in plan order."""
+def _as_of_reads(plan: Plan, rules: list[str]) -> list[tuple[str, str]]:
+    """(printed `when`, target rule) of every `x as of d` reading a rule in `rules`, in plan order."""
     reads = []
-    for rule in plan.rules.values():
-        for e in _expressions(rule):
+    for name in rules:
+        for e in _expressions(plan.rules[name]):
             for node in ast.walk(e):
                 if isinstance(node, ast.AsOf) and node.target.binding is ast.Binding.RULE:
                     reads.append((to_text(node.when), node.target.name))
@@ -490,29 +509,33 @@ def _may_be_int(e: ast.Expr) -> bool:
     return False
 
 
-def generate(plan: Plan, outputs: tuple[str, ...], traced: bool = False) -> Program:
-    """Compile `outputs`' code; `traced`: a variant whose `run(F, T, R)` also records its choices in R."""
+def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     for name in outputs:
         assert _SAFE_NAME.fullmatch(name), name  # the reader only admits snake_case names
-    g = _Generator(plan, traced=traced)
+    g = _Generator(plan)
     g.bounds = g.boundaries()
-    g.form_groups()
+    g.form_groups(outputs)
     result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
     g.segmented("_main", outputs, result)
-    if traced:
-        main = ["def run(F, T, R):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {None: R})"]
-    else:
-        main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
+    main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
     source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
         "_div": _div,
         "_dec": _dec,
         "_mul_duration": _mul_duration,
         "_bisect": bisect.bisect_right,
+        "_U": _UNSET,
         "_bounds": tuple(g.bounds),
         "__builtins__": {},
         **g.constants,
     }
     exec(compile(source, "<policy plan>", "exec"), namespace)
     required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)
-    return Program(outputs, required, source, namespace["run"], tuple(g.layouts))  # type: ignore[arg-type]
+    return Program(
+        outputs,
+        required,
+        source,
+        namespace["run"],  # type: ignore[arg-type]
+        namespace["_main_segments"],  # type: ignore[arg-type]
+        tuple(g.bounds),
+    )

@@ -52,7 +52,7 @@ def segmented_size(plan: Plan) -> int:
         largest += size
     for p in plan.parameters.values():
         days.update(p.starts)
-    groups = len(set(_as_of_reads(plan)))
+    groups = len(set(_as_of_reads(plan, list(plan.rules))))
     return (len(days) + 1) * largest * (groups + 1)
 
 
@@ -165,7 +165,11 @@ def generate_linear(plan: Plan, outputs: tuple[str, ...]) -> Program:
 
     dependencies = plan.graph.dependencies(outputs)
     required = tuple(sorted(f for f in dependencies if f in plan.facts and plan.facts[f].required))
-    return Program(outputs, required, "\n".join(source) + "\n", run)
+
+    def segment(facts: dict[str, object], today: date, law: date, cache: dict[object, object]) -> dict[str, object]:
+        return run(facts, today)  # one segment: the runner finds each rule's version itself
+
+    return Program(outputs, required, "\n".join(source) + "\n", run, (segment,), ())
 
 
 def _param(table: tuple[tuple[date, ...], tuple[object, ...], Callable[[date], None]], day: date) -> object:
@@ -174,6 +178,17 @@ def _param(table: tuple[tuple[date, ...], tuple[object, ...], Callable[[date], N
     if index < 0:
         missing(day)
     return values[index]
+
+
+class _LawValues(dict[int, object]):
+    """The rules computed under one law date; reading one not in force raises its `not_in_force`
+    there, so that a reader guarding it (`if x is null then null else r`) is still computed."""
+
+    __slots__ = ("missing",)
+    missing: Callable[[int], Exception]
+
+    def __missing__(self, index: int) -> object:
+        raise self.missing(index)
 
 
 class _Runner:
@@ -199,12 +214,12 @@ class _Runner:
             needed[i] = version
             if version >= 0:
                 stack.extend(code.reads[version])
-        values: dict[int, object] = {}
+        values = _LawValues()
+        values.missing = lambda i: not_in_force(self.plan, self.plan.rules[self.names[i]], law)
         for i in sorted(needed, key=self.position.__getitem__):
             version = needed[i]
-            if version < 0:
-                raise not_in_force(self.plan, self.plan.rules[self.names[i]], law)
-            values[i] = self.rules[i].functions[version](facts, today, law, cache, values)
+            if version >= 0:  # a rule not in force fails where it is read (`_LawValues`), if it is
+                values[i] = self.rules[i].functions[version](facts, today, law, cache, values)
         return values
 
     def rule_at(

@@ -30,7 +30,7 @@ from datetime import date
 
 from engine import ast
 from engine.canonical import canonical_value
-from engine.codegen import RecordSlot
+from engine.codegen_traced import RecordSlot
 from engine.i18n import _
 from engine.plan import Plan, VersionPlan
 from engine.trace import Trace

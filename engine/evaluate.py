@@ -9,6 +9,7 @@ re-run the case through the tracing interpreter on demand, so tracing costs noth
 from __future__ import annotations
 
 import json
+from bisect import bisect_right as _bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,8 +17,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
-from engine.codegen import Program, generate
+from engine.codegen import Program
 from engine.codegen_linear import FLAT_ROWS, SEGMENTED_BUDGET, generate_program, longest_table, segmented_size
+from engine.codegen_traced import Program as TracedProgram
+from engine.codegen_traced import generate as generate_traced
 from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
@@ -50,11 +53,11 @@ class Evaluator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self._programs: dict[tuple[str, ...], Program] = {}
+        self._traced: dict[tuple[str, ...], TracedProgram | None] = {}  # variants recording compact traces
         self._defaults = {n: f.default for n, f in plan.facts.items()}
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
         self._all: Program | None = None  # the program computing every decision, once generated
-        self._traced: dict[tuple[str, ...], Program | None] = {}  # variants recording compact traces
         self._enums = dict(plan.enums)
         # Fast path of fact checking: the exact Python type a fact's value already has when it is
         # valid as given (and the allowed values of an enum). Anything else takes the slow path.
@@ -70,6 +73,12 @@ class Evaluator:
                     allowed = frozenset(v for v, _ in enum.values)
                 bounded = cast("Callable[[Any], bool] | None", fast_check(fact.type.kind))
                 self._fast[name] = (exact, fact.type.optional, allowed, bounded)
+        # The hot loop's table: the facts whose value is valid as soon as it has this exact type
+        # (dates, yes/no); the others (enums, bounded numbers and texts) are checked after it.
+        self._exact: dict[object, type] = {
+            n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
+        }
+        self._requests: dict[tuple[object, ...], tuple[str, ...]] = {}
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -79,19 +88,19 @@ class Evaluator:
                 self._all = program
         return program
 
-    def traced_program(self, outputs: tuple[str, ...]) -> Program | None:
-        """The traced variant of the segmented code; None for a policy too large for that form (the
-        linear form records nothing: its compact traces come from the interpreter)."""
-        if outputs not in self._traced:
-            large = segmented_size(self.plan) > SEGMENTED_BUDGET or longest_table(self.plan) > FLAT_ROWS
-            self._traced[outputs] = None if large else generate(self.plan, outputs, traced=True)
-        return self._traced[outputs]
-
     def outputs(self, names: Sequence[str] | None) -> tuple[str, ...]:
+        """The decisions asked for, checked once per distinct request (then cached)."""
         if names is None:
             return self._outputs
         if isinstance(names, str):
             names = [names]
+        try:
+            key = tuple(names)
+            known = self._requests.get(key)
+        except TypeError:  # not iterable, or unhashable items: checked (and refused) below
+            key, known = None, None
+        if known is not None:
+            return known
         try:
             wanted = tuple(dict.fromkeys(names))
         except TypeError:  # not iterable, or unhashable items
@@ -122,34 +131,56 @@ class Evaluator:
                     for n in unknown
                 ]
             )
+        if key is not None and len(self._requests) < 1024:  # bounded: requests are usually a few fixed sets
+            self._requests[key] = wanted
         return wanted
 
     def facts(self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None) -> dict[str, object]:
         """Validate a case's facts and fill in defaults; every problem is reported at once."""
+        return self._facts(given, spans)[0]
+
+    def _facts(
+        self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None
+    ) -> tuple[dict[str, object], dict[str, object]]:
+        """The facts with defaults filled in (what the code reads), and what a `Decision` keeps:
+        a copy of the facts given when they were all valid as given, else the full facts."""
         if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
-        env = dict(self._defaults)
+        env = self._defaults.copy()
+        later: list[tuple[object, object]] = []
+        exact = self._exact
+        for name, value in given.items():
+            if type(value) is exact.get(name):  # valid as given: the common case, kept short
+                env[name] = value
+            else:
+                later.append((name, value))
+        if not later:
+            return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
         fast = self._fast
-        for name, value in given.items():
-            spec = fast.get(name)
+        null = False
+        for key, value in later:
+            spec = fast.get(key) if isinstance(key, str) else None
             if spec is not None:
-                exact, optional, allowed, bounded = spec
+                assert isinstance(key, str)
+                exact_type, optional, allowed, bounded = spec
                 if (
-                    type(value) is exact
+                    type(value) is exact_type
                     and (allowed is None or value in allowed)
                     and (bounded is None or bounded(value))
                 ):
-                    env[name] = value
+                    env[key] = value
                     continue
                 if value is None:  # null means absent: the default, if any, applies
                     if optional:
-                        env[name] = self._defaults[name]
+                        env[key] = self._defaults[key]
+                    null = True
                     continue
-            slow.append((name, value))
+            slow.append((key, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
-        return env
+            return env, env
+        return env, env if null or type(given) is not dict else given.copy()
 
     def _slow_facts(
         self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]
@@ -184,34 +215,35 @@ class Evaluator:
         facts: Mapping[str, object],
         at: date,
         decisions: Sequence[str] | None = None,
+        *,
         trace: bool | str = False,
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
+        """Compute `decisions` (default: all) for one case, under the law in force on `at`
+        (documented at `Policy.evaluate`, which is this method)."""
         if type(at) is not date and (not isinstance(at, date) or isinstance(at, datetime)):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("`at` must be a date, not {at!r}").format(at=at), UNKNOWN)])
-        outputs = self._outputs if decisions is None else self.outputs(decisions)
-        env = self.facts(facts, spans)
+        if decisions is None:
+            outputs = self._outputs
+            program = self._all or self.program(outputs)
+        else:
+            outputs = self.outputs(decisions)
+            program = self._programs.get(outputs) or self.program(outputs)
+        env, kept = self._facts(facts, spans)
         if trace == "compact":
-            return self.compact(env, at, outputs)
+            return self.compact(env, kept, at, outputs)
         if not trace:
-            program = self._all if outputs is self._outputs and self._all is not None else self.program(outputs)
             required = program.required_facts
             if not required or not any(env[f] is None for f in required):
                 try:
-                    return Decision(program.run(env, at), _NO_ERRORS, self, env, at, None)
+                    computed = program.segments[_bisect(program.bounds, at)](env, at, at, {})
+                    return Decision(computed, _NO_ERRORS, self, kept, at, None)
                 except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
-        # Something fails (or a trace is asked for). The generated code computes eagerly; the
-        # interpreter, lazily, is the reference: it computes each decision on its own, so a failure
-        # (even in a branch not taken) only costs the decisions that really read what failed.
+        # Something fails (or a trace is asked for). The generated code computes every decision it
+        # returns; the interpreter is the reference: it computes each decision on its own, so a
+        # failure (even in a branch not taken) only costs the decisions that really read it.
         recorded = Trace(at) if trace else None
-        values, errors = self.interpret(env, at, outputs, recorded)
-        return Decision(values, errors, self, env, at, recorded)
-
-    def interpret(
-        self, env: dict[str, object], at: date, outputs: tuple[str, ...], recorded: Trace | None
-    ) -> tuple[dict[str, object], dict[str, EvaluationError]]:
-        """Each decision computed on its own by the interpreter: its value, or its error."""
         interpreter = Interpreter(self.plan, env, at, recorded)
         values: dict[str, object] = {}
         errors: dict[str, EvaluationError] = {}
@@ -224,9 +256,17 @@ class Evaluator:
                 errors[name] = failure(self.plan, message, span)
             except EvaluationError as exc:
                 errors[name] = _for_decision(exc)
-        return values, errors
+        return Decision(values, errors, self, env, at, recorded)
 
-    def compact(self, env: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
+    def traced_program(self, outputs: tuple[str, ...]) -> TracedProgram | None:
+        """The traced variant of the segmented code; None for a policy too large for that form (its
+        compact traces then come from the interpreter)."""
+        if outputs not in self._traced:
+            large = segmented_size(self.plan) > SEGMENTED_BUDGET or longest_table(self.plan) > FLAT_ROWS
+            self._traced[outputs] = None if large else generate_traced(self.plan, outputs, traced=True)
+        return self._traced[outputs]
+
+    def compact(self, env: dict[str, object], kept: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
         """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
         program = self.traced_program(outputs)
         required = program.required_facts if program is not None else ()
@@ -234,16 +274,18 @@ class Evaluator:
             records: list[tuple[object, ...]] = []
             try:
                 values = program.run(env, at, records)  # type: ignore[call-arg]
-                trace = CompactTrace(at, self.plan, records, program.layouts)
-                return Decision(values, _NO_ERRORS, self, env, at, trace)
-            except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError):
+                return Decision(
+                    values, _NO_ERRORS, self, kept, at, CompactTrace(at, self.plan, records, program.layouts)
+                )
+            except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                 pass
-        # As in `evaluate`: the interpreter is the reference when the eager code fails (or for a
-        # policy too large for traced code); its full trace gives the choices of the decisions
-        # computed (not the `if` branches: `?`).
-        recorded = Trace(at)
-        values, errors = self.interpret(env, at, outputs, recorded)
-        return Decision(values, errors, self, env, at, CompactTrace.from_trace(recorded, self.plan))
+        # The interpreter is the reference when the eager code fails (or for a policy too large for
+        # traced code); its full trace gives the choices of the decisions computed (no `if` branches).
+        decision = self.evaluate(env, at, outputs, trace=True)
+        recorded = decision._trace
+        assert isinstance(recorded, Trace)
+        compact = CompactTrace.from_trace(recorded, self.plan)
+        return Decision(dict(decision._values), decision._errors, self, kept, at, compact)
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
         recorded = Trace(at)
@@ -280,14 +322,10 @@ class Decision(Mapping[str, object]):
     `explain(name)` says why a decision has its value; `to_dict()` / `to_json()` give both.
     """
 
-    __slots__ = ("_env", "_errors", "_evaluator", "_trace", "_values", "at")
-
-    _env: Mapping[str, object]
-    _errors: Mapping[str, EvaluationError]
-    _evaluator: Evaluator
-    _trace: Trace | None
-    _values: dict[str, object]
-    at: date
+    # Slots and read-only properties: no attribute can be added, and the public ones cannot be set.
+    # (Plain slot stores in __init__ keep the construction cheap: it is on every evaluation's path.)
+    # `_env` holds only the facts given (the defaults come from the policy): no copy of every fact.
+    __slots__ = ("_at", "_env", "_errors", "_evaluator", "_trace", "_values")
 
     def __init__(
         self,
@@ -298,19 +336,17 @@ class Decision(Mapping[str, object]):
         at: date,
         trace: Trace | CompactTrace | None,
     ) -> None:
-        setter = object.__setattr__
-        setter(self, "_values", values)
-        setter(self, "_errors", errors)
-        setter(self, "_evaluator", evaluator)
-        setter(self, "_env", env)
-        setter(self, "_trace", trace)
-        setter(self, "at", at)
+        self._values = values
+        self._errors = errors
+        self._evaluator = evaluator
+        self._env = env
+        self._trace = trace
+        self._at = at
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("a Decision is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("a Decision is immutable")
+    @property
+    def at(self) -> date:
+        """The evaluation date."""
+        return self._at
 
     def __getitem__(self, name: str) -> object:
         try:
@@ -358,7 +394,10 @@ class Decision(Mapping[str, object]):
     @property
     def facts(self) -> Mapping[str, object]:
         """The facts used, with defaults filled in; read-only."""
-        return MappingProxyType(self._env)
+        return MappingProxyType(self._all_facts())
+
+    def _all_facts(self) -> dict[str, object]:
+        return {**self._evaluator._defaults, **self._env}
 
     @property
     def compact_trace(self) -> CompactTrace | None:
@@ -373,10 +412,10 @@ class Decision(Mapping[str, object]):
         if isinstance(self._trace, CompactTrace):
             from engine.pinned import render
 
-            return render(self._evaluator.plan, self._env, self._trace, name)
+            return render(self._evaluator.plan, self._all_facts(), self._trace, name)
         if self._trace is not None and self._trace.get(name) is not None:
             return self._trace
-        return self._evaluator.traced(self._env, self.at, name)
+        return self._evaluator.traced(self._all_facts(), self.at, name)
 
     def explain(self, name: str) -> Explanation:
         """Why `name` has its value (raises its `EvaluationError` if it failed)."""
@@ -384,7 +423,7 @@ class Decision(Mapping[str, object]):
 
         if name not in self._evaluator.plan.rules:
             self._evaluator.outputs([name])  # raises a located "unknown decision"
-        return Explanation(self._evaluator.plan, self.trace(name), name, self._env)
+        return Explanation(self._evaluator.plan, self.trace(name), name, self._all_facts())
 
     def to_dict(self) -> dict[str, object]:
         """`{"at": ISO date, "decisions": {name: JSON value}, "errors": {name: {code, message, culprit, chain}}}`;

@@ -41,6 +41,10 @@ def literal_text(value: object, kind: Kind, lang: str = ENGLISH) -> str:
         return value.isoformat()
     if kind is Kind.DURATION and isinstance(value, Duration):
         return _duration(value, lang)
+    if kind is Kind.DECIMAL and isinstance(value, Decimal):
+        # A decimal written without a point would read back as a whole number (an int).
+        text = _number(value)
+        return text if "." in text else text + ".0"
     if isinstance(value, Decimal | int):
         return _number(value)
     return str(value)

@@ -178,3 +178,11 @@ def test_the_grammar_is_strict_lalr() -> None:
     from engine.parser import _lark
 
     assert _lark(strict=True) is not None
+
+
+def test_a_whole_decimal_prints_with_a_point_and_reads_back_as_a_decimal() -> None:
+    # Found by the property above: 29 digits scaled by one place round to a whole Decimal.
+    e = lit(Decimal("1000000695388772379636478771"), Kind.DECIMAL)
+    text = to_text(e)
+    assert text == "1000000695388772379636478771.0"
+    assert parse(text) == e
