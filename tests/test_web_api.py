@@ -254,7 +254,7 @@ def test_a_decision_that_cannot_be_computed_is_its_own_error(client: TestClient)
     explained = client.post("/v1/explain", json={"at": "2008-01-01", "decision": "orientation_mode"})
     assert explained.status_code == 200
     assert explained.json()["error"]["code"] == "not_in_force" and explained.json()["value"] is None
-    assert "n'a pas pu être calculée" in explained.json()["text"]
+    assert "could not be computed" in explained.json()["text"]
 
 
 def test_batch_parquet_goes_through_the_batch_backend_or_says_why(client: TestClient, rsa: Policy) -> None:

@@ -161,7 +161,7 @@ def test_try_a_case_gives_decisions_trees_and_why_not(client: TestClient) -> Non
     assert "circuit en vigueur</a> : Orientation automatique" in text  # enum values by their labels
 
 
-def test_try_a_case_reports_bad_fields_in_french(client: TestClient) -> None:
+def test_try_a_case_reports_bad_fields_in_french(client: TestClient, french: None) -> None:
     page = client.get("/essayer", params={"at": "2025-04-02", "inscrit_france_travail": "peut-être"})
     assert page.status_code == 422
     assert 'aria-invalid="true"' in page.text and "répondre oui ou non" in page.text
@@ -183,7 +183,7 @@ def test_downloaded_case_file_runs_with_policy_eval(client: TestClient, tmp_path
     assert '"france_travail"' in result.stdout
 
 
-def test_unknown_pages_are_french_404s(client: TestClient) -> None:
+def test_unknown_pages_are_french_404s(client: TestClient, french: None) -> None:
     page = client.get("/regles/nope")
     assert page.status_code == 404 and "Page introuvable" in page.text
     other = client.get("/nulle-part", headers={"accept": "text/html"})

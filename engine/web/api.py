@@ -22,6 +22,7 @@ from engine import (
     RuleInfo,
     TypeInfo,
 )
+from engine.i18n import _
 from engine.web.batch import MAX_BATCH_BYTES, run_batch
 from engine.web.schemas import DecisionErrorModel, EvaluateResponse, ExplainResponse, IsoDate, Models, Problem
 
@@ -73,7 +74,8 @@ def router(policy: Policy, models: Models) -> APIRouter:
 
     def lookup(table: Mapping[str, Any], name: str, what: str) -> Any:
         if name not in table:
-            raise HTTPException(404, f"no {what} named `{name}`")
+            message = _("no rule named `{name}`") if what == "rule" else _("no parameter named `{name}`")
+            raise HTTPException(404, message.format(name=name))
         return table[name]
 
     @api.get("/pack", tags=["pack"], summary="The pack in brief: decisions by topic, counts")
@@ -135,9 +137,10 @@ def router(policy: Policy, models: Models) -> APIRouter:
         decision = policy.evaluate(case_facts(body.facts), body.at, [body.decision])
         failed = decision_json(decision)["errors"].get(body.decision)
         if failed is not None:  # the decision's own error (not in force, missing fact…) is its explanation
-            text = (
-                f"{catalogue.label(body.decision)} ({body.decision}) n'a pas pu être calculée : {failed['message']}\n"
+            text = _("{label} ({name}) could not be computed: {message}").format(
+                label=catalogue.label(body.decision), name=body.decision, message=failed["message"]
             )
+            text += "\n"
             return ExplainResponse(
                 decision=body.decision,
                 label=catalogue.label(body.decision),

@@ -19,6 +19,7 @@ from typing import IO, Any
 from fastapi import HTTPException
 
 from engine import CaseError, Policy, PolicyError, json_value
+from engine.i18n import _
 from engine.web.schemas import _duration
 
 MAX_BATCH_BYTES = 32 * 2**20
@@ -33,24 +34,28 @@ def run_batch(
     """Evaluate every case of the uploaded file; return (the result file's bytes, its media type)."""
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson", ".parquet"):
-        raise HTTPException(415, f"`{filename}`: give a .csv, .jsonl or .parquet file")
+        raise HTTPException(415, _("`{file}`: give a .csv, .jsonl or .parquet file").format(file=filename))
     default_at = at
     unknown = [d for d in decisions or [] if d not in policy.catalogue.rules]
     if unknown:
-        raise HTTPException(422, f"unknown decision(s): {', '.join(unknown)}")
+        raise HTTPException(422, _("unknown decision(s): {names}").format(names=", ".join(unknown)))
     names = list(decisions or policy.decisions)
     backend = getattr(policy, "evaluate_batch", None)
     if backend is not None:
         rows = _through_backend(backend, upload, suffix, default_at, decisions)
     elif suffix == ".parquet":
-        raise HTTPException(415, "Parquet needs the batch backend (engine.batch), which this engine does not have")
+        raise HTTPException(415, _("Parquet needs the batch backend (engine.batch), which this engine does not have"))
     else:
         try:
             rows = list(_case_by_case(policy, upload, suffix, default_at, decisions, names))
         except UnicodeDecodeError as exc:
-            raise HTTPException(422, f"`{filename}` is not UTF-8 text (byte {exc.start})") from None
+            raise HTTPException(
+                422, _("`{file}` is not UTF-8 text (byte {byte})").format(file=filename, byte=exc.start)
+            ) from None
         except csv.Error as exc:
-            raise HTTPException(422, f"`{filename}` is not a readable CSV file: {exc}") from None
+            raise HTTPException(
+                422, _("`{file}` is not a readable CSV file: {error}").format(file=filename, error=exc)
+            ) from None
     return _write(rows, names, output)
 
 
@@ -65,7 +70,8 @@ def _through_backend(
         except PolicyError as exc:
             raise HTTPException(422, "; ".join(d.message for d in exc.diagnostics)) from None
         except Exception as exc:  # the backend's reader (polars) failing on a damaged upload
-            raise HTTPException(422, f"the file could not be read: {type(exc).__name__}: {exc}") from None
+            error = f"{type(exc).__name__}: {exc}"
+            raise HTTPException(422, _("the file could not be read: {error}").format(error=error)) from None
         rows: list[dict[str, Any]] = frame.to_dicts()
     return rows
 
@@ -75,7 +81,7 @@ def _case_by_case(
 ) -> Iterator[dict[str, Any]]:
     for number, (raw, problems) in enumerate(_read(policy, upload, suffix), start=1):
         if number > MAX_ROWS:
-            raise HTTPException(413, f"more than {MAX_ROWS} rows")
+            raise HTTPException(413, _("more than {count} rows").format(count=MAX_ROWS))
         row_id = str(raw.pop("id", None) or number)
         when_text = raw.pop("at", None)
         row: dict[str, Any] = {"id": row_id, "at": None, **dict.fromkeys(names), "errors": problems}
@@ -83,12 +89,19 @@ def _case_by_case(
             when = date.fromisoformat(str(when_text)) if when_text else at
         except ValueError:
             problems.append(
-                _error(None, "fact_type_error", "at", f"`at` must be a date written YYYY-MM-DD: {when_text}")
+                _error(
+                    None,
+                    "fact_type_error",
+                    "at",
+                    _("`at` must be a date written YYYY-MM-DD: {value}").format(value=when_text),
+                )
             )
             yield row
             continue
         if when is None:
-            problems.append(_error(None, "missing_fact", "at", "no `at` column value and no `at` given for the batch"))
+            problems.append(
+                _error(None, "missing_fact", "at", _("no `at` column value and no `at` given for the batch"))
+            )
             yield row
             continue
         row["at"] = when.isoformat()
@@ -126,13 +139,20 @@ def _read(policy: Policy, upload: IO[bytes], suffix: str) -> Iterator[tuple[dict
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield {}, [_error(None, "invalid_value", None, f"line {number}: not JSON ({exc.msg})")]
+            message = _("line {line}: not JSON ({error})").format(line=number, error=exc.msg)
+            yield {}, [_error(None, "invalid_value", None, message)]
             continue
         if not isinstance(record, dict):
-            yield {}, [_error(None, "invalid_value", None, f"line {number}: a case must be a JSON object")]
+            message = _("line {line}: a case must be a JSON object").format(line=number)
+            yield {}, [_error(None, "invalid_value", None, message)]
             continue
         problems = [
-            _error(None, "fact_type_error", k, f'fact `{k}` must be exact: give "12.50" or an integer, not a float')
+            _error(
+                None,
+                "fact_type_error",
+                k,
+                _('fact `{name}` must be exact: give "12.50" or an integer, not a float').format(name=k),
+            )
             for k, v in record.items()
             if isinstance(v, float)
         ]
@@ -146,7 +166,7 @@ def _typed(policy: Policy, record: dict[str, str | None]) -> tuple[dict[str, obj
     problems: list[dict[str, Any]] = []
     for column, cell in record.items():
         if column is None:
-            problems.append(_error(None, "invalid_value", None, "a row has more cells than the header"))
+            problems.append(_error(None, "invalid_value", None, _("a row has more cells than the header")))
             continue
         value = (cell or "").strip()
         if column in ("id", "at") or column not in facts:
@@ -158,19 +178,22 @@ def _typed(policy: Policy, record: dict[str, str | None]) -> tuple[dict[str, obj
         kind = facts[column].type.kind
         if kind == "bool":
             if value.lower() not in _TRUE | _FALSE:
-                problems.append(_error(None, "fact_type_error", column, f"fact `{column}` must be true or false"))
+                message = _("fact `{name}` must be true or false").format(name=column)
+                problems.append(_error(None, "fact_type_error", column, message))
                 continue
             out[column] = value.lower() in _TRUE
         elif kind == "int":
             try:
                 out[column] = int(value)
             except ValueError:
-                problems.append(_error(None, "fact_type_error", column, f"fact `{column}` must be a whole number"))
+                message = _("fact `{name}` must be a whole number").format(name=column)
+                problems.append(_error(None, "fact_type_error", column, message))
         elif kind == "duration":
             try:
                 out[column] = _duration(value)
             except ValueError as exc:
-                problems.append(_error(None, "fact_type_error", column, f"fact `{column}` {exc}"))
+                message = _("fact `{name}`: {problem}").format(name=column, problem=exc)
+                problems.append(_error(None, "fact_type_error", column, message))
         elif kind == "list":
             out[column] = [v.strip() for v in value.split(";") if v.strip()]
         else:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from engine import Policy
+from engine.i18n import _
 from engine.web.render import Pages
 from engine.web.trycase import DecisionResult, case_file, evaluate_case, parse_case
 
@@ -27,17 +28,25 @@ def router(policy: Policy) -> APIRouter:
 
     @html.get("/regles/{name}")
     def rule(name: str) -> HTMLResponse:
-        return HTMLResponse(pages.rule(name)) if name in catalogue.rules else missing(f"la règle « {name} »")
+        return (
+            HTMLResponse(pages.rule(name))
+            if name in catalogue.rules
+            else missing(_("the rule « {name} »").format(name=name))
+        )
 
     @html.get("/parametres/{name}")
     def parameter(name: str) -> HTMLResponse:
         if name not in catalogue.parameters:
-            return missing(f"le paramètre « {name} »")
+            return missing(_("the parameter « {name} »").format(name=name))
         return HTMLResponse(pages.parameter(name))
 
     @html.get("/faits/{name}")
     def fact(name: str) -> HTMLResponse:
-        return HTMLResponse(pages.fact(name)) if name in catalogue.facts else missing(f"le fait « {name} »")
+        return (
+            HTMLResponse(pages.fact(name))
+            if name in catalogue.facts
+            else missing(_("the fact « {name} »").format(name=name))
+        )
 
     @html.get("/hypotheses")
     def assumptions() -> HTMLResponse:
@@ -51,7 +60,7 @@ def router(policy: Policy) -> APIRouter:
         general = None
         asked = "at" in query
         if asked and at is None and "at" not in problems:
-            problems["at"] = "indiquer la date d'évaluation"
+            problems["at"] = _("give the evaluation date")
         if at is not None and not problems:
             why = query.get("pourquoi", ""), query.get("valeur", "")
             results, by_fact, general = evaluate_case(policy, facts, at, why if all(why) else None)
@@ -75,8 +84,8 @@ def router(policy: Policy) -> APIRouter:
 
     @html.get("/essayer/cas.yaml", response_class=PlainTextResponse)
     def download(request: Request) -> Response:
-        facts, at, _, _ = parse_case(catalogue, dict(request.query_params))
-        text = case_file(catalogue, facts, at, "Cas saisi dans l'explorateur")
+        facts, at, _problems, _fields = parse_case(catalogue, dict(request.query_params))
+        text = case_file(catalogue, facts, at, _("Case entered in the explorer"))
         return Response(
             text,
             media_type="application/yaml; charset=utf-8",

@@ -16,6 +16,7 @@ from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import CaseError, PolicyError
+from engine.i18n import _
 
 PROBLEM_JSON = "application/problem+json"
 LOG = logging.getLogger("engine.web")
@@ -56,12 +57,13 @@ def wants_html(request: Request) -> bool:
 
 
 def html_error(status: int, title: str, detail: str) -> HTMLResponse:
+    back = _("Back to the home page")
     body = (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>'
         f"{escape(title)}</title>"
         '<link rel="stylesheet" href="/static/style.css"></head><body><main id="contenu">'
         f"<h1>{escape(title)}</h1><p>{escape(detail)}</p>"
-        '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>'
+        f'<p><a href="/">{escape(back)}</a></p></main></body></html>'
     )
     return HTMLResponse(body, status_code=status)
 
@@ -99,10 +101,10 @@ def install(app: FastAPI) -> None:
             {"field": field_of(e.get("loc", ())), "code": str(e.get("type", "invalid")), "message": _message(e)}
             for e in exc.errors()
         ]
-        first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+        first = errors[0] if errors else {"field": "body", "message": _("invalid request")}
         return problem(
             422,
-            "Invalid request",
+            _("Invalid request"),
             f"{first['field']}: {first['message']}",
             kind="invalid-request",
             errors=errors,
@@ -114,7 +116,7 @@ def install(app: FastAPI) -> None:
         errors = diagnostic_fields(exc)
         return problem(
             422,
-            "The case does not fit the policy",
+            _("The case does not fit the policy"),
             "; ".join(f"{e['field']}: {e['message']}" for e in errors),
             kind="invalid-case",
             errors=errors,
@@ -126,7 +128,7 @@ def install(app: FastAPI) -> None:
         errors = diagnostic_fields(exc)
         return problem(
             422,
-            "The decision could not be computed",
+            _("The decision could not be computed"),
             "; ".join(e["message"] for e in errors) or str(exc),
             kind="evaluation-error",
             errors=errors,
@@ -135,19 +137,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if wants_html(request):
-            french = {404: "Page introuvable", 405: "Méthode non permise", 413: "Requête trop grande"}
-            return html_error(exc.status_code, french.get(exc.status_code, "Erreur"), str(exc.detail))
         titles = {
-            400: "Bad request",
-            404: "Not found",
-            405: "Method not allowed",
-            413: "Request too large",
-            415: "Unsupported media type",
+            400: _("Bad request"),
+            404: _("Not found"),
+            405: _("Method not allowed"),
+            413: _("Request too large"),
+            415: _("Unsupported media type"),
         }
+        if wants_html(request):
+            title = _("Page not found") if exc.status_code == 404 else titles.get(exc.status_code, _("Error"))
+            return html_error(exc.status_code, title, str(exc.detail))
         return problem(
             exc.status_code,
-            titles.get(exc.status_code, "HTTP error"),
+            titles.get(exc.status_code, _("HTTP error")),
             str(exc.detail),
             kind=f"http-{exc.status_code}",
             instance=request.url.path,
@@ -158,13 +160,11 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         LOG.exception("unexpected error on %s", request.url.path)
         if wants_html(request):
-            return html_error(
-                500, "Erreur interne", "La page n'a pas pu être produite ; le journal du serveur en dit plus."
-            )
+            return html_error(500, _("Internal error"), _("The page could not be produced; the server log has more."))
         return problem(
             500,
-            "Internal error",
-            f"unexpected {type(exc).__name__}; the server log has the details",
+            _("Internal error"),
+            _("unexpected {error}; the server log has the details").format(error=type(exc).__name__),
             kind="internal-error",
             instance=request.url.path,
         )
@@ -173,7 +173,7 @@ def install(app: FastAPI) -> None:
 def _message(error: Any) -> str:
     if error.get("type") == "extra_forbidden":
         loc = [str(p) for p in error.get("loc", ())]
-        return "unknown fact (GET /v1/facts lists them)" if "facts" in loc else "unknown field"
+        return _("unknown fact (GET /v1/facts lists them)") if "facts" in loc else _("unknown field")
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ")
 
@@ -226,9 +226,9 @@ class BodyLimit:
         body = json.dumps(
             {
                 "type": "urn:policy-engine:problem:http-413",
-                "title": "Request too large",
+                "title": _("Request too large"),
                 "status": 413,
-                "detail": f"the request body is over {limit} bytes",
+                "detail": _("the request body is over {limit} bytes").format(limit=limit),
                 "instance": scope.get("path", ""),
                 "errors": [],
             }
@@ -242,4 +242,4 @@ class _TooLarge(StarletteHTTPException):
     """Raised while reading a streamed body; the app's HTTP error handler turns it into a 413 problem."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is over {limit} bytes")
+        super().__init__(413, _("the request body is over {limit} bytes").format(limit=limit))

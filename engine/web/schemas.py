@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from engine import Catalogue, Duration, FactInfo, TypeInfo
+from engine.i18n import _
 
 MAX_TEXT = 2_000  # characters of a text fact
 MAX_LIST = 200  # items of a list fact
@@ -40,14 +41,14 @@ def _iso_date(value: object) -> object:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a calendar date") from None
-    raise ValueError("must be a date written YYYY-MM-DD")
+            raise ValueError(_("`{value}` is not a calendar date").format(value=value)) from None
+    raise ValueError(_("must be a date written YYYY-MM-DD"))
 
 
 def _exact_amount(value: object) -> object:
     if isinstance(value, float):
         raise ValueError(
-            'must be exact: a JSON integer or a text such as "12.50", not a JSON number with a decimal point'
+            _('must be exact: a JSON integer or a text such as "12.50", not a JSON number with a decimal point')
         )
     return value
 
@@ -55,7 +56,7 @@ def _exact_amount(value: object) -> object:
 def _duration(value: object) -> object:
     match = _DURATION.match(value) if isinstance(value, str) else None
     if match is None:
-        raise ValueError("must be a duration such as `1 month`, `15 days`, `2 weeks` or `1 year`")
+        raise ValueError(_("must be a duration such as `1 month`, `15 days`, `2 weeks` or `1 year`"))
     n, unit = int(match.group(1)), match.group(2).rstrip("s")
     return {"day": Duration(days=n), "week": Duration(days=7 * n), "month": Duration(months=n)}.get(
         unit, Duration(months=12 * n)

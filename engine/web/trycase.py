@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from engine import CaseError, Catalogue, FactInfo, Policy, PolicyError
+from engine.i18n import _
 from engine.web.schemas import _duration
 
 _YES, _NO = "oui", "non"
@@ -66,19 +67,19 @@ def parse_case(
             continue
         if widget == "yesno":
             if raw not in (_YES, _NO):
-                problems[name] = "répondre oui ou non"
+                problems[name] = _("answer yes or no")
                 continue
             facts[name] = raw == _YES
         elif widget == "int":
             try:
                 facts[name] = int(raw)
             except ValueError:
-                problems[name] = "un nombre entier est attendu"
+                problems[name] = _("a whole number is expected")
         elif widget == "duration":
             try:
                 facts[name] = _duration(raw)
             except ValueError:
-                problems[name] = "une durée comme « 1 month » ou « 15 days » est attendue"
+                problems[name] = _("a duration such as `1 month` or `15 days` is expected")
         elif widget == "list":
             facts[name] = [v.strip() for v in raw.split(";") if v.strip()]
         elif widget == "amount":
@@ -91,7 +92,7 @@ def parse_case(
         try:
             at = date.fromisoformat(raw_at)
         except ValueError:
-            problems["at"] = "une date AAAA-MM-JJ est attendue"
+            problems["at"] = _("a date written YYYY-MM-DD is expected")
     for f in fields:
         f.error = problems.get(f.name)
     return facts, at, problems, fields
@@ -113,7 +114,7 @@ def evaluate_case(
                 by_fact[names[0]] = d.message
             else:
                 general.append(d.message)
-        return [], by_fact, "; ".join(general) or "Le cas ne convient pas : voir les champs signalés."
+        return [], by_fact, "; ".join(general) or _("The case does not fit the policy: see the fields marked.")
     except PolicyError as exc:
         return [], {}, "; ".join(d.message for d in exc.diagnostics)
     data = decision.to_dict()
