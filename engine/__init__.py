@@ -6,6 +6,7 @@ decision = policy.evaluate({"date_entree_rsa": date(2022, 3, 1)}, at=date(2022, 
 print(decision.explain("orientation_organisme"))
 """
 
+from engine import version
 from engine.calendar import Duration
 from engine.catalogue import (
     AssumptionInfo,
@@ -32,7 +33,9 @@ from engine.diagnostics import (
 )
 from engine.evaluate import Decision
 from engine.explain import Explanation, french_date, json_value
+from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
+from engine.receipt import Masking, Receipt, ReceiptError
 from engine.source import Span
 from engine.values import check_value
 
@@ -50,15 +53,19 @@ __all__ = [
     "EvaluationError",
     "Explanation",
     "FactInfo",
+    "Masking",
     "ParameterInfo",
     "ParameterValueInfo",
     "Policy",
     "PolicyCompileError",
     "PolicyError",
+    "Receipt",
+    "ReceiptError",
     "ReferenceInfo",
     "RowInfo",
     "RuleInfo",
     "Span",
+    "TraceMismatch",
     "TypeInfo",
     "VersionInfo",
     "check_policy",
@@ -67,4 +74,4 @@ __all__ = [
     "json_value",
     "load_policy",
 ]
-__version__ = "0.1.0"
+__version__ = version.__version__

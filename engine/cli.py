@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, load_policy
+from engine import CaseError, Decision, PolicyError, cli_diff, cli_indicators, cli_receipts, load_policy
 from engine.cases import Case, CaseResult, ExpectedError, case_files, load_cases, read_case_file, run_case
 from engine.coverage import coverage, describe
 from engine.diagnostics import Code, Diagnostic, Severity, suggest
@@ -26,6 +26,7 @@ from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
 from engine.loader import read_text
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
+from engine.receipt import Receipt, ReceiptError
 from engine.source import SourceCache, Span
 from engine.translate import translate_text
 from engine.values import parse_date
@@ -55,14 +56,17 @@ _ARGPARSE_WORDS = (
 
 EXAMPLES = {
     "check": "policy check\n  policy check path/to/policy --json",
-    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json",
+    "eval": "policy eval policy/examples/orientation-pole-emploi.yaml\n  policy eval case.yaml --at 2025-02-01 --json\n"
+    "  policy eval case.yaml --receipt receipt.json --mask date_naissance",
     "explain": "policy explain policy/examples/orientation-mds-automatique.yaml orientation_organisme\n"
     "  policy explain case.yaml contrat_date_limite --format markdown\n"
-    "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti",
+    "  policy explain policy/examples/orientation-reunion-aave.yaml orientation_organisme --why-not cos_iti\n"
+    "  policy explain receipt.json orientation_organisme",
     "test": "policy test\n  policy test policy/tests/contrat-limites.yaml",
     "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
     "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
     "  policy batch parts/ -o out.jsonl",
+    "replay": cli_receipts.REPLAY_EXAMPLES,
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
     "translate": "policy translate policy/rules/adre.yaml --to fr\n"
@@ -153,9 +157,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", action="append", metavar=_("NAME"), help=_("only this decision (repeatable)"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print the decisions as JSON"))
+    cli_receipts.add_receipt_arguments(p)
 
     p = command("explain", _("Explain why a decision has its value, down to the article of law."))
-    p.add_argument("case", metavar=_("CASE"), help=_("a case file"))
+    p.add_argument(
+        "case",
+        metavar=_("CASE"),
+        help=_("a case file, or a receipt (.json, .jsonl): explained as the receipt recorded the decision"),
+    )
     p.add_argument("decision", metavar=_("DECISION"), help=_("the decision to explain, e.g. orientation_organisme"))
     p.add_argument("--at", type=_date, help=_("evaluate on this date instead of the case's `at`"))
     p.add_argument("--case-index", type=int, default=1, metavar="N", help=_("which case of the file (default: 1)"))
@@ -194,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", action="append", metavar=_("NAME"), help=_("only this decision (repeatable)"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print the run summary as JSON"))
+    p = command(
+        "replay",
+        _("Replay decision receipts: identical, different (which decisions, and why), or not replayable (why)."),
+    )
+    cli_receipts.add_replay_arguments(p)
 
     p = command("graph", _("Export the rule graph (Mermaid, DOT or JSON)."))
     p.add_argument("decision", nargs="?", metavar=_("DECISION"), help=_("only what this decision depends on"))
@@ -240,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eval": _eval,
             "explain": _explain,
             "test": _test,
+            "replay": cli_receipts.run_replay,
             "graph": _graph,
             "serve": _serve,
             "doc": _doc,
@@ -330,6 +345,8 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
     """Every case of the file: the decisions computed and the errors, each located; exit 1 if any error."""
     policy = _load(args.policy)
     entries, sources = _case_entries(args.case, policy)
+    masking = cli_receipts.masking(args)
+    receipts: list[Receipt] = []
     payload: list[dict[str, object]] = []
     failed = False
     for entry in entries:
@@ -343,7 +360,15 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
             continue
         at = args.at or entry.at
         try:
-            decision = policy.evaluate(entry.facts, at=at, decisions=args.decision, spans=entry.fact_spans)
+            if args.receipt:
+                receipt = policy.receipt(entry.facts, at, args.decision, masking=masking, spans=entry.fact_spans)
+                receipts.append(receipt)
+                assert receipt.decision is not None
+                decision = receipt.decision
+            else:
+                decision = policy.evaluate(entry.facts, at=at, decisions=args.decision, spans=entry.fact_spans)
+        except ReceiptError:
+            raise
         except PolicyError as exc:
             failed = True
             where = {"case": entry.description, "file": entry.file, "line": entry.span.line, "at": at.isoformat()}
@@ -356,6 +381,8 @@ def _eval(args: argparse.Namespace, out: _Out) -> int:
         payload.append({"case": entry.description, "file": entry.file, "line": entry.span.line, **decision.to_dict()})
         if not args.json:
             _print_decision(policy, entry, at, decision, out)
+    if args.receipt:
+        cli_receipts.write_receipts(args.receipt, receipts, out)
     if args.json:
         out.raw(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
     return FAILED if failed else OK
@@ -398,14 +425,21 @@ def _show(policy: Policy, name: str, value: object) -> str:
 
 def _explain(args: argparse.Namespace, out: _Out) -> int:
     policy = _load(args.policy)
-    cases, _sources = _cases(args.case, policy)
-    if not 1 <= args.case_index <= len(cases):
-        message = _("{file}: no case number {number} (the file has {count})")
-        out.errors.print(escape(message.format(file=args.case, number=args.case_index, count=len(cases))), style="red")
-        return USAGE
-    case = cases[args.case_index - 1]
-    decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
-    explanation = decision.explain(args.decision)
+    if args.case.endswith((".json", ".jsonl")):  # a receipt: explained from its compact trace
+        found = cli_receipts.receipt_explanation(policy, args.case, args.case_index, args.decision, out)
+        if found is None:
+            return USAGE
+        explanation = found
+    else:
+        cases, _sources = _cases(args.case, policy)
+        if not 1 <= args.case_index <= len(cases):
+            message = _("{file}: no case number {number} (the file has {count})")
+            count = len(cases)
+            out.errors.print(escape(message.format(file=args.case, number=args.case_index, count=count)), style="red")
+            return USAGE
+        case = cases[args.case_index - 1]
+        decision = policy.evaluate(case.facts, at=args.at or case.at, decisions=[args.decision], spans=case.fact_spans)
+        explanation = decision.explain(args.decision)
     if args.why_not is not None:
         out.raw(explanation.why_not(args.why_not))
         if not explanation.can_take(args.why_not):  # asking about an impossible value is an error

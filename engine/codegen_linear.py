@@ -165,6 +165,7 @@ def generate_linear(plan: Plan, outputs: tuple[str, ...]) -> Program:
 
     dependencies = plan.graph.dependencies(outputs)
     required = tuple(sorted(f for f in dependencies if f in plan.facts and plan.facts[f].required))
+
     def segment(facts: dict[str, object], today: date, law: date, cache: dict[object, object]) -> dict[str, object]:
         return run(facts, today)  # one segment: the runner finds each rule's version itself
 

@@ -51,6 +51,8 @@ class Code(StrEnum):
     UNKNOWN_DECISION = "unknown_decision"
     NOT_IN_FORCE = "not_in_force"
     EVALUATION = "evaluation_error"
+    # Receipts
+    RECEIPT = "receipt_error"
 
 
 WARNINGS = frozenset(

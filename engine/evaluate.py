@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
 from engine.codegen import Program
-from engine.codegen_linear import generate_program
+from engine.codegen_linear import FLAT_ROWS, SEGMENTED_BUDGET, generate_program, longest_table, segmented_size
+from engine.codegen_traced import Program as TracedProgram
+from engine.codegen_traced import generate as generate_traced
+from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
 from engine.interpreter import Interpreter, failure
@@ -50,6 +53,7 @@ class Evaluator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self._programs: dict[tuple[str, ...], Program] = {}
+        self._traced: dict[tuple[str, ...], TracedProgram | None] = {}  # variants recording compact traces
         self._defaults = {n: f.default for n, f in plan.facts.items()}
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
@@ -212,7 +216,7 @@ class Evaluator:
         at: date,
         decisions: Sequence[str] | None = None,
         *,
-        trace: bool = False,
+        trace: bool | str = False,
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         """Compute `decisions` (default: all) for one case, under the law in force on `at`
@@ -226,6 +230,8 @@ class Evaluator:
             outputs = self.outputs(decisions)
             program = self._programs.get(outputs) or self.program(outputs)
         env, kept = self._facts(facts, spans)
+        if trace == "compact":
+            return self.compact(env, kept, at, outputs)
         if not trace:
             required = program.required_facts
             if not required or not any(env[f] is None for f in required):
@@ -251,6 +257,35 @@ class Evaluator:
             except EvaluationError as exc:
                 errors[name] = _for_decision(exc)
         return Decision(values, errors, self, env, at, recorded)
+
+    def traced_program(self, outputs: tuple[str, ...]) -> TracedProgram | None:
+        """The traced variant of the segmented code; None for a policy too large for that form (its
+        compact traces then come from the interpreter)."""
+        if outputs not in self._traced:
+            large = segmented_size(self.plan) > SEGMENTED_BUDGET or longest_table(self.plan) > FLAT_ROWS
+            self._traced[outputs] = None if large else generate_traced(self.plan, outputs, traced=True)
+        return self._traced[outputs]
+
+    def compact(self, env: dict[str, object], kept: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
+        """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
+        program = self.traced_program(outputs)
+        required = program.required_facts if program is not None else ()
+        if program is not None and (not required or not any(env[f] is None for f in required)):
+            records: list[tuple[object, ...]] = []
+            try:
+                values = program.run(env, at, records)  # type: ignore[call-arg]
+                return Decision(
+                    values, _NO_ERRORS, self, kept, at, CompactTrace(at, self.plan, records, program.layouts)
+                )
+            except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
+                pass
+        # The interpreter is the reference when the eager code fails (or for a policy too large for
+        # traced code); its full trace gives the choices of the decisions computed (no `if` branches).
+        decision = self.evaluate(env, at, outputs, trace=True)
+        recorded = decision._trace
+        assert isinstance(recorded, Trace)
+        compact = CompactTrace.from_trace(recorded, self.plan)
+        return Decision(dict(decision._values), decision._errors, self, kept, at, compact)
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
         recorded = Trace(at)
@@ -299,7 +334,7 @@ class Decision(Mapping[str, object]):
         evaluator: Evaluator,
         env: dict[str, object],
         at: date,
-        trace: Trace | None,
+        trace: Trace | CompactTrace | None,
     ) -> None:
         self._values = values
         self._errors = errors
@@ -364,9 +399,20 @@ class Decision(Mapping[str, object]):
     def _all_facts(self) -> dict[str, object]:
         return {**self._evaluator._defaults, **self._env}
 
+    @property
+    def compact_trace(self) -> CompactTrace | None:
+        """The choices recorded by `evaluate(..., trace="compact")`, else None."""
+        return self._trace if isinstance(self._trace, CompactTrace) else None
+
     def trace(self, name: str) -> Trace:
+        """The full trace of decision `name`: recorded (`trace=True`), rendered from the compact
+        trace (`trace="compact"`), or recorded now by the interpreter."""
         if name in self._errors:
             raise self._errors[name]
+        if isinstance(self._trace, CompactTrace):
+            from engine.pinned import render
+
+            return render(self._evaluator.plan, self._all_facts(), self._trace, name)
         if self._trace is not None and self._trace.get(name) is not None:
             return self._trace
         return self._evaluator.traced(self._all_facts(), self.at, name)

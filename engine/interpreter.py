@@ -172,12 +172,14 @@ class Interpreter:
             raise not_in_force(self.plan, rule, law)
         self.inputs.append([])
         rows: list[RowOutcome] | None = None
-        if version.formula is not None:
-            value = self.expr(version.formula, law)
-        else:
-            assert version.rows is not None
-            value, rows = self.table(version.rows, law)
-        inputs = self.inputs.pop()
+        try:
+            if version.formula is not None:
+                value = self.expr(version.formula, law)
+            else:
+                assert version.rows is not None
+                value, rows = self.table(version.rows, law)
+        finally:  # also when it fails: the rule reading it keeps recording its own inputs
+            inputs = self.inputs.pop()
         value = coerce(value, rule.type.kind)
         if self.trace is not None:
             self.trace.records[(rule.name, law)] = RuleTrace(

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from engine.analysis import analyse
 from engine.catalogue import Catalogue, describe
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError, Severity, sort_diagnostics
 from engine.evaluate import Decision, Evaluator
+from engine.fingerprint import Fingerprint, file_digests, fingerprint
 from engine.graph import DependencyGraph
 from engine.i18n import _
 from engine.indicators import IndicatorSet, read_indicators
 from engine.plan import Plan
 from engine.reader import read_policy
+from engine.receipt import Masking, Receipt, check_masking, receipt_document
 from engine.source import SourceCache, Span
 from engine.values import check_value
 
@@ -31,10 +33,20 @@ class Policy:
         self.root = root
         self.indicators = indicators or IndicatorSet()  # the pack's `indicators/` (engine.indicators)
         self._evaluator = Evaluator(plan)
+        self._files = file_digests(root, plan.sources)  # now: the texts compiled, not later edits
+        self._fingerprint: Fingerprint | None = None
         # One call less on the hot path: `policy.evaluate` is the evaluator's own bound method
         # (same signature as the method below, which documents it).
         self.evaluate = self._evaluator.evaluate  # type: ignore[method-assign]
         self._catalogue: Catalogue | None = None
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        """The policy's identity for receipts: SHA-256 of every file compiled, per folder and as a
+        whole, and the git commit of the repository it lives in (None outside one)."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.root, self._files)
+        return self._fingerprint
 
     @property
     def decisions(self) -> tuple[str, ...]:
@@ -71,7 +83,7 @@ class Policy:
         at: date,
         decisions: Sequence[str] | None = None,
         *,
-        trace: bool = False,
+        trace: bool | Literal["compact"] = False,
         spans: Mapping[str, Span] | None = None,
     ) -> Decision:
         """Compute `decisions` (default: all) for one case, under the law in force on `at`."""
@@ -85,6 +97,24 @@ class Policy:
         from engine.batch import evaluate_batch
 
         return evaluate_batch(self, source, at=at, decisions=decisions)  # type: ignore[arg-type]
+    def receipt(
+        self,
+        facts: Mapping[str, object],
+        at: date | None = None,
+        decisions: Sequence[str] | None = None,
+        *,
+        masking: Masking | None = None,
+        spans: Mapping[str, Span] | None = None,
+    ) -> Receipt:
+        """Evaluate like `evaluate` (on `at`, today when None) and return the decision's receipt:
+        `receipt.decision` is the `Decision`, `receipt.to_json()` the canonical JSON document
+        (see `engine.receipt`). Facts named by `masking` are written as their salted hash.
+        Raises `CaseError` for invalid facts, `ReceiptError` for a masked fact that does not exist."""
+        check_masking(self.plan, masking)
+        day = date.today() if at is None else at
+        decision = self.evaluate(facts, day, decisions, trace="compact", spans=spans)
+        document = receipt_document(self.plan, self.fingerprint, self.root, decision, facts, at is None, masking)
+        return Receipt(document, decision)
 
 
 def load_policy(path: str | Path = "policy") -> Policy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -44,9 +45,11 @@ class SourceCache:
 
     def __init__(self) -> None:
         self._texts: dict[str, list[str]] = {}
+        self.digests: dict[str, str] = {}  # file → SHA-256 of its text as read (for receipts)
 
     def add(self, file: str, text: str) -> None:
         self._texts[file] = text.splitlines()
+        self.digests[file] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def text(self, file: str) -> str:
         """The whole text of a file read so far ("" if it was not read)."""

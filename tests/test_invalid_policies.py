@@ -38,6 +38,7 @@ CASE_AND_EVALUATION_CODES = frozenset(
         Code.UNKNOWN_DECISION,
         Code.NOT_IN_FORCE,
         Code.EVALUATION,
+        Code.RECEIPT,  # receipts, not policies: covered by tests/test_receipts.py and test_replay.py
     }
 )
 
@@ -185,6 +186,7 @@ def test_case_and_evaluation_codes_are_exactly_the_exemptions() -> None:
         "unknown_decision",
         "not_in_force",
         "evaluation_error",
+        "receipt_error",
     }
 
 

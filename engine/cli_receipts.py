@@ -1,0 +1,126 @@
+"""The receipts side of the command line: `policy eval --receipt`, `policy replay`, `policy explain RECEIPT`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Protocol
+
+from rich.console import Console
+from rich.markup import escape
+
+from engine.diagnostics import Code, Diagnostic
+from engine.explain import Explanation
+from engine.i18n import _
+from engine.policy import Policy, load_policy
+from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
+from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, explain_receipt, replay_files
+from engine.source import Span
+
+REPLAY_EXAMPLES = (
+    "policy replay receipt.json\n"
+    "  policy replay receipts.jsonl --policy /tmp/rsa-2025/policy --exact --json\n"
+    "  policy replay receipts.jsonl --then /tmp/rsa-2025/policy"
+)
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class Output(Protocol):  # the part of the CLI's output object these commands use
+    errors: Console
+
+    def print(self, text: str = "", style: str | None = None) -> None: ...
+
+    def raw(self, text: str) -> None: ...
+
+
+def add_receipt_arguments(p: argparse.ArgumentParser) -> None:
+    """`policy eval`'s receipt options."""
+    p.add_argument(
+        "--receipt",
+        metavar=_("FILE"),
+        help=_("also write a decision receipt to FILE (canonical JSON; JSON Lines for several cases)"),
+    )
+    p.add_argument(
+        "--mask",
+        action="append",
+        default=[],
+        metavar=_("FACT"),
+        help=_("write this fact in the receipt as its salted hash, never in clear (repeatable)"),
+    )
+    p.add_argument(
+        "--salt-file",
+        metavar=_("FILE"),
+        help=_("secret salt for --mask (default: the {variable} environment variable)").format(variable=SALT_VARIABLE),
+    )
+
+
+def add_replay_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("receipts", nargs="+", metavar=_("RECEIPT"), help=_("receipt files (JSON, a JSON list, JSON Lines)"))
+    p.add_argument("--policy", default="policy", help=_("policy folder to replay on (default: policy)"))
+    p.add_argument(
+        "--exact", action="store_true", help=_("replay only on the very policy that made each receipt (same hash)")
+    )
+    p.add_argument(
+        "--then",
+        metavar=_("DIR"),
+        help=_("the policy that made the receipts (a checkout of their commit): changes are named by content"),
+    )
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON"))
+
+
+def masking(args: argparse.Namespace) -> Masking | None:
+    return Masking.configure(args.mask, args.salt_file) if args.receipt else None
+
+
+def write_receipts(path: str, receipts: list[Receipt], out: Output) -> None:
+    if not receipts:
+        out.errors.print(escape(_("no receipt written to {path}: no case could be evaluated").format(path=path)))
+        return
+    text = receipts[0].to_json(indent=2) if len(receipts) == 1 else "".join(r.to_json() + "\n" for r in receipts)
+    try:
+        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        message = _("cannot write the receipt: {reason}").format(reason=exc.strerror)
+        raise ReceiptError([Diagnostic(Code.RECEIPT, message, Span(path, 1, 1, 1, 1))]) from None
+    out.errors.print(escape(_("{count} receipt(s) written to {path}").format(count=len(receipts), path=path)))
+
+
+def receipt_explanation(policy: Policy, path: str, index: int, decision: str, out: Output) -> Explanation | None:
+    receipts = read_receipts(path)
+    if not 1 <= index <= len(receipts):
+        message = _("{file}: no receipt number {number} (it has {count})")
+        out.errors.print(escape(message.format(file=path, number=index, count=len(receipts))), style="red")
+        return None
+    return explain_receipt(policy, receipts[index - 1], decision)
+
+
+def run_replay(args: argparse.Namespace, out: Output) -> int:
+    policy = load_policy(args.policy)
+    then = load_policy(args.then) if args.then else None
+    results = replay_files(policy, args.receipts, exact=args.exact, then=then)
+    if args.json:
+        out.raw(json.dumps([{"file": f, **r.to_dict()} for f, r in results], ensure_ascii=False, indent=2))
+    else:
+        words = {IDENTICAL: _("identical"), DIFFERENT: _("different"), NOT_REPLAYABLE: _("not replayable")}
+        for file, r in results:
+            style = {IDENTICAL: "green", DIFFERENT: "bold yellow"}.get(r.status, "bold red")
+            out.print(f"{file} {r.receipt}: {words[r.status]}" + (f" — {r.reason}" if r.reason else ""), style)
+            for c in r.changes:
+                out.print(f"    {c.decision}: {_plain(c.before)} → {_plain(c.after)}")
+                for why in c.why:
+                    out.print("        " + _("because {reason}").format(reason=why))
+            for note in r.notes:
+                out.print("    " + _("note: {note}").format(note=note))
+        counts = {s: sum(r.status == s for _f, r in results) for s in (IDENTICAL, DIFFERENT, NOT_REPLAYABLE)}
+        summary = _("{identical} identical, {different} different, {not_replayable} not replayable")
+        out.print(summary.format(**counts), "bold green" if counts[IDENTICAL] == len(results) else "bold red")
+    return OK if results and all(r.status == IDENTICAL for _f, r in results) else FAILED
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dict) and "error" in value:
+        return _("error {code}").format(code=value["error"])
+    if value is None:
+        return "null"
+    return str(value).lower() if isinstance(value, bool) else str(value)

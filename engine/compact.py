@@ -1,0 +1,204 @@
+"""Compact traces: the choices the generated code made for one case, cheap enough to keep for all.
+
+A compact trace holds, for every rule computed, the version in force on the date its law was read
+under (`law`, the evaluation date or an `as of` date), the table row taken and the branch taken by
+each `if` of that version. It holds no values: the full explanation is rendered from it on demand
+(`engine.pinned`), by evaluating each rule with the version, row and branches it pins, and checking
+that the facts still lead there.
+
+The traced generated program (`codegen.generate(..., traced=True)`) appends one raw record per
+function body it runs; they are decoded only when the trace is read, so recording costs a tuple
+per body and a local assignment per table and `if`.
+
+It also holds the parameters the versions read, and under which date's law: their values are
+fixed by the policy, so they are decoded from the date, at no cost to the evaluation.
+
+JSON form (in receipts): `{"rules": [...], "parameters": [...]}`. A rule step is
+`[rule, version start (ISO), law date (ISO), row, ifs]`, sorted by rule then law date; `row` is
+the 1-based table row taken, null for a formula; `ifs` has one letter per `if` of the version, in
+reading order (rows top to bottom, each condition before its value): `t` (then), `e` (else), `-`
+(not evaluated), `?` (not recorded). A parameter step is `[parameter, start of the value in force
+(ISO), law date (ISO), value]`: every parameter the versions used refer to (read or not in this
+case), and those read `as of` another date when they were read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from engine import ast
+from engine.canonical import canonical_value
+from engine.codegen_traced import RecordSlot
+from engine.i18n import _
+from engine.plan import Plan, VersionPlan
+from engine.trace import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule computed under the law of one date."""
+
+    rule: str
+    version: int  # index in the rule's versions
+    law: date
+    row: int | None  # 1-based row taken; None for a formula
+    ifs: str  # one letter per `if` node of the version (see the module's docstring)
+
+
+def if_nodes(version: VersionPlan) -> list[ast.If]:
+    """The `if` nodes of a version in reading order: the order of `Step.ifs`."""
+    exprs: list[ast.Expr] = [version.formula] if version.formula is not None else []
+    for row in version.rows or ():
+        exprs += [x for x in (row.when, row.then) if x is not None]
+    return [node for e in exprs for node in ast.walk(e) if isinstance(node, ast.If)]
+
+
+class CompactTrace:
+    """The steps of one evaluation, keyed by (rule, law date). Decoded lazily from raw records."""
+
+    def __init__(
+        self,
+        today: date,
+        plan: Plan,
+        raw: Sequence[tuple[object, ...]] = (),
+        layouts: Sequence[tuple[RecordSlot, ...]] = (),
+        steps: Sequence[Step] | None = None,
+    ) -> None:
+        self.today = today
+        self.plan = plan
+        self._raw = raw
+        self._layouts = layouts
+        self._steps: dict[tuple[str, date], Step] | None = None
+        self._parameters: dict[tuple[str, date], int] = {}  # (parameter, law date) → value index
+        if steps is not None:
+            self._steps = {}
+            for step in steps:
+                self._steps.setdefault((step.rule, step.law), step)
+
+    @property
+    def parameters(self) -> dict[tuple[str, date], int]:
+        """(parameter, law date) → index of the value in force then, for the parameters the rules
+        computed refer to."""
+        if self._steps is None:
+            self._steps = self._decode()
+        return self._parameters
+
+    @property
+    def steps(self) -> dict[tuple[str, date], Step]:
+        if self._steps is None:
+            self._steps = self._decode()
+        return self._steps
+
+    def get(self, rule: str, law: date) -> Step | None:
+        return self.steps.get((rule, law))
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(sorted(self.steps.values(), key=lambda s: (s.rule, s.law)))
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompactTrace) and self.today == other.today and self.steps == other.steps
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _decode(self) -> dict[tuple[str, date], Step]:
+        steps: dict[tuple[str, date], Step] = {}
+        order: dict[tuple[str, int], dict[int, int]] = {}  # (rule, version) → id(if node) → index
+        parameters = self._parameters
+        table = self.plan.parameters
+        for record in self._raw:
+            layout, law, values = record[0], record[1], record[2:]
+            assert isinstance(layout, int) and isinstance(law, date)
+            for slot in self._layouts[layout]:
+                if (slot.rule, law) in steps:  # computed again by another body: same choices
+                    continue
+                for name in slot.parameters:
+                    parameters[(name, law)] = table[name].index_on(law)
+                for name, at in slot.as_of:
+                    day = values[at]
+                    if isinstance(day, date):
+                        parameters[(name, day)] = table[name].index_on(day)
+                row = values[slot.row] if slot.row is not None else None
+                assert row is None or isinstance(row, int)
+                ifs = ""
+                if slot.ifs:
+                    key = (slot.rule, slot.version)
+                    if key not in order:
+                        version = self.plan.rules[slot.rule].versions[slot.version]
+                        order[key] = {id(n): i for i, n in enumerate(if_nodes(version))}
+                    letters = ["-"] * len(order[key])
+                    for node, at in slot.ifs:
+                        value = values[at]
+                        letters[order[key][id(node)]] = "-" if value is ... else ("t" if value else "e")
+                    ifs = "".join(letters)
+                steps[(slot.rule, law)] = Step(slot.rule, slot.version, law, row, ifs)
+        return steps
+
+    # -- other sources and JSON ---------------------------------------------------------------------
+    @classmethod
+    def from_trace(cls, trace: Trace, plan: Plan) -> CompactTrace:
+        """The choices of a full (interpreter) trace; its `if` branches are not recorded (`?`)."""
+        steps = []
+        parameters: dict[tuple[str, date], int] = {}
+        for (name, law), record in trace.records.items():
+            rule = plan.rules[name]
+            version = next(i for i, v in enumerate(rule.versions) if v.start == record.version_start)
+            row = next((r.index for r in record.rows or () if r.matched), None)
+            steps.append(Step(name, version, law, row, "?" * len(if_nodes(rule.versions[version]))))
+            for i in record.inputs:
+                if i.kind == "parameter" and i.law is not None:
+                    parameters[(i.name, i.law)] = plan.parameters[i.name].index_on(i.law)
+        compact = cls(trace.today, plan, steps=steps)
+        compact._parameters = parameters
+        return compact
+
+    def to_json(self) -> dict[str, list[list[object]]]:
+        """`{"rules": [[rule, version start, law date, row, ifs], …], "parameters": [[parameter,
+        value start, law date, value], …]}`, each sorted by name and law date."""
+        rules = self.plan.rules
+        days: dict[date, str] = {}
+        out: list[list[object]] = []
+        for s in self.steps.values():
+            start = rules[s.rule].versions[s.version].start
+            law = days.get(s.law) or days.setdefault(s.law, s.law.isoformat())
+            out.append([s.rule, start.isoformat(), law, s.row, s.ifs])
+        out.sort(key=lambda step: (step[0], step[2]))
+        read: list[list[object]] = []
+        for (name, day), index in self.parameters.items():
+            if index >= 0:
+                p = self.plan.parameters[name]
+                read.append([name, p.starts[index].isoformat(), day.isoformat(), canonical_value(p.values[index])])
+        read.sort(key=lambda step: (step[0], step[2]))
+        return {"rules": out, "parameters": read}
+
+    @classmethod
+    def from_json(cls, data: object, today: date, plan: Plan) -> CompactTrace:
+        """Read `to_json()`'s form back against `plan` (its rule steps: the parameters follow from the
+        policy); raise `ValueError` saying what does not fit."""
+        if isinstance(data, dict):
+            data = data.get("rules")
+        if not isinstance(data, list):
+            raise ValueError(_("the trace must hold a list of rule steps"))
+        steps = []
+        for item in data:
+            if not (isinstance(item, list) and len(item) == 5):
+                raise ValueError(_("a trace step must be [rule, version, law, row, ifs], not {step}").format(step=item))
+            name, start, law, row, ifs = item
+            rule = plan.rules.get(name) if isinstance(name, str) else None
+            if rule is None:
+                raise ValueError(_("rule `{name}` of the trace is not in this policy").format(name=name))
+            if not isinstance(start, str) or not isinstance(law, str) or not isinstance(ifs, str):
+                raise ValueError(_("malformed trace step {step}").format(step=item))
+            version = next((i for i, v in enumerate(rule.versions) if v.start.isoformat() == start), None)
+            if version is None:
+                raise ValueError(
+                    _("rule `{name}` has no version starting on {start} in this policy").format(name=name, start=start)
+                )
+            if row is not None and not (isinstance(row, int) and not isinstance(row, bool)):
+                raise ValueError(_("malformed row in trace step {step}").format(step=item))
+            steps.append(Step(name, version, date.fromisoformat(law), row, ifs))
+        return cls(today, plan, steps=steps)

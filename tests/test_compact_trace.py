@@ -1,0 +1,149 @@
+"""Compact traces recorded by the generated code, and explanations rendered from them.
+
+The explanation rendered from a compact trace (`evaluate(..., trace="compact")`) must say exactly
+what the tracing interpreter says (`trace=True`), in text, Markdown, JSON and `why_not`, on every
+case file of the pack and on a generated population.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine import Policy
+from engine.cases import case_files, load_cases
+from engine.compact import CompactTrace, Step
+from engine.pinned import TraceMismatch, render
+from tests.conftest import write_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.population import generate  # noqa: E402
+
+
+def _case_files_cases(policy: Policy) -> list[tuple[dict[str, object], date]]:
+    out = []
+    for file in case_files([ROOT / "policy" / "tests", ROOT / "policy" / "examples"]).files:
+        out += [(c.facts, c.at) for c in load_cases(file, policy)]
+    return out
+
+
+def _same_explanations(policy: Policy, facts: dict[str, object], at: date, why_not: bool) -> list[str]:
+    full = policy.evaluate(facts, at, trace=True)
+    compact = policy.evaluate(facts, at, trace="compact")
+    assert compact.compact_trace is not None
+    assert dict(full) == dict(compact)
+    assert {n: e.to_dict() for n, e in full.errors.items()} == {n: e.to_dict() for n, e in compact.errors.items()}
+    problems = []
+    for name in full.values:
+        a, b = full.explain(name), compact.explain(name)
+        if (a.to_text(), a.to_markdown(), a.to_json()) != (b.to_text(), b.to_markdown(), b.to_json()):
+            problems.append(f"{at} {name}")
+        if why_not:
+            rule = policy.plan.rules[name]
+            enum = policy.plan.enums.get(rule.type.enum or "")
+            for value in [v for v, _ in enum.values] if enum else ["0", "true", "false"]:
+                if a.why_not(value) != b.why_not(value):
+                    problems.append(f"{at} {name} why not {value}")
+    return problems
+
+
+def test_every_case_file_explains_the_same_from_the_compact_trace(rsa: Policy) -> None:
+    cases = _case_files_cases(rsa)
+    assert len(cases) > 50
+    problems = [p for facts, at in cases for p in _same_explanations(rsa, facts, at, why_not=True)]
+    assert problems == []
+
+
+def test_a_generated_population_explains_the_same_from_the_compact_trace(rsa: Policy) -> None:
+    problems = [p for facts, at in generate(150, seed=41) for p in _same_explanations(rsa, facts, at, why_not=False)]
+    assert problems == []
+
+
+def test_compact_trace_pins_versions_rows_and_branches(rsa: Policy) -> None:
+    facts = {
+        "date_naissance": date(1975, 9, 12),
+        "date_entree_rsa": date(2023, 1, 16),
+        "suivi_social_mds_en_cours": True,
+    }
+    decision = rsa.evaluate(facts, date(2023, 3, 1), trace="compact")
+    trace = decision.compact_trace
+    assert trace is not None
+    steps = {(s.rule, s.law): s for s in trace}
+    age = steps[("age_a_l_entree_rsa", date(2023, 1, 16))]
+    assert age.row is None and age.ifs == "t"  # `if date_naissance is not null then … else null`
+    organisme = steps[("orientation_organisme_selon_circuit", date(2023, 1, 16))]
+    assert organisme.row == 2  # the automatic MDS row, read under the law of the entry date
+    assert rsa.plan.rules["orientation_organisme_selon_circuit"].versions[organisme.version].start <= date(2023, 1, 16)
+    without = rsa.evaluate({**facts, "date_naissance": None}, date(2023, 3, 1), trace="compact").compact_trace
+    assert without is not None and without.get("age_a_l_entree_rsa", date(2023, 1, 16)).ifs == "e"  # type: ignore[union-attr]
+
+
+def test_json_round_trip(rsa: Policy) -> None:
+    for facts, at in generate(30, seed=5):
+        trace = rsa.evaluate(facts, at, trace="compact").compact_trace
+        assert trace is not None
+        again = CompactTrace.from_json(trace.to_json(), at, rsa.plan)
+        assert again == trace
+
+
+def test_a_tampered_trace_is_refused_not_explained_otherwise(rsa: Policy) -> None:
+    facts = {"date_entree_rsa": date(2022, 3, 1), "inscrit_france_travail": True}
+    decision = rsa.evaluate(facts, date(2022, 3, 15), trace="compact")
+    trace = decision.compact_trace
+    assert trace is not None
+    steps = list(trace)
+    key = next(i for i, s in enumerate(steps) if s.rule == "orientation_organisme_selon_circuit")
+    s = steps[key]
+    steps[key] = Step(s.rule, s.version, s.law, (s.row or 0) + 1, s.ifs)  # claim the next row was taken
+    forged = CompactTrace(trace.today, rsa.plan, steps=steps)
+    with pytest.raises(TraceMismatch, match="row"):
+        render(rsa.plan, decision.facts, forged, "orientation_organisme")
+    age = next(i for i, s in enumerate(steps) if s.rule == "age_a_l_entree_rsa")
+    a = steps[age]
+    steps[key] = s
+    steps[age] = Step(a.rule, a.version, a.law, a.row, "t" if a.ifs == "e" else "e")  # the other branch
+    with pytest.raises(TraceMismatch, match=r"true|false"):
+        render(rsa.plan, decision.facts, CompactTrace(trace.today, rsa.plan, steps=steps), "orientation_organisme")
+
+
+def test_failure_in_a_branch_not_taken_falls_back_to_the_interpreter(tmp_path: Path) -> None:
+    from engine import load_policy
+
+    path = write_policy(
+        tmp_path,
+        """
+facts:
+  n: {type: int, label: N}
+rules:
+  ratio:
+    label: Ratio
+    type: decimal
+    versions:
+      - from: 2020-01-01
+        table:
+          - when: n == 0
+            then: 0
+            because: Nothing to divide.
+          - otherwise: 10 / n
+            because: Ten divided by n.
+  out:
+    label: Out
+    type: decimal
+    output: true
+    versions:
+      - from: 2020-01-01
+        formula: if n == 0 then 1 else ratio
+""",
+    )
+    policy = load_policy(path)
+    decision = policy.evaluate({"n": 0}, date(2021, 1, 1), trace="compact")
+    assert decision["out"] == 1
+    assert decision.compact_trace is not None
+    full = policy.evaluate({"n": 0}, date(2021, 1, 1), trace=True)
+    assert decision.explain("out").to_text() == full.explain("out").to_text()
