@@ -32,9 +32,10 @@ from engine.diagnostics import (
     PolicyError,
 )
 from engine.evaluate import Decision
-from engine.explain import Explanation, french_date, json_value
+from engine.explain import Explanation, json_value
 from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
+from engine.prose import french_date
 from engine.receipt import Masking, Receipt, ReceiptError
 from engine.source import Span
 from engine.values import check_value

@@ -141,7 +141,7 @@ class Evaluator:
         self, given: Mapping[str, object], spans: Mapping[str, Span] | None = None
     ) -> tuple[dict[str, object], dict[str, object]]:
         """The facts with defaults filled in (what the code reads), and what a `Decision` keeps:
-        a copy of the facts given when they were all valid as given, else the full facts."""
+        the facts given (converted where needed), so that it knows which facts took their default."""
         if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
         env = self._defaults.copy()
@@ -153,7 +153,7 @@ class Evaluator:
             else:
                 later.append((name, value))
         if not later:
-            return env, given.copy() if type(given) is dict else env
+            return env, given.copy() if type(given) is dict else dict(given)
         slow: list[tuple[object, object]] = []
         fast = self._fast
         null = False
@@ -177,8 +177,9 @@ class Evaluator:
             slow.append((key, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
-            return env, env
-        return env, env if null or type(given) is not dict else given.copy()
+        if slow or null or type(given) is not dict:
+            return env, {k: env[k] for k in given if isinstance(k, str) and given[k] is not None}
+        return env, given.copy()
 
     def _slow_facts(
         self, items: list[tuple[object, object]], env: dict[str, object], spans: Mapping[str, Span]
@@ -254,7 +255,7 @@ class Evaluator:
                 errors[name] = failure(self.plan, message, span)
             except EvaluationError as exc:
                 errors[name] = _for_decision(exc)
-        return Decision(values, errors, self, env, at, recorded)
+        return Decision(values, errors, self, kept, at, recorded)
 
     def traced_program(self, outputs: tuple[str, ...]) -> Program | None:
         """The traced variant of the segmented code; None for a policy too large for that form (its
@@ -394,6 +395,11 @@ class Decision(Mapping[str, object]):
         """The facts used, with defaults filled in; read-only."""
         return MappingProxyType(self._all_facts())
 
+    @property
+    def given(self) -> frozenset[str]:
+        """The names of the facts the case gave; every other fact of `facts` took its default."""
+        return frozenset(self._env)
+
     def _all_facts(self) -> dict[str, object]:
         return {**self._evaluator._defaults, **self._env}
 
@@ -421,7 +427,7 @@ class Decision(Mapping[str, object]):
 
         if name not in self._evaluator.plan.rules:
             self._evaluator.outputs([name])  # raises a located "unknown decision"
-        return Explanation(self._evaluator.plan, self.trace(name), name, self._all_facts())
+        return Explanation(self._evaluator.plan, self.trace(name), name, self._all_facts(), given=self.given)
 
     def to_dict(self) -> dict[str, object]:
         """`{"at": ISO date, "decisions": {name: JSON value}, "errors": {name: {code, message, culprit, chain}}}`;

@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 
 from engine.calendar import Duration
 from engine.documents import VersionDecl
 from engine.plan import Plan
+from engine.prose import Wording, french_date, french_number
 from engine.reach import possible_values
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
 from engine.types import Kind, Type
 
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-
-
 _MAX_INDENT = 8  # levels of indentation in the text; deeper rules say their level instead
-
-
-def french_date(d: date) -> str:
-    day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def french_number(value: Decimal, *, money: bool = False) -> str:
-    """Every digit computed, in French notation: `12,345 €`, `1 234 567,50 €`, `1,428571428…`.
-    Amounts show at least their cents (`500,00 €`) and are never rounded: a rule rounds, not the display."""
-    text = format(value, "f")
-    sign = "-" if text.startswith("-") else ""
-    whole, _, fraction = text.lstrip("-").partition(".")
-    if money:
-        fraction = fraction.ljust(2, "0")
-    groups = f"{int(whole):,}".replace(",", " ")
-    number = f"{sign}{groups}" + (f",{fraction}" if fraction else "")
-    return f"{number} €" if money else number
 
 
 def _same(written: str, value: str) -> bool:
@@ -87,13 +55,27 @@ def json_value(value: object) -> object:
 
 
 class Explanation:
-    """Why `name` has its value for this case: printable (French), `to_markdown()`, `to_dict()`."""
+    """Why `name` has its value for this case: printable (French), `to_markdown()`, `to_dict()`.
 
-    def __init__(self, plan: Plan, trace: Trace, name: str, facts: Mapping[str, object]) -> None:
+    The text says conditions and formulas in French words (engine/prose.py); the Markdown adds
+    their code. `given` names the facts the case gave: the others are said to be defaults (all
+    facts are taken as given when it is None)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        trace: Trace,
+        name: str,
+        facts: Mapping[str, object],
+        given: Collection[str] | None = None,
+    ) -> None:
         self.plan = plan
         self.trace = trace
         self.name = name
         self.facts = facts
+        self.given = frozenset(facts if given is None else given)
+        self.words = Wording(plan)
+        self._code = False  # also show the code of conditions and formulas (Markdown)
 
     @property
     def value(self) -> object:
@@ -151,6 +133,10 @@ class Explanation:
         return self.to_text()
 
     def to_text(self) -> str:
+        """The explanation in French, with no code: conditions and formulas in words."""
+        return self._render()
+
+    def _render(self) -> str:
         root = self.trace.get(self.name)
         if root is None:
             return f"{self.name} : aucune trace"
@@ -176,7 +162,7 @@ class Explanation:
                 continue
             seen.add((r.rule, r.law))
             chosen = next((row for row in r.rows or () if row.matched), None)
-            reason = chosen.because if chosen else (f"calcul : {r.formula}" if r.formula else "")
+            reason = chosen.because if chosen else (f"calcul : {self._formula(r.formula)}" if r.formula else "")
             when = "" if r.law == self.trace.today else f" (droit au {french_date(r.law)})"
             flag = " [HYPOTHÈSE sur la version appliquée]" if self._assumed(r) else ""
             out.append(f"  • {self.plan.label(r.rule)}{when} : {self.show(r.rule, r.value)} — {reason}{flag}")
@@ -227,7 +213,9 @@ class Explanation:
             if ref.excerpt:
                 lines.append(f"{pad}      {ref.excerpt.strip()}")
         if r.formula is not None:
-            lines.append(f"{pad}  Calcul : {r.formula}")
+            lines.append(f"{pad}  Calcul : {self._formula(r.formula)}")
+            if self._code:
+                lines.append(f"{pad}  Formule : `{r.formula}`")
         if r.rows is not None:
             self._rows(r.rows, lines, pad)
         if r.inputs:
@@ -300,7 +288,8 @@ class Explanation:
                 where = "ligne « sinon »" if row.condition is None else f"ligne {row.index}"
                 lines += ["", f"• {rule} ({r.rule}), droit au {french_date(r.law)}, {where} : {row.because}"]
                 if row.condition is not None:
-                    lines.append(f"    condition : `{row.condition}`")
+                    said = self.words.claim_text(row.condition)
+                    lines.append(f"    condition : {said}" if said else f"    condition : `{row.condition}`")
                 if row.matched:
                     lines.append(
                         f"    cette ligne s'applique : {r.rule} vaut {self.show(r.rule, r.value)}, mais la "
@@ -381,8 +370,13 @@ class Explanation:
             stack.extend(c for c in reversed(children) if c is not None)
         return out
 
+    def _formula(self, formula: str) -> str:
+        said = self.words.value_text(formula)
+        return said if said is not None else formula
+
     def _atom(self, atom: Atom, held: bool) -> str:
-        """An elementary condition in words; for a row not taken, what the row would have needed."""
+        """An elementary condition in words, as it turned out, with the values it read (« la date …
+        est connue : elle vaut … »); for a row not taken, what the row would have needed."""
         needed = bool(atom.value) if held else not atom.value
         if len(atom.names) == 1 and atom.text == atom.names[0][0]:
             name, value = atom.names[0]
@@ -390,19 +384,35 @@ class Explanation:
             if not held and isinstance(value, bool):
                 text += f", alors que cette ligne demande « {'oui' if needed else 'non'} »"
             return text
-        values = " ; ".join(f"{n} = {self.show(n, v)}" for n, v in atom.names)
-        truth = "vrai" if atom.value else "faux"
-        text = f"`{atom.text}` est {truth}" + (f" ({values})" if values else "")
+        said = self.words.claim_text(atom.text, atom.value)
+        if said is None:  # not an expression of the language: say it as written
+            said = f"`{atom.text}` est {'vrai' if atom.value else 'faux'}"
+        values: list[str] = []
+        start = said.removeprefix("on ne sait pas si ")
+        for n, v in atom.names:
+            phrase = self.words.phrase(n)
+            if start.startswith(f"{phrase.text} : "):  # « X : oui » already says its value
+                continue
+            subject = (
+                phrase.pronoun if not values and start.startswith(phrase.text) and not phrase.quoted else phrase.text
+            )
+            values.append(f"{subject} {phrase.verb('vaut', 'valent')} {self.show(n, v)}")
+        joint = " ; " if said.endswith((" : oui", " : non")) else " : "  # never two colons in a row
+        text = said + (f"{joint}{' ; '.join(values)}" if values else "")
         if not held and not needed:
             text += ", alors que cette ligne demande le contraire"
+        if self._code:
+            text += f" — `{atom.text}`"
         return text
 
     def _input(self, i: Input) -> str:
         value = self.show(i.name, i.value)
         if i.kind == "today":
-            return f"date d'évaluation (today) : {value}"
+            return f"date d'évaluation : {value}"
         label = self.plan.label(i.name)
         if i.kind == "fact":
+            if i.name not in self.given:
+                return f"{label} ({i.name}) — valeur par défaut : {value}"
             return f"{label} ({i.name}) : {value} — donnée du dossier"
         when = f" le {french_date(i.law)}" if i.law else ""
         if i.kind == "parameter":
@@ -416,15 +426,18 @@ class Explanation:
                 note = f" ; valeur du {french_date(v.start)}" + (f", source : {refs}" if refs else "")
                 if p.decl.assumption or v.assumption:
                     note += " ; HYPOTHÈSE à confirmer" + (f" ({v.note.strip()})" if v.note else "")
-            how = " (lecture « as of »)" if i.as_of else ""
+            how = " (lecture « à la date du »)" if i.as_of else ""
             return f"{label} ({i.name}) : {value} — paramètre en vigueur{when}{how}{note}"
-        how = f"droit en vigueur{when}" + (" (lecture « as of »)" if i.as_of else "")
+        how = f"droit en vigueur{when}" + (" (lecture « à la date du »)" if i.as_of else "")
         return f"{label} ({i.name}) : {value} — règle, {how}"
 
     # -- markdown -------------------------------------------------------------------------------------
     def to_markdown(self) -> str:
-        """The text explanation as Markdown: a heading per rule, its facts and reasons as lists."""
-        text = self.to_text().splitlines()
+        """The text explanation as Markdown: a heading per rule, its facts and reasons as lists,
+        and the code of each condition and formula next to its words."""
+        coded = copy.copy(self)
+        coded._code = True
+        text = coded._render().splitlines()
         out = [f"## {text[0]}"] if text else []
         base = -1  # indentation of the current rule's heading; -1 in the summary
         for line in text[1:]:

@@ -359,7 +359,7 @@ def explain_receipt(policy: Policy, document: Mapping[str, object], name: str) -
             _("the receipt's trace does not fit this policy: {reason}").format(reason=exc),
             help=_("`policy replay` says what changed; explain it under the policy that made it"),
         ) from None
-    explanation = Explanation(policy.plan, trace, name, decision.facts)
+    explanation = Explanation(policy.plan, trace, name, decision.facts, given=decision.given)
     recorded = _mapping(document["decisions"]).get(name)
     if name not in _mapping(document["decisions"]) or canonical_value(explanation.value) != recorded:
         message = _("`{name}` is {value} in the receipt, the explanation would give another value")

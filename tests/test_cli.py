@@ -156,7 +156,9 @@ def test_explain_why_not() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ne vaut-il pas « cos_iti »" in result.stdout
-    assert "`territoire_mds in cos_iti_territoires` est faux" in result.stdout
+    assert (
+        "le territoire MDS de résidence ne figure pas parmi les territoires MDS du COS ITI : il vaut" in result.stdout
+    )
 
 
 def test_why_not_a_value_the_decision_can_never_take_says_so_and_fails(tmp_path: Path) -> None:

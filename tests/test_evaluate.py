@@ -142,7 +142,7 @@ def test_explain_says_why_and_why_not(mini: Policy) -> None:
     text = str(d.explain("route"))
     assert "Retenu (ligne « sinon ») : Sinon" in text
     assert "ligne 1 : Disponible et majeur" in text
-    assert "`age(born, today) >= 26` est faux" in text
+    assert "l'âge compté de la date de naissance à la date d'évaluation est inférieur à 26" in text
     assert "Art. 4" in text and "du 1er janvier 2020 au 31 décembre 2024" in text
 
 
@@ -192,7 +192,7 @@ def test_why_not_finds_the_rows_giving_that_value(rsa: Policy) -> None:
         and "(orientation_automatique_inscription) : non, alors que cette ligne demande « oui »" in text
     )
     assert "ligne 3" in text and "non examinée : la ligne 2 s'applique en priorité" in text
-    assert "`parcours_selon_situation == professionnel` est faux" in text
+    assert "le parcours selon l'analyse de la situation n'est pas « Parcours professionnel » : il vaut social" in text
     assert "Elle vaut justement" in d.explain("orientation_organisme").why_not("mds")
     assert "Valeurs possibles" in d.explain("orientation_organisme").why_not("paris")
 
