@@ -14,7 +14,7 @@ from engine.calendar import Duration
 from engine.checker import Checker, Known, non_null_when
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
 from engine.documents import PolicyDocuments, TableRow, Text, VersionDecl
-from engine.french import ENGLISH, FRENCH, TYPES, TYPES_FR
+from engine.french import ENGLISH, FRENCH, KEYS, TYPES, TYPES_FR
 from engine.graph import Node, Use, build
 from engine.i18n import _
 from engine.parser import language_marks, parse
@@ -51,6 +51,14 @@ class _Analysis:
     def report(self, d: Diagnostic) -> None:
         self.diagnostics.append(d)
 
+    def language(self, file: str) -> str:
+        """The language the file is written in, as far as its words tell (English by default)."""
+        return self.docs.languages.get(file, (ENGLISH,))[0]
+
+    def key(self, name: str, file: str) -> str:
+        """A YAML key as the file's language writes it (`references` → `références`)."""
+        return KEYS.get(name, name) if self.language(file) == FRENCH else name
+
     def language_word(self, lang: str, word: str, span: Span) -> None:
         mixed = self.docs.language_word(lang, word, span)
         if mixed is not None:
@@ -82,7 +90,7 @@ class _Analysis:
             lang = FRENCH if word in TYPES_FR else ENGLISH if word in TYPES else None
             if lang is not None:
                 self.language_word(lang, word, text.span)
-        parsed = parse_type(text.text, enums)
+        parsed = parse_type(text.text, enums, self.language(text.span.file))
         if isinstance(parsed, str):
             self.report(Diagnostic(Code.UNKNOWN_TYPE, parsed, text.span))
             return ERROR
@@ -91,7 +99,7 @@ class _Analysis:
     def expression(self, text: Text, user: str | None, value_type: Type | None = None) -> ast.Expr | None:
         """Parse and bind one expression; `value_type` is the type its value must have, if known."""
         try:
-            e = parse(text.text, text.origin)
+            e = parse(text.text, text.origin, self.language(text.span.file))
         except PolicyCompileError as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
@@ -178,7 +186,9 @@ class _Analysis:
                             Code.MISSING_LEGAL_BASIS,
                             _("this value of `{name}` cites no source").format(name=name),
                             v.span,
-                            help=_("add `references:` with the article or document"),
+                            help=_("add `{references}:` with the article or document").format(
+                                references=self.key("references", v.span.file)
+                            ),
                         )
                     )
             out[name] = ParameterPlan(name, ty, tuple(v.start for v in decl.values), tuple(values), decl)
@@ -195,7 +205,9 @@ class _Analysis:
                         Code.MISSING_LEGAL_BASIS,
                         _("rule `{name}` cites no legal basis").format(name=name),
                         decl.span,
-                        help=_("add `references:` with the article it rests on"),
+                        help=_("add `{references}:` with the article it rests on").format(
+                            references=self.key("references", decl.span.file)
+                        ),
                     )
                 )
             out[name] = RulePlan(name, ty, versions, decl)

@@ -20,7 +20,7 @@ from lark.tree import Meta
 from engine import ast
 from engine.calendar import Duration
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
-from engine.french import ENGLISH, ENGLISH_WORDS, FRENCH, FRENCH_WORDS, NAMES, NAMES_FR
+from engine.french import ENGLISH, ENGLISH_WORDS, FRENCH, FRENCH_WORDS, KEYWORDS, NAMES, NAMES_FR
 from engine.i18n import N_, _
 from engine.source import Origin, Span
 from engine.types import Kind
@@ -80,6 +80,7 @@ _WORDS = {
     "OF": "`of`",
     "MINUS": "`-`",
     "QUESTION": "`??`",
+    "À": "`à la date du`",
     "$END": N_("the end of the expression"),
 }
 _EXPRESSION_STARTS = {
@@ -96,8 +97,15 @@ _EXPRESSION_STARTS = {
     "NULL",
     "TRUE",
     "FALSE",
+    "SI",
+    "NON",
+    "NUL",
+    "VRAI",
+    "FAUX",
 }
+_CLOSERS = {"RPAR", "RSQB", "COMMA", "THEN", "ELSE", "ALORS", "SINON"}
 _OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "AND", "OR", "IN", "IS", "AS", "NOT", "QUESTION", "__ANON_0"}
+_OPERATORS |= {"ET", "OU", "DANS", "EST", "À", "NON", "HORS"}  # their French spellings
 
 
 @functools.cache
@@ -115,8 +123,10 @@ def _lark(strict: bool = False) -> Lark:
     )
 
 
-def parse(text: str, origin: Origin | None = None) -> ast.Expr:
-    """Parse one expression; raise PolicyCompileError with a located, plain-words message."""
+def parse(text: str, origin: Origin | None = None, lang: str | None = None) -> ast.Expr:
+    """Parse one expression; raise PolicyCompileError with a located, plain-words message.
+    `lang` ("en" or "fr") is the language of the expression's file: the keywords a message
+    suggests are that language's (by default, the expression's own words tell)."""
     origin = origin or Origin.of_text(Span("<expression>", 1, 1, 1, len(text) + 1))
     if len(text) > MAX_LENGTH:
         raise _error(
@@ -132,7 +142,7 @@ def parse(text: str, origin: Origin | None = None) -> ast.Expr:
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
-        raise PolicyCompileError([_syntax_diagnostic(exc, text, origin)]) from None
+        raise PolicyCompileError([_syntax_diagnostic(exc, text, origin, lang)]) from None
     except LarkError as exc:  # any other lark failure is still the author's text
         raise _error(Code.SYNTAX, _("cannot read this expression ({exc})").format(exc=exc), origin.field) from None
     depth = _depth(tree)
@@ -207,16 +217,33 @@ def _depth(tree: Tree[Token]) -> int:
     return deepest
 
 
-def _describe(expected: set[str]) -> str:
+def _keyword(english: str, lang: str) -> str:
+    """A keyword as a file in `lang` writes it: `and` → `et` in French."""
+    words = tuple(english.split(" "))
+    return " ".join(KEYWORDS[words]) if lang == FRENCH and words in KEYWORDS else english
+
+
+def _expected_word(terminal: str, lang: str) -> str:
+    """An expected terminal in words; keywords in the file's language."""
+    if terminal in _WORDS:
+        word = _(_WORDS[terminal])
+        keyword = word.strip("`")
+        return f"`{_keyword(keyword, lang)}`" if word.startswith("`") and keyword.isalpha() else word
+    return f"`{terminal.lower()}`"
+
+
+def _describe(expected: set[str], lang: str) -> str:
     if len(expected & _OPERATORS) >= 4:
         ends = _(" or the end of the expression") if "$END" in expected else ""
-        closers = sorted(_(_WORDS[t]) for t in expected & {"RPAR", "RSQB", "COMMA", "THEN", "ELSE"})
+        closers = sorted(_expected_word(t, lang) for t in expected & _CLOSERS)
         extra = f", {', '.join(closers)}" if closers else ""
-        return _("an operator (`+`, `and`, `==`, …){extra}{ends}").format(extra=extra, ends=ends)
+        return _("an operator (`+`, `{and_}`, `==`, …){extra}{ends}").format(
+            and_=_keyword("and", lang), extra=extra, ends=ends
+        )
     if expected & _EXPRESSION_STARTS and len(expected & _EXPRESSION_STARTS) >= 3:
-        rest = sorted({_(_WORDS.get(t, t)) for t in expected - _EXPRESSION_STARTS})
+        rest = sorted({_expected_word(t, lang) for t in expected - _EXPRESSION_STARTS})
         return _("an expression") + (_(" or {words}").format(words=", ".join(rest)) if rest and len(rest) <= 3 else "")
-    words = sorted({_(_WORDS[t]) if t in _WORDS else f"`{t.lower()}`" for t in expected})
+    words = sorted({_expected_word(t, lang) for t in expected})
     if len(words) > 6:
         words = [*words[:6], "…"]
     if len(words) <= 2:
@@ -224,25 +251,34 @@ def _describe(expected: set[str]) -> str:
     return _("{first} or {last}").format(first=", ".join(words[:-1]), last=words[-1])
 
 
-def _one_language(expected: set[str], text: str) -> set[str]:
-    """Only the keywords of the text's language (English unless it has French words) are suggested."""
-    french = any(lang == FRENCH for lang, _word, _span in language_marks(text))
-    other = ENGLISH_WORDS if french else FRENCH_WORDS
+def _language(text: str, lang: str | None) -> str:
+    """The file's language when known, else the expression's (English unless it has French words)."""
+    if lang is not None:
+        return lang
+    return FRENCH if any(mark == FRENCH for mark, _word, _span in language_marks(text)) else ENGLISH
+
+
+def _one_language(expected: set[str], lang: str) -> set[str]:
+    """Only the keywords of the file's language are suggested."""
+    other = ENGLISH_WORDS if lang == FRENCH else FRENCH_WORDS
     return {t for t in expected if t.lower() not in other}
 
 
-def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
+def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin, lang: str | None = None) -> Diagnostic:
     line, column = max(exc.line, 1), max(exc.column, 1)
+    lang = _language(text, lang)
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream if isinstance(exc.pos_in_stream, int) else -1
         char = text[pos] if 0 <= pos < len(text) else "?"
         message = _("unexpected character `{char}`").format(char=char)
-        help = _char_help(char)
+        help = _char_help(char, lang)
         span = origin.span(line, column, line, column + 1)
     elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        expected = _one_language(set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ()), text)
-        message = _("the expression ends too early: expected {describe}").format(describe=_describe(expected))
-        help = _("complete the expression (a missing `else`, operand or closing bracket?)")
+        expected = _one_language(set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ()), lang)
+        message = _("the expression ends too early: expected {describe}").format(describe=_describe(expected, lang))
+        help = _("complete the expression (a missing `{else_}`, operand or closing bracket?)").format(
+            else_=_keyword("else", lang)
+        )
         body = text.rstrip()  # a `|` block ends with a newline: point after the last character
         last_line = body.count("\n") + 1
         last_col = len(body.rsplit("\n", 1)[-1]) + 1
@@ -250,34 +286,41 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, origin: Origin) -> Diagn
     else:
         assert isinstance(exc, UnexpectedToken)
         token = exc.token
-        expected = _one_language(set(exc.accepts or exc.expected), text)
-        message = _("unexpected `{token}`: expected {describe}").format(token=token, describe=_describe(expected))
-        help = _token_help(str(token), expected)
+        expected = _one_language(set(exc.accepts or exc.expected), lang)
+        message = _("unexpected `{token}`: expected {describe}").format(token=token, describe=_describe(expected, lang))
+        help = _token_help(str(token), expected, lang)
         span = origin.span(line, column, line, column + max(len(str(token)), 1))
     return Diagnostic(Code.SYNTAX, message, span, help=help)
 
 
-def _char_help(char: str) -> str | None:
+def _char_help(char: str, lang: str) -> str | None:
+    if char in "&|":
+        return _("write `{word}`").format(word=_keyword("and" if char == "&" else "or", lang))
     return {
         "=": _("compare with `==`"),
-        "&": _("write `and`"),
-        "|": _("write `or`"),
-        "!": _("write `not`, or `!=` to compare"),
+        "!": _("write `{not_}`, or `!=` to compare").format(not_=_keyword("not", lang)),
         "{": _("lists use square brackets: `[a, b]`"),
         '"': _("close the text with a matching quote"),
         "'": _("close the text with a matching quote"),
     }.get(char)
 
 
-def _token_help(token: str, expected: set[str]) -> str | None:
+def _token_help(token: str, expected: set[str], lang: str) -> str | None:
     if token == ",":
         return _("decimals are written with a point (`600.00 €`); a comma only separates list items and arguments")
-    if token in {"&&", "AND", "And"}:
-        return _("write `and`")
+    if token in {"&&", "AND", "And", "ET", "Et"}:
+        return _("write `{word}`").format(word=_keyword("and", lang))
+    if token in {"||", "OR", "Or", "OU", "Ou"}:
+        return _("write `{word}`").format(word=_keyword("or", lang))
+    words = {w: _keyword(w, lang) for w in ("if", "then", "else")}
     if "THEN" in expected or "ALORS" in expected:
-        return _("an `if` needs `then … else …`")
+        return _("an `{if_}` needs `{then} … {else_} …`").format(
+            if_=words["if"], then=words["then"], else_=words["else"]
+        )
     if "ELSE" in expected or "SINON" in expected:
-        return _("an `if … then …` needs an `else` branch")
+        return _("an `{if_} … {then} …` needs an `{else_}` branch").format(
+            if_=words["if"], then=words["then"], else_=words["else"]
+        )
     if "RPAR" in expected:
         return _("a bracket is not closed")
     if len(expected & _OPERATORS) >= 4:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from engine.french import TYPES_FR
+from engine.french import ENGLISH, FRENCH, TYPES, TYPES_FR
 from engine.i18n import _
 
 
@@ -85,14 +86,15 @@ def list_of(item: Type) -> Type:
     return Type(Kind.LIST, item=item)
 
 
-def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
-    """`date?`, `money`, `organisme`, `list[text]` → Type, or a message saying what is wrong."""
+def parse_type(text: str, enums: frozenset[str] | set[str], lang: str = ENGLISH) -> Type | str:
+    """`date?`, `money`, `organisme`, `list[text]` → Type, or a message saying what is wrong,
+    which names the types as a file in `lang` ("en" or "fr") writes them."""
     raw = text.strip()
     optional = raw.endswith("?")
     base = raw[:-1].strip() if optional else raw
     listed = _LIST.fullmatch(base) or _LIST_FR.fullmatch(base)
     if listed:
-        item = parse_type(listed.group(1), enums)
+        item = parse_type(listed.group(1), enums, lang)
         if isinstance(item, str):
             return item
         if optional:
@@ -105,10 +107,13 @@ def parse_type(text: str, enums: frozenset[str] | set[str]) -> Type | str:
         return enum_type(base, optional)
     if not _NAME.fullmatch(base):
         return _("`{raw}` is not a type").format(raw=raw)
-    known = sorted([*_SCALARS, *enums])
-    return _("unknown type `{base}` (types are {join}, optionally followed by `?`)").format(
+    scalars = [TYPES.get(s, s) for s in _SCALARS] if lang == FRENCH else list(_SCALARS)
+    known = sorted([*scalars, *enums])
+    close = difflib.get_close_matches(base, known, n=1, cutoff=0.6)
+    message = _("unknown type `{base}` (types are {join}, optionally followed by `?`)").format(
         base=base, join=", ".join(known)
     )
+    return message + (_("; did you mean `{name}`?").format(name=close[0]) if close else "")
 
 
 def fits(value: Type, target: Type) -> bool:
