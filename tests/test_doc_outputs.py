@@ -12,7 +12,11 @@ import sys
 import pytest
 from conftest import ROOT
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs" / "guides").glob("*.md"))]
+DOCS = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs" / "guides").glob("*.md")),
+    *sorted((ROOT / "docs" / "en" / "guides").glob("*.md")),
+]
 MARKER = re.compile(r"\s+[①-⑳]$")
 
 

@@ -26,6 +26,7 @@ link points at an existing file and heading. docs/diagnostics.md has its own tes
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -38,9 +39,13 @@ import yaml
 
 import engine
 from engine.builtins import ROUNDING_MODES, TABLE
+from engine.french import FRENCH
+from engine.parser import language_marks
+from engine.translate import translate_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = ROOT / "docs" / "language.md"
+LANGUAGE_EN = ROOT / "docs" / "en" / "language.md"
 DEFAULT_AT = date(2024, 6, 15)
 RULE = "valeur"
 RUNTIME_CODES = {"evaluation_error", "not_in_force", "fact_type_error", "unknown_fact", "missing_fact"}
@@ -54,10 +59,11 @@ _DURATION = re.compile(r"^-?\d+ (months?|days?)( -?\d+ days?)?$")
 class Block:
     line: int  # line of the opening fence, 1-based
     lines: tuple[str, ...]
+    doc: str = "docs/language.md"
 
     @property
     def where(self) -> str:
-        return f"docs/language.md:{self.line}"
+        return f"{self.doc}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ class Example:
     error: str | None
 
 
-def fenced(text: str, info: str) -> list[Block]:
+def fenced(text: str, info: str, doc: str = "docs/language.md") -> list[Block]:
     """Every ```info block of a Markdown text, with the line of its opening fence."""
     blocks: list[Block] = []
     lines = text.splitlines()
@@ -87,8 +93,8 @@ def fenced(text: str, info: str) -> list[Block]:
                 body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i])
                 i += 1
             if i == len(lines):
-                raise AssertionError(f"docs/language.md:{start + 1}: ```{info} block is never closed")
-            blocks.append(Block(start + 1, tuple(body)))
+                raise AssertionError(f"{doc}:{start + 1}: ```{info} block is never closed")
+            blocks.append(Block(start + 1, tuple(body), doc))
         i += 1
     return blocks
 
@@ -154,7 +160,10 @@ def examples_policy() -> dict[str, object]:
     return policy  # type: ignore[no-any-return]
 
 
-BLOCKS = fenced(LANGUAGE.read_text(encoding="utf-8"), "policy-example")
+# The reference (and its French tutorial), then the English tutorial.
+BLOCKS = fenced(LANGUAGE.read_text(encoding="utf-8"), "policy-example") + fenced(
+    LANGUAGE_EN.read_text(encoding="utf-8"), "policy-example", "docs/en/language.md"
+)
 BASE = examples_policy()
 
 
@@ -202,7 +211,14 @@ def write_policy(ex: Example, folder: Path, rule_type: str) -> Path:
     }
     doc["rules"] = rules
     path = folder / "policy.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if any(lang == FRENCH for lang, _word, _span in language_marks(ex.expression)):
+        # A French example goes in a French file: the policy translated, the expression as written.
+        rules[RULE]["formula"] = "__EXPRESSION__"
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=10_000)
+        text = translate_text(text, "policy.yaml", FRENCH).replace("__EXPRESSION__", json.dumps(ex.expression))
+    else:
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -276,7 +292,7 @@ def run_example(ex: Example, folder: Path) -> None:
 
 
 # -- the tests ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"language.md:{b.line}" for b in BLOCKS])
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.where.removeprefix("docs/") for b in BLOCKS])
 def test_language_example(block: Block, tmp_path: Path) -> None:
     run_example(parse_block(block), tmp_path)
 
@@ -361,6 +377,8 @@ def commands() -> list[tuple[str, list[str]]]:
         for info in SHELL:
             for block in fenced(path.read_text(encoding="utf-8"), info):
                 for offset, line in enumerate(block.lines, 1):
+                    if info == "console" and not line.startswith("$ "):
+                        continue  # printed output (`policy : 1 erreur(s)…`), not a command
                     text = line.strip().removeprefix("$ ")
                     if text.startswith(("policy ", "python3 -m engine ", "make ")) or text in (
                         "policy",
