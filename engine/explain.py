@@ -523,6 +523,7 @@ class Explanation:
                     "value": json_value(i.value),
                     "law_date": i.law.isoformat() if i.law else None,
                     "as_of": i.as_of,
+                    "defaulted": i.kind == "fact" and i.name not in self.given,
                 }
                 for i in r.inputs
             ],

@@ -124,6 +124,9 @@ def test_defaults_are_said_as_defaults() -> None:
     assert "(suivi_social_mds_en_cours) — valeur par défaut : non" in text
     assert "(inscrit_france_travail) : oui — donnée du dossier" in text
     assert "(suivi_social_mds_en_cours) : non — donnée du dossier" not in text
+    inputs = [i for r in decision.explain("orientation_organisme").to_dict()["records"] for i in r["inputs"]]  # type: ignore[attr-defined]
+    defaulted = {i["name"] for i in inputs if i["defaulted"]}
+    assert "suivi_social_mds_en_cours" in defaulted and not defaulted & decision.given
 
 
 def test_the_code_stays_in_markdown_and_json() -> None:

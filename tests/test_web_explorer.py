@@ -158,6 +158,7 @@ def test_try_a_case_gives_decisions_trees_and_why_not(client: TestClient) -> Non
     assert 'class="why-not-text"' in text and "Pourquoi" in text
     assert 'href="/essayer/cas.yaml?' in text
     assert "Délai cible d&#39;orientation des nouveaux entrants</a> : 1 mois" in text  # durations in French
+    assert "(valeur par défaut)" in text and "(donnée du dossier)" in text  # facts not given are defaults
     assert "circuit en vigueur</a> : Orientation automatique" in text  # enum values by their labels
 
 
