@@ -109,8 +109,7 @@ def test_the_phrases_of_the_brief() -> None:
     assert ": il vaut 22 ; l'âge minimal pour l'orientation automatique vers la MDS vaut 26" in text
     assert (
         "Calcul : si la date de naissance est connue, l'âge compté de la date de naissance à la date d'entrée "
-        "dans le RSA ou, à défaut, à la date d'évaluation ; sinon, aucune valeur"
-        in text
+        "dans le RSA ou, à défaut, à la date d'évaluation ; sinon, aucune valeur" in text
     )
 
 
