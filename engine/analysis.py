@@ -46,7 +46,7 @@ class _Analysis:
             {v: tuple(o) for v, o in owners.items()},
             broken=frozenset(docs.broken),
         )
-        self.checker = Checker(self.scope, docs.enums, self.diagnostics.append)
+        self.checker = Checker(self.scope, docs.enums, self.diagnostics.append, self.language)
 
     def report(self, d: Diagnostic) -> None:
         self.diagnostics.append(d)
@@ -105,7 +105,7 @@ class _Analysis:
             return None
         for lang, word, span in language_marks(text.text, text.origin):
             self.language_word(lang, word, span)
-        scope = self.scope
+        scope = replace(self.scope, lang=self.language(text.span.file))
         enum = self.docs.enums.get(value_type.enum or "") if value_type is not None else None
         if enum is not None and isinstance(e, ast.Name):
             scope = replace(scope, expected=(enum.name, tuple(v for v, _ in enum.values)))

@@ -13,6 +13,7 @@ from engine import ast
 from engine.builtins import ROUNDING_MODES, TABLE
 from engine.diagnostics import Code, Diagnostic, suggest
 from engine.documents import EnumDecl
+from engine.french import ENGLISH, FRENCH, KEYWORDS, NAMES
 from engine.i18n import N_, _
 from engine.resolve import Scope
 from engine.source import Span
@@ -90,6 +91,7 @@ class Checker:
     scope: Scope
     enums: dict[str, EnumDecl]
     report_fn: Report
+    language: Callable[[str], str] = lambda _file: ENGLISH  # a file → its language, for the hints
 
     def report(self, code: Code, message: str, span: Span, help: str | None = None) -> None:
         self.report_fn(Diagnostic(code, message, span, help=help))
@@ -140,7 +142,7 @@ class Checker:
                 Code.NULL,
                 _("{subject} may be null, and {what} needs a value").format(subject=subject, what=what),
                 e.span,
-                _null_help(e),
+                _null_help(e, self.language(e.span.file)),
             )
             return False
         if want is not None and not fits(got, want):
@@ -413,10 +415,13 @@ class Checker:
         args = tuple(self.check(a, known) for a in e.args)
         if builtin is None:  # reported by resolve
             return replace(e, args=args, ty=ERROR)
-        fine = all([self.value(a, None, f"`{e.func}`") for a in args])
+        func, usage = e.func, builtin.usage
+        if self.language(e.span.file) == FRENCH and func in NAMES:  # the name the file writes
+            func, usage = NAMES[func], NAMES[func] + usage.removeprefix(func)
+        fine = all([self.value(a, None, f"`{func}`") for a in args])
         result = builtin.signature([a.ty or ERROR for a in args])
         if isinstance(result, str):
-            self.report(Code.TYPE, f"`{e.func}` {result}", e.span, _("usage: {usage}").format(usage=builtin.usage))
+            self.report(Code.TYPE, f"`{func}` {result}", e.span, _("usage: {usage}").format(usage=usage))
             return replace(e, args=args, ty=ERROR)
         if e.func == "round" and len(args) == 3:
             mode = args[2]
@@ -454,13 +459,17 @@ def _is_list(e: ast.Expr) -> bool:
     return e.ty is not None and e.ty.kind is Kind.LIST
 
 
-def _null_help(e: ast.Expr) -> str:
+def _null_help(e: ast.Expr, lang: str = ENGLISH) -> str:
+    words = {en: " ".join(KEYWORDS[tuple(en.split())]) if lang == FRENCH else en for en in _HELP_WORDS}
+    known = words["is not null"]
     if isinstance(e, ast.Name):
-        n = e.name
         return _(
-            "handle the null case first: `if {n} is not null then … else …`, or give a default: `{n} ?? …`"
-        ).format(n=n)
-    return _("handle the null case first (`is not null`), or give a default with `??`")
+            "handle the null case first: `{if_} {n} {known} {then} … {else_} …`, or give a default: `{n} ?? …`"
+        ).format(n=e.name, if_=words["if"], known=known, then=words["then"], else_=words["else"])
+    return _("handle the null case first (`{known}`), or give a default with `??`").format(known=known)
+
+
+_HELP_WORDS = ("if", "then", "else", "is not null")
 
 
 def _conversion_help(got: Type, want: Type) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from engine import ast
 from engine.builtins import TABLE
 from engine.diagnostics import Code, Diagnostic
+from engine.french import ENGLISH, FRENCH, KEYS, NAMES
 from engine.i18n import N_, _
 from engine.source import Span
 from engine.types import Type
@@ -30,6 +31,7 @@ class Scope:
     expected: tuple[str, tuple[str, ...]] | None = None  # (enum, values) where the value is an enum
     expects_text: bool = False  # the whole expression is a value of a text type
     broken: frozenset[str] = frozenset()  # declared, but the declaration has an error (reported)
+    lang: str = ENGLISH  # the language of the expression's file: the words its hints suggest
 
     def binding(self, name: str) -> ast.Binding | None:
         if name in self.facts:
@@ -71,7 +73,7 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
                     )
                 )
             elif binding is None:
-                report(_unknown(name, "name", scope.all_names(), e.span, scope.expected))
+                report(_unknown(name, "name", scope.all_names(), e.span, scope.expected, scope.lang))
             return replace(e, binding=binding)
         case ast.Unary(operand=o):
             return replace(e, operand=resolve(o, scope, report))
@@ -87,7 +89,8 @@ def resolve(e: ast.Expr, scope: Scope, report: Report) -> ast.Expr:
             return replace(e, value=resolve(v, scope, report))
         case ast.Call(func=func, args=args):
             if func not in TABLE:
-                report(_unknown(func, "function", list(TABLE), e.span))
+                functions = [NAMES.get(f, f) for f in TABLE] if scope.lang == FRENCH else list(TABLE)
+                report(_unknown(func, "function", functions, e.span, lang=scope.lang))
             return replace(e, args=tuple(resolve(a, scope, report) for a in args))
         case ast.AsOf(target=target, when=when):
             binding = scope.binding(target.name)
@@ -124,7 +127,12 @@ _WHAT = {
 
 
 def _unknown(
-    name: str, what: str, known: list[str], span: Span, expected: tuple[str, tuple[str, ...]] | None = None
+    name: str,
+    what: str,
+    known: list[str],
+    span: Span,
+    expected: tuple[str, tuple[str, ...]] | None = None,
+    lang: str = ENGLISH,
 ) -> Diagnostic:
     if expected is not None:  # the value of an enum-typed rule: most likely a misspelt enum value
         enum, values = expected
@@ -138,9 +146,14 @@ def _unknown(
         )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = _("; did you mean `{name}`?").format(name=close[0]) if close else ""
-    help = None if close else _("declare it under `facts`, `parameters` or `rules`, or check its spelling")
-    if what == "function":
-        help = None if close else _("the functions are: {names}").format(names=", ".join(sorted(known)))
-    return Diagnostic(
-        Code.UNKNOWN_REF, _("unknown {what} `{name}`{hint}").format(what=what, name=name, hint=hint), span, help=help
+    sections = [KEYS[s] if lang == FRENCH else s for s in ("facts", "parameters", "rules")]
+    help = _("declare it under `{facts}`, `{parameters}` or `{rules}`, or check its spelling").format(
+        facts=sections[0], parameters=sections[1], rules=sections[2]
     )
+    message = _("unknown {what} `{name}`{hint}").format(what=what, name=name, hint=hint)
+    if what == "name":
+        message = _("unknown name `{name}`{hint}").format(name=name, hint=hint)
+    if what == "function":
+        message = _("unknown function `{name}`{hint}").format(name=name, hint=hint)
+        help = _("the functions are: {names}").format(names=", ".join(sorted(known)))
+    return Diagnostic(Code.UNKNOWN_REF, message, span, help=None if close else help)

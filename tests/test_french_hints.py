@@ -101,3 +101,26 @@ def test_missing_source_help_names_the_key_of_the_files_language(tmp_path: Path)
     with use_language("en"):
         warnings = [d for d in engine.check_policy(write(tmp_path, text))[0] if d.code == "missing_legal_basis"]
     assert warnings and all("`références:`" in (d.help or "") for d in warnings)
+
+
+def test_names_functions_and_null_hints_speak_the_files_language(tmp_path: Path) -> None:
+    text = (
+        FRENCH_FILE.format(formula="ajouter_moi(d, 1) > date_du_jour et nom_inconnu")
+        .replace("type: entier\n", "type: entier\n  d:\n    libellé: Date D\n    type: date?\n", 1)
+        .replace(
+            "  r:\n",
+            "  s:\n    libellé: S\n    type: date\n    références:\n      - article: Art. 2\n"
+            "    versions:\n      - depuis: 2020-01-01\n        formule: ajouter_mois(d, 1, 2)\n  r:\n",
+            1,
+        )
+    )
+    with use_language("en"):
+        said = messages(tmp_path / "fr", text)
+        assert "unknown function `ajouter_moi`; did you mean `ajouter_mois`?" in said, said
+        assert "declare it under `faits`, `paramètres` or `règles`" in said, said
+        assert "`ajouter_mois` takes 2 arguments, not 3 | usage: ajouter_mois(d, n)" in said, said
+        assert "`si d est connu alors … sinon …`" in said, said
+        assert "add_months" not in said and "is not null" not in said, said
+        english_said = messages(tmp_path / "en", _translate(text))
+        assert "unknown function `ajouter_moi`" in english_said and "`add_months` takes 2 arguments" in english_said
+        assert "`if d is not null then … else …`" in english_said and "`facts`, `parameters` or `rules`" in english_said
