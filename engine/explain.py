@@ -393,6 +393,8 @@ class Explanation:
             phrase = self.words.phrase(n)
             if start.startswith(f"{phrase.text} : "):  # « X : oui » already says its value
                 continue
+            if v is None and start.startswith(f"{phrase.text} ") and " inconnu" in start:
+                continue  # « la date … est inconnue » says it all
             subject = (
                 phrase.pronoun if not values and start.startswith(phrase.text) and not phrase.quoted else phrase.text
             )
