@@ -49,7 +49,9 @@ def test_numbers_are_shown_exactly_as_computed(tmp_path: Path) -> None:
     decision = policy.evaluate({"loyer": Decimal("12.345")}, at=date(2024, 1, 1))
     assert decision["tiers"] == Decimal("4.115")
     text = str(decision.explain("cher"))
-    assert "(loyer = 12,345 €)" in text and "12,34 €" not in text.replace("12,345", "")
+    # The threshold is written 12.34 €; the fact's value is shown with every digit, never rounded to it.
+    assert "« Loyer » est supérieur à 12,34 € : « Loyer » vaut 12,345 €" in text
+    assert "vaut 12,34 €" not in text and "Loyer (loyer) : 12,34 €" not in text
     tiers = str(decision.explain("tiers"))
     assert "= 4,115 €" in tiers and "Loyer (loyer) : 12,345 €" in tiers
     ratio = decision["ratio"]
