@@ -124,6 +124,19 @@ def test_the_batch_policy_explains_the_same_with_every_kind_of_error() -> None:
     assert {"not_in_force", "missing_fact", "evaluation_error"} <= codes
 
 
+def test_the_division_policy_explains_the_same_where_a_branch_guards_a_failure() -> None:
+    from engine import load_policy
+
+    policy = load_policy(FIXTURES / "division")
+    cases = [
+        ({"n": n} if n is not None else {}, at) for n in (None, 0, 3, 20) for at in (date(2019, 6, 1), date(2021, 3, 1))
+    ]
+    problems = [p for facts, at in cases for p in _same_explanations(policy, facts, at, why_not=True)]
+    assert problems == []
+    zero = policy.evaluate({"n": 0}, date(2021, 3, 1), trace="compact")
+    assert zero.errors == {} and zero["grand"] is False  # `q` is read only in the branch not taken
+
+
 def test_compact_trace_pins_versions_rows_and_branches(rsa: Policy) -> None:
     facts = {
         "date_naissance": date(1975, 9, 12),
