@@ -278,7 +278,16 @@ class Compiler:
             return _null_of(rule.type)
         if len(present) == 1 and len(intervals) == 1:
             return present[0][1]
-        return _choose(present, rule.type)
+        # Segments cut by a parameter that this rule's expression does not show (a list that only
+        # decides a guard elsewhere) often compile to the same expression: one branch for them all.
+        # Where the rule is not in force the rows are flagged, so that branch can cover them too.
+        merged: dict[bytes, tuple[list[pl.Expr], Value]] = {}
+        for where, value in present:
+            merged.setdefault(_text_of(value), ([], value))[0].append(where)
+        if len(merged) == 1:
+            value = present[0][1]
+            return _choose([(law.is_not_null(), value)], rule.type)
+        return _choose([(pl.any_horizontal(w) if len(w) > 1 else w[0], v) for w, v in merged.values()], rule.type)
 
     def version(self, rule: RulePlan, version: VersionPlan) -> Value:
         if version.formula is not None:
@@ -383,6 +392,13 @@ class Compiler:
         value, level = self.measured(build)
         return self.add_column(f"__t{len(self.columns)}", _expr(value), level)
 
+    def bind(self, expr: pl.Expr) -> pl.Expr:
+        """`expr` as a column of its own when it is read several times: polars expressions are trees,
+        so a subexpression written twice is computed twice."""
+        if expr.meta.is_column() or expr.meta.is_literal():
+            return expr
+        return self.temp(lambda: self.relevel(expr))
+
     def dated_result(self, build: Callable[[], Value]) -> pl.Expr:
         """A computed date, flagged where it falls outside the calendar (the scalar code raises)."""
         result = self.temp(build)
@@ -432,9 +448,11 @@ class Compiler:
         if not isinstance(dur, Dur):
             raise Unvectorisable("date arithmetic without a duration")
         d = _expr(day)
+        months = dur.months if isinstance(dur.months, int) else self.bind(dur.months)
+        days = dur.days if isinstance(dur.days, int) else self.bind(dur.days)
         if op == "+":
-            return dates.add_duration(d, dur.months, dur.days)
-        return dates.subtract_duration(d, dur.months, dur.days)
+            return dates.add_duration(d, months, days, self.bind)
+        return dates.subtract_duration(d, months, days, self.bind)
 
     def membership(self, v: ast.Expr, items: ast.Expr) -> pl.Expr:
         """`in`: a null value is in no list (polars' is_in would say null)."""
@@ -476,9 +494,9 @@ class Compiler:
         if func == "days_between":
             return dates.days_between(*x)
         if func == "months_between":
-            return dates.months_between(*x)
+            return dates.months_between(*x, bind=self.bind)
         if func == "age":
-            return dates.age(*x)
+            return dates.age(*x, bind=self.bind)
         if func in ("year", "month", "day"):
             part = {"year": x[0].dt.year(), "month": x[0].dt.month(), "day": x[0].dt.day()}[func]
             return part.cast(pl.Int64)
@@ -490,7 +508,7 @@ class Compiler:
             return dates.end_of_month(x[0])
         literal_n = args[1].value if isinstance(args[1], ast.Literal) and isinstance(args[1].value, int) else None
         n: pl.Expr | int = literal_n if literal_n is not None else x[1]
-        return dates.add_months(x[0], n) if func == "add_months" else dates.add_days(x[0], n)
+        return dates.add_months(x[0], n, self.bind) if func == "add_months" else dates.add_days(x[0], n)
 
     def round(self, args: tuple[ast.Expr, ...], value: pl.Expr) -> pl.Expr:
         places, mode = args[1], args[2]
@@ -632,6 +650,13 @@ def _same_law_parameters(version: VersionPlan, every: bool = False) -> tuple[str
             found[e.name] = None
         exprs.extend(ast.children(e))
     return tuple(sorted(found))
+
+
+def _text_of(v: Value) -> bytes:
+    """A compiled value serialised (not printed: printing shortens long lists): equal bytes, equal columns."""
+    if isinstance(v, Dur):
+        return _e(v.months).meta.serialize() + b"|" + _e(v.days).meta.serialize()
+    return _expr(v).meta.serialize()
 
 
 def _kind(e: ast.Expr) -> Kind | None:

@@ -8,6 +8,7 @@ the caller: polars dates run far past 9999 without complaint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import polars as pl
@@ -49,75 +50,117 @@ def _int(e: pl.Expr) -> pl.Expr:
     return e.cast(pl.Int64)
 
 
-def _leap(year: pl.Expr) -> pl.Expr:
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+Bind = Callable[[pl.Expr], pl.Expr]  # makes an expression read several times a column of its own
 
 
-def days_in_month(year: pl.Expr, month: pl.Expr) -> pl.Expr:
-    thirty = month.is_in([4, 6, 9, 11])
-    return pl.when(month == 2).then(28 + _leap(year).cast(pl.Int64)).when(thirty).then(30).otherwise(31)
+def _same(e: pl.Expr) -> pl.Expr:
+    return e
 
 
-def _from_civil(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
-    """Days since 1970-01-01 of a proleptic Gregorian date, in integer arithmetic only (H. Hinnant's
-    days_from_civil): much faster than building dates with pl.date, and exact for any year."""
-    y = year - (month <= 2).cast(pl.Int64)
+# Month tables, indexed by year * 12 + month - 1 for years 0 to 10000: the month's first day (days
+# since 1970-01-01) and its length. A month index outside them is clipped to year 0 or 10000, which
+# the caller's calendar check (years 1 to 9999) flags: the scalar code then says what went wrong.
+_YEARS = (0, 10000)
+_MONTHS = (_YEARS[1] - _YEARS[0] + 1) * 12
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date, any year (H. Hinnant's days_from_civil)."""
+    y -= m <= 2
     era = y // 400
     yoe = y - era * 400
-    mp = (month + 9) % 12  # March = 0
-    doy = (153 * mp + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - 719468).cast(pl.Int32).cast(pl.Date)
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
-def add_months(d: pl.Expr, n: pl.Expr | int) -> pl.Expr:
+def _month_tables() -> tuple[pl.Series, pl.Series]:
+    firsts, lengths = [], []
+    for year in range(_YEARS[0], _YEARS[1] + 1):
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        for month in range(1, 13):
+            firsts.append(_days_from_civil(year, month, 1))
+            lengths.append(29 if month == 2 and leap else _DAYS_IN_MONTH[month - 1])
+    return pl.Series("first", firsts, dtype=pl.Int32), pl.Series("length", lengths, dtype=pl.Int32)
+
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_TABLES: list[tuple[pl.Series, pl.Series]] = []
+
+
+def _tables() -> tuple[pl.Series, pl.Series]:
+    if not _MONTH_TABLES:  # built on first use (a few ms)
+        _MONTH_TABLES.append(_month_tables())
+    return _MONTH_TABLES[0]
+
+
+def _month_index(d: pl.Expr) -> pl.Expr:
+    return d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64) - 1 - _YEARS[0] * 12
+
+
+def _month_length(index: pl.Expr) -> pl.Expr:
+    return pl.lit(_tables()[1]).gather(index.clip(0, _MONTHS - 1))
+
+
+def days_in_month(d: pl.Expr) -> pl.Expr:
+    """Length of `d`'s month (28 to 31)."""
+    return _month_length(_month_index(d))
+
+
+def add_months(d: pl.Expr, n: pl.Expr | int, bind: Bind = _same) -> pl.Expr:
     """Same day n months later, or that month's last day (calendar.add_months)."""
     if isinstance(n, int):  # a constant: polars' own month offset clamps to the month's end the same way
         return d.dt.offset_by(f"{n}mo") if n else d
-    index = _int(d.dt.year()) * 12 + _int(d.dt.month()) - 1 + n
-    year = index // 12
-    month = index % 12 + 1
-    return _from_civil(year, month, pl.min_horizontal(_int(d.dt.day()), days_in_month(year, month)))
+    d = bind(d)
+    index = bind((_month_index(d) + n).clip(0, _MONTHS - 1))
+    first, length = (pl.lit(t).gather(index) for t in _tables())
+    return (first + pl.min_horizontal(d.dt.day().cast(pl.Int32), length) - 1).cast(pl.Date)
+
+
+# Day offsets are clipped so that the result stays a date polars can hold: far outside years 1 to
+# 9999 either way, flagged by the caller's calendar check.
+_DAY_RANGE = (-1_000_000, 3_000_000)
 
 
 def add_days(d: pl.Expr, n: pl.Expr | int) -> pl.Expr:
     if isinstance(n, int):
         return d + timedelta(days=n) if n else d
-    return d + pl.duration(days=n)
+    return (d.cast(pl.Int32) + n.clip(*_DAY_RANGE).cast(pl.Int32)).cast(pl.Date)
 
 
-def add_duration(d: pl.Expr, months: pl.Expr | int, days: pl.Expr | int) -> pl.Expr:
+def add_duration(d: pl.Expr, months: pl.Expr | int, days: pl.Expr | int, bind: Bind = _same) -> pl.Expr:
     """Months first, then days (CPC art. 641 al. 3)."""
-    return add_days(add_months(d, months), days)
+    return add_days(add_months(d, months, bind), days)
 
 
-def subtract_duration(d: pl.Expr, months: pl.Expr | int, days: pl.Expr | int) -> pl.Expr:
+def subtract_duration(d: pl.Expr, months: pl.Expr | int, days: pl.Expr | int, bind: Bind = _same) -> pl.Expr:
     """Days first, then months: the inverse order of `add_duration`."""
-    return add_months(add_days(d, -days), -months)
+    return add_months(add_days(d, -days), -months, bind)
 
 
 def days_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    return (b - a).dt.total_days().cast(pl.Int64)
+    return (b.cast(pl.Int32) - a.cast(pl.Int32)).cast(pl.Int64)
 
 
-def months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+def months_between(start: pl.Expr, end: pl.Expr, bind: Bind = _same) -> pl.Expr:
     """Full months from start to end, negative when end is before start (calendar.months_between).
 
-    From low to high: the difference of their months, less one when high's day comes before
-    low's, unless high is the last day of a shorter month that low's day was clamped to."""
-    backwards = end < start
-    low, high = pl.min_horizontal(start, end), pl.max_horizontal(start, end)
-    low_day, high_day = _int(low.dt.day()), _int(high.dt.day())
-    high_year, high_month = _int(high.dt.year()), _int(high.dt.month())
-    months = (high_year - _int(low.dt.year())) * 12 + high_month - _int(low.dt.month())
-    clamped = pl.min_horizontal(low_day, days_in_month(high_year, high_month))
-    short = (high_day < low_day) & ((high_day < 28) | (clamped > high_day))
-    forward = months - short.cast(pl.Int64)
-    return pl.when(backwards).then(-forward).otherwise(forward)
+    From low to high: the difference of their month indexes, less one when high's day comes before
+    low's and high is not its month's last day (a day low's day was clamped to)."""
+    start, end = bind(start), bind(end)
+    index_s, index_e = bind(_month_index(start)), bind(_month_index(end))
+    day_s, day_e = bind(start.dt.day().cast(pl.Int64)), bind(end.dt.day().cast(pl.Int64))
+
+    def full(low_i: pl.Expr, low_d: pl.Expr, high_i: pl.Expr, high_d: pl.Expr) -> pl.Expr:
+        short = (high_d < low_d) & (high_d < _month_length(high_i))
+        return high_i - low_i - short.cast(pl.Int64)
+
+    forward = full(index_s, day_s, index_e, day_e)
+    backward = full(index_e, day_e, index_s, day_s)
+    return pl.when(end < start).then(-backward).otherwise(forward)
 
 
-def age(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
-    return months_between(birth, on) // 12  # floor division, as Python's
+def age(birth: pl.Expr, on: pl.Expr, bind: Bind = _same) -> pl.Expr:
+    return months_between(birth, on, bind) // 12  # floor division, as Python's
 
 
 def end_of_month(d: pl.Expr) -> pl.Expr:
