@@ -181,12 +181,13 @@ class Compiler:
             needed[key] = self.add_column(name, _expr(expr), level)
             return needed[key]
 
-        flags = []
+        flags: dict[bytes, pl.Expr] = {}  # the same place is often reached by several readers
         for condition, guard, owner in self.pending:
             reached = need(owner)
             where = guard if reached is None else reached if guard is None else reached & guard
-            flags.append(condition if where is None else condition & where)
-        return flags
+            flag = condition if where is None else condition & where
+            flags.setdefault(flag.meta.serialize(), flag)
+        return list(flags.values())
 
     def relevel(self, expr: pl.Expr) -> pl.Expr:
         """Count the levels of the columns `expr` reads (built earlier, outside `measured`)."""
@@ -254,10 +255,10 @@ class Compiler:
         def inside(spans: list[tuple[date, date | None]]) -> pl.Expr:
             tests = []
             for lo, hi in spans:
-                test = law >= dates.literal_date(lo) if lo > date.min else pl.lit(True)
+                bounds = [law >= dates.literal_date(lo)] if lo > date.min else []
                 if hi is not None:
-                    test = test & (law < dates.literal_date(hi))
-                tests.append(test)
+                    bounds.append(law < dates.literal_date(hi))
+                tests.append(bounds[0] & bounds[1] if len(bounds) == 2 else bounds[0] if bounds else pl.lit(True))
             return pl.any_horizontal(tests) if len(tests) > 1 else tests[0]
 
         present: list[tuple[pl.Expr, Value]] = []
@@ -494,9 +495,9 @@ class Compiler:
         if func == "days_between":
             return dates.days_between(*x)
         if func == "months_between":
-            return dates.months_between(*x, bind=self.bind)
+            return dates.months_between(x[0], x[1], self.bind)
         if func == "age":
-            return dates.age(*x, bind=self.bind)
+            return dates.age(x[0], x[1], self.bind)
         if func in ("year", "month", "day"):
             part = {"year": x[0].dt.year(), "month": x[0].dt.month(), "day": x[0].dt.day()}[func]
             return part.cast(pl.Int64)

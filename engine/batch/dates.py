@@ -178,14 +178,16 @@ def next_working_day(d: pl.Expr) -> pl.Expr:
 
 def outside_calendar(d: pl.Expr) -> pl.Expr:
     """True where a date falls before year 1 or after 9999 (the scalar code raises there)."""
-    year = d.dt.year()
-    return ((year < 1) | (year > 9999)).fill_null(False)
+    return ((d < _FIRST_DAY) | (d > _LAST_DAY)).fill_null(False)  # compares the days, no year extracted
 
 
 def outside_holiday_table(d: pl.Expr) -> pl.Expr:
-    year = d.dt.year()
-    return ((year < HOLIDAY_YEARS[0]) | (year > HOLIDAY_YEARS[1] - 1)).fill_null(False)
+    first, last = literal_date(date(HOLIDAY_YEARS[0], 1, 1)), literal_date(date(HOLIDAY_YEARS[1] - 1, 12, 31))
+    return ((d < first) | (d > last)).fill_null(False)
 
 
 def literal_date(day: date) -> pl.Expr:
     return pl.lit(day, dtype=pl.Date)
+
+
+_FIRST_DAY, _LAST_DAY = literal_date(date.min), literal_date(date.max)

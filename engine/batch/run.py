@@ -86,7 +86,7 @@ def build(
         lf = lf.with_columns(level)
     trouble = pl.any_horizontal(compiled.flags) if compiled.flags else pl.lit(False)
     bad = pl.col(FACT_BAD)
-    vector = [pl.when(bad).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs]
+    vector = [compiled.outputs[n].alias(n) for n in compiled.outputs]  # bad rows nulled by _FixUp
     lf = lf.select(
         pl.col(ROW),
         pl.col(ID),
@@ -148,7 +148,8 @@ class _FixUp:
         parts = [base.filter(keep)]
         if bad.any():  # the errors of bad cells, quoting them: computed on those rows only
             errors = df.filter(bad).select(self.fact_errors.alias("errors")).to_series()
-            parts.append(base.filter(bad).with_columns(errors))
+            nulls = (pl.lit(None, self.schema[n]).alias(n) for n in self.decisions)
+            parts.append(base.filter(bad).with_columns(*nulls, errors))
         todo = df.filter(redo)
         if todo.height:
             parts.append(self.scalar_rows(todo, base.filter(redo)))
