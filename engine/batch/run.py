@@ -41,6 +41,15 @@ class Summary:
     fallback_rows: int = 0  # rows computed by the scalar code (flagged, or some decision not vectorised)
     scalar_decisions: dict[str, str] = field(default_factory=dict)  # decision → why not vectorised
 
+    def add(self, other: Summary) -> None:
+        """Add another run's counts (a partition's)."""
+        self.rows_read += other.rows_read
+        self.rows_written += other.rows_written
+        self.rows_with_errors += other.rows_with_errors
+        self.errors_by_code.update(other.errors_by_code)
+        self.fallback_rows += other.fallback_rows
+        self.scalar_decisions.update(other.scalar_decisions)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "rows_read": self.rows_read,
