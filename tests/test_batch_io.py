@@ -179,7 +179,7 @@ def test_a_folder_of_parts_skips_markers_and_refuses_what_is_not_a_file(mini, tm
         evaluate_batch(mini, folder, at=date(2025, 1, 1))
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(CaseError, match="no .parquet part"):
+    with pytest.raises(CaseError, match=r"no \.parquet part"):
         evaluate_batch(mini, empty, at=date(2025, 1, 1))
 
 
