@@ -234,10 +234,11 @@ def other_dates(source: str | Path | pl.DataFrame, at: date) -> int:
     raw = read_source(source)
     if "at" not in raw.columns:
         return 0
-    cell = raw["at"] if raw.schema["at"] == pl.Date else raw["at"].cast(pl.String).str.strip_chars()
-    given = cell if cell.dtype == pl.Date else cell.str.to_date("%Y-%m-%d", strict=False)
-    blank = cell.is_null() if cell.dtype == pl.Date else cell.is_null() | (cell == "")
-    return int((~blank & given.ne_missing(pl.lit(at, pl.Date))).sum())
+    typed = raw.schema["at"] == pl.Date
+    cell = pl.col("at") if typed else pl.col("at").cast(pl.String).str.strip_chars()
+    given = cell if typed else cell.str.to_date("%Y-%m-%d", strict=False)
+    blank = cell.is_null() if typed else cell.is_null() | (cell == "")
+    return int(raw.select((~blank & given.ne_missing(pl.lit(at, pl.Date))).sum()).item())
 
 
 def row_errors(frame: pl.DataFrame) -> tuple[int, Mapping[str, int]]:
