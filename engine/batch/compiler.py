@@ -26,6 +26,7 @@ import polars as pl
 
 from engine import ast
 from engine.batch import dates
+from engine.batch.errors import Diagnosis, Site, diagnose
 from engine.builtins import ROUNDING_MODES
 from engine.calendar import Duration
 from engine.plan import Plan, RulePlan, VersionPlan
@@ -70,6 +71,7 @@ class Compiled:
     outputs: dict[str, pl.Expr]  # decision → its column, ready for output
     scalar: tuple[str, ...]  # decisions left to the scalar code for every row, and why
     reasons: dict[str, str]
+    diagnosis: Diagnosis  # per decision, the errors of flagged rows the batch writes itself
 
 
 def dtype_of(ty: Type) -> pl.DataType:
@@ -114,7 +116,7 @@ class Compiler:
     guard: pl.Expr | None = None
     owner: tuple[int, str] | None = None  # the (context, rule) being compiled; None for a decision
     sites: dict[tuple[int, str], list[tuple[tuple[int, str] | None, pl.Expr | None]]] = field(default_factory=dict)
-    pending: list[tuple[pl.Expr, pl.Expr | None, tuple[int, str] | None]] = field(default_factory=list)
+    pending: list[tuple[pl.Expr, pl.Expr | None, tuple[int, str] | None, Site | None]] = field(default_factory=list)
 
     # -- columns and levels -------------------------------------------------------------------------
     def ref(self, column: str) -> pl.Expr:
@@ -122,7 +124,7 @@ class Compiler:
             self.facts_read.add(column[4:])
             fact = self.plan.facts.get(column[4:])
             if fact is not None and fact.required:  # missing_fact, where this read is reached
-                self.flag(pl.col(column).is_null())
+                self.flag(pl.col(column).is_null(), Site("missing_fact", fact.name))
         level = self.columns[column][1] if column in self.columns else 0
         if self.level_stack:
             self.level_stack[-1] = max(self.level_stack[-1], level)
@@ -142,9 +144,10 @@ class Compiler:
             level = self.level_stack.pop()
         return value, level
 
-    def flag(self, condition: pl.Expr) -> None:
-        """Rows where the scalar code may fail here: theirs if this place is reached (see `needed`)."""
-        self.pending.append((condition.fill_null(False), self.guard, self.owner))
+    def flag(self, condition: pl.Expr, site: Site | None = None) -> None:
+        """Rows where the scalar code may fail here: theirs if this place is reached (see `needed`).
+        `site`: what fails, when the batch can write that error itself (errors.py)."""
+        self.pending.append((condition.fill_null(False), self.guard, self.owner, site))
 
     def guarded(self, condition: pl.Expr | None, build: Callable[[], Value]) -> Value:
         """Build a branch reached only where `condition` holds (a null condition: not reached)."""
@@ -182,7 +185,7 @@ class Compiler:
             return needed[key]
 
         flags: dict[bytes, pl.Expr] = {}  # the same place is often reached by several readers
-        for condition, guard, owner in self.pending:
+        for condition, guard, owner, _site in self.pending:
             reached = need(owner)
             where = guard if reached is None else reached if guard is None else reached & guard
             flag = condition if where is None else condition & where
@@ -267,8 +270,9 @@ class Compiler:
             for key, spans in intervals.items():
                 version, lo = versions[key]
                 where = inside(spans) if len(intervals) > 1 else None
-                if version is None:
-                    self.flag((where if where is not None else pl.lit(True)) & law.is_not_null())
+                if version is None:  # no version, or a parameter it reads has no value yet
+                    site = Site("not_in_force", rule.name, ctx.law) if rule.version_on(lo) is None else None
+                    self.flag((where if where is not None else pl.lit(True)) & law.is_not_null(), site)
                     continue
                 self.day, self.context = lo, ctx
                 value = self.guarded(where, lambda v=version: self.version(rule, v))  # type: ignore[misc]
@@ -546,12 +550,18 @@ class Compiler:
         return column
 
     def dated(
-        self, starts: tuple[date, ...], values: tuple[object, ...], ty: Type, law: pl.Expr, flag: bool = True
+        self,
+        starts: tuple[date, ...],
+        values: tuple[object, ...],
+        ty: Type,
+        law: pl.Expr,
+        flag: bool = True,
+        site: Site | None = None,
     ) -> Value:
         """The value in force on `law`; with `flag`, rows before the first value are flagged (not in
         force). Parameter columns are not flagged here: the segments of the rules reading them are."""
         if flag:
-            self.flag(law.is_not_null() & (law < dates.literal_date(starts[0])))
+            self.flag(law.is_not_null() & (law < dates.literal_date(starts[0])), site)
         if len(set(map(repr, values))) == 1:
             return literal(values[0], ty)
         pairs = list(zip(starts, values, strict=True))
@@ -560,7 +570,9 @@ class Compiler:
     def as_of(self, target: ast.Name, w: ast.Expr) -> Value:
         if target.binding is ast.Binding.PARAMETER:
             p = self.plan.parameters[target.name]
-            return self.dated(p.starts, p.values, p.type, _expr(self.expr(w)))
+            law = self.bind(_expr(self.expr(w)))  # a column: the error's message quotes it
+            site = Site("parameter_not_in_force", target.name, law.meta.output_name())
+            return self.dated(p.starts, p.values, p.type, law, site=site)
         # A date read from facts and `today` alone is the same under every law: one context for all.
         law_free = not any(
             isinstance(n, ast.Name) and n.binding in (ast.Binding.RULE, ast.Binding.PARAMETER) for n in ast.walk(w)
@@ -604,7 +616,8 @@ def compile_plan(plan: Plan, decisions: tuple[str, ...]) -> Compiled:
     levels: list[list[pl.Expr]] = [[] for _ in range(depth)]
     for expr, level in c.columns.values():
         levels[level - 1].append(expr)
-    return Compiled(levels, flags, outputs, tuple(reasons), reasons)
+    diagnosis = diagnose(plan, outputs, c.sites, c.pending)
+    return Compiled(levels, flags, outputs, tuple(reasons), reasons, diagnosis)
 
 
 def _duration_text(d: Dur) -> pl.Expr:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from engine.calendar import is_working_day as _scalar_working_day
+from engine.calendar import french_public_holidays
 
 # Public holidays are tabulated for these years; a working-day question outside them is answered
 # by the scalar code instead (the caller flags those rows). For each day of the table: how many
@@ -22,17 +22,16 @@ HOLIDAY_YEARS = (1900, 2200)
 _FIRST = date(HOLIDAY_YEARS[0], 1, 1)
 
 
-def _offsets() -> list[int]:
+def _offsets() -> pl.Series:
+    """Days to the next working day, for each day of the table: weekends and the public holidays
+    of engine/calendar.py, computed with polars (a loop over 110,000 days took 0.13 s)."""
     last = date(HOLIDAY_YEARS[1], 12, 31)
-    days = (last - _FIRST).days + 1
-    working = [_scalar_working_day(_FIRST + timedelta(days=i)) for i in range(days + 10)]
-    out = [0] * days
-    following = 0
-    for i in range(days + 9, -1, -1):
-        following = 0 if working[i] else following + 1
-        if i < days:
-            out[i] = following
-    return out
+    holidays = sorted(d for y in range(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] + 2) for d in french_public_holidays(y))
+    days = pl.date_range(_FIRST, last + timedelta(days=10), "1d", eager=True).alias("day")
+    working = (days.dt.weekday() < 6) & ~days.is_in(pl.Series(holidays, dtype=pl.Date).implode())
+    index = pl.int_range(0, days.len(), eager=True)
+    following = pl.select(pl.when(working).then(index).otherwise(None).fill_null(strategy="backward")).to_series()
+    return (following - index).head((last - _FIRST).days + 1).cast(pl.Int64).alias("offsets")
 
 
 _TABLE: list[pl.Series] = []
@@ -40,7 +39,7 @@ _TABLE: list[pl.Series] = []
 
 def _to_next_working_day(d: pl.Expr) -> pl.Expr:
     if not _TABLE:  # built on first use (about 0.1 s)
-        _TABLE.append(pl.Series("offsets", _offsets(), dtype=pl.Int64))
+        _TABLE.append(_offsets())
     table = _TABLE[0]
     index = (d - literal_date(_FIRST)).dt.total_days().clip(0, table.len() - 1)
     return pl.lit(table).gather(index)
@@ -64,26 +63,20 @@ _YEARS = (0, 10000)
 _MONTHS = (_YEARS[1] - _YEARS[0] + 1) * 12
 
 
-def _days_from_civil(y: int, m: int, d: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date, any year (H. Hinnant's days_from_civil)."""
-    y -= m <= 2
+def _month_tables() -> tuple[pl.Series, pl.Series]:
+    """First day (days since 1970-01-01, H. Hinnant's days_from_civil) and length of every month of
+    the table, proleptic Gregorian, computed with polars (Python's dates stop at year 1)."""
+    index = pl.int_range(0, _MONTHS + 1, eager=True)
+    year, month = index // 12 + _YEARS[0], index % 12 + 1
+    y = year - (month <= 2).cast(pl.Int64)
     era = y // 400
     yoe = y - era * 400
-    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    doy = (153 * ((month + 9) % 12) + 2) // 5
+    first = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    lengths = first.diff().shift(-1).head(_MONTHS)
+    return first.head(_MONTHS).cast(pl.Int32).alias("first"), lengths.cast(pl.Int32).alias("length")
 
 
-def _month_tables() -> tuple[pl.Series, pl.Series]:
-    firsts, lengths = [], []
-    for year in range(_YEARS[0], _YEARS[1] + 1):
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        for month in range(1, 13):
-            firsts.append(_days_from_civil(year, month, 1))
-            lengths.append(29 if month == 2 and leap else _DAYS_IN_MONTH[month - 1])
-    return pl.Series("first", firsts, dtype=pl.Int32), pl.Series("length", lengths, dtype=pl.Int32)
-
-
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MONTH_TABLES: list[tuple[pl.Series, pl.Series]] = []
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from engine.batch.compiler import AT, Compiled, compile_plan, dtype_of, fact_column
+from engine.batch.errors import which_column
 from engine.batch.facts import ERRORS, FACT_BAD, ID, ROW, prepare
 from engine.batch.io import errors_as_text
 from engine.diagnostics import CaseError, EvaluationError, PolicyError
@@ -105,6 +106,7 @@ def build(
         bad,
         *(pl.col(fact_column(f)) for f in plan.facts),
         *(pl.col(c) for c in schema),  # the cells as given: a bad row's errors quote them
+        *(pl.col(c) for c in sorted(compiled.diagnosis.columns() - {AT, *map(fact_column, plan.facts)})),
     )
     vector_schema = lf.collect_schema()
     out_schema = {"id": pl.String(), "at": pl.Date()}
@@ -159,12 +161,34 @@ class _FixUp:
             errors = df.filter(bad).select(self.fact_errors.alias("errors")).to_series()
             nulls = (pl.lit(None, self.schema[n]).alias(n) for n in self.decisions)
             parts.append(base.filter(bad).with_columns(*nulls, errors))
-        todo = df.filter(redo)
+        todo, current = df.filter(redo), base.filter(redo)
+        if todo.height and not scalar_only:  # the errors the batch can write itself (errors.py)
+            diagnosis = self.compiled.diagnosis
+            which = diagnosis.compute(todo)
+            sure = which.select(~pl.any_horizontal(pl.all() < 0)).to_series()
+            if sure.any():
+                parts.append(self.vector_errors(current.filter(sure), which.filter(sure), todo.filter(sure)))
+                todo, current = todo.filter(~sure), current.filter(~sure)
         if todo.height:
-            parts.append(self.scalar_rows(todo, base.filter(redo)))
+            parts.append(self.scalar_rows(todo, current))
         result = pl.concat(parts).sort(ROW)
         self.count(result, todo.height)
         return self.finish(result)
+
+    def vector_errors(self, current: pl.DataFrame, which: pl.DataFrame, todo: pl.DataFrame) -> pl.DataFrame:
+        """Flagged rows whose errors are known: each failing decision null, with its error."""
+        diagnosis = self.compiled.diagnosis
+        laws = sorted({t.law for ts in diagnosis.templates.values() for t in ts if t.law is not None})
+        frame = pl.concat([current, which, todo.select(laws)], how="horizontal")
+        failing = [
+            pl.when(pl.col(which_column(n)) > 0).then(None).otherwise(pl.col(n)).alias(n)
+            for n in self.decisions
+            if diagnosis.templates.get(n)
+        ]
+        errors = diagnosis.errors(self.decisions)
+        if errors is not None:
+            failing.append(errors.cast(ERRORS).alias("errors"))
+        return frame.with_columns(failing).select(current.columns)
 
     def finish(self, frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.drop(ROW)
