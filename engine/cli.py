@@ -65,7 +65,8 @@ EXAMPLES = {
     "test": "policy test\n  policy test policy/tests/contrat-limites.yaml",
     "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
     "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
-    "  policy batch parts/ -o out.jsonl",
+    "  policy batch parts/ -o out.jsonl\n"
+    "  policy batch caseload.csv -o out.parquet --at 2025-03-01 --trace --receipt run.json",
     "replay": cli_receipts.REPLAY_EXAMPLES,
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
@@ -203,6 +204,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", action="append", metavar=_("NAME"), help=_("only this decision (repeatable)"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print the run summary as JSON"))
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help=_("add a `trace` column: each row's compact trace as JSON (slower: every row also by the scalar code)"),
+    )
+    p.add_argument(
+        "--receipt",
+        metavar=_("FILE"),
+        help=_("write the run receipt to FILE (hashes of the policy, input and output; needs -o); `policy replay FILE`"),
+    )
     p = command(
         "replay",
         _("Replay decision receipts: identical, different (which decisions, and why), or not replayable (why)."),
@@ -650,6 +661,9 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     if args.output is None and args.json:
         out.errors.print(_("policy batch: --json needs -o OUTPUT (the summary and the rows would mix on stdout)"))
         return USAGE
+    if args.output is None and args.receipt:
+        out.errors.print(_("policy batch: --receipt needs -o OUTPUT (the receipt holds the output file's hash)"))
+        return USAGE
     total = batch.count_rows(args.input)
     show = out.errors.is_terminal and total is not None
     with Progress(
@@ -657,11 +671,11 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
         console=out.errors, disable=not show, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("batch", total=total)
-        summary = batch.run(
+        summary, traces = batch.run(
             policy, args.input, args.output, at=args.at, decisions=args.decision,
-            progress=lambda n: progress.advance(task, n),
+            progress=lambda n: progress.advance(task, n), trace=args.trace, receipt=args.receipt,
         )  # fmt: skip
-    figures = summary.to_dict()
+    figures: dict[str, object] = {**summary.to_dict(), "trace_column": traces, "receipt": args.receipt}
     if args.json:
         out.raw(json.dumps(figures, ensure_ascii=False, indent=2))
         return FAILED if summary.rows_with_errors else OK
@@ -676,4 +690,9 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     report.print(escape(line + "".join(f"; {code}: {n}" for code, n in sorted(summary.errors_by_code.items()))))
     for name, why in summary.scalar_decisions.items():
         report.print(escape("  " + _("{name}: computed row by row by the scalar code").format(name=name) + f" ({why})"))
+    if traces is not None:
+        text = _("column `{column}`: each row's compact trace, computed row by row by the scalar code (slower path)")
+        report.print(escape("  " + text.format(column=traces)))
+    if args.receipt:
+        report.print(escape("  " + _("run receipt written to {path} (`policy replay {path}`)").format(path=args.receipt)))
     return FAILED if summary.rows_with_errors else OK
