@@ -279,6 +279,20 @@ def _trace_reasons(
     return reasons
 
 
+def changed_on_path(policy: Policy, recorded_files: Mapping[str, object], decision: str) -> list[str]:
+    """Why `decision` may have changed since a receipt whose policy files were `recorded_files`
+    (relative path → "sha256:…"): the rules, parameters and facts it depends on (the graph's
+    dependencies) declared in a file whose hash differs, one sentence each."""
+    changed = {p for p in set(recorded_files) | set(policy.fingerprint.files) if recorded_files.get(p) != policy.fingerprint.files.get(p)}
+    declared = _declared_in(policy)
+    reasons = []
+    for item in sorted(policy.graph.dependencies([decision])):
+        file = declared.get(item)
+        if file is not None and file in changed:
+            reasons.append(_DEFINED[_kind(policy, item)]().format(name=item, file=file))
+    return reasons
+
+
 def _declared_in(policy: Policy) -> dict[str, str]:
     """Rule, parameter and fact name → the policy file (relative path) declaring it."""
     plan = policy.plan
