@@ -14,7 +14,8 @@ from engine.diagnostics import Code, Diagnostic
 from engine.explain import Explanation
 from engine.i18n import _
 from engine.policy import Policy, load_policy
-from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
+from engine.cases import load_cases
+from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts, receipt_error
 from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, Replay, explain_receipt, replay
 from engine.run_receipt import FORMAT as RUN_FORMAT
 from engine.source import Span
@@ -71,6 +72,21 @@ def add_replay_arguments(p: argparse.ArgumentParser) -> None:
         help=_("the policy that made the receipts (a checkout of their commit): changes are named by content"),
     )
     p.add_argument("--json", action="store_true", help=_("print the results as JSON"))
+    p.add_argument(
+        "--facts",
+        metavar=_("CASEFILE"),
+        help=_(
+            "a case file holding the clear values of the receipts' masked facts (checked against their "
+            "hashes with the salt; its other facts and its date are not used)"
+        ),
+    )
+    p.add_argument(
+        "--salt-file",
+        metavar=_("FILE"),
+        help=_("the secret salt the facts were masked with (default: the {variable} environment variable)").format(
+            variable=SALT_VARIABLE
+        ),
+    )
     runs = p.add_argument_group(_("run receipts (written by `policy batch --receipt`)"))
     runs.add_argument(
         "--input", metavar=_("FILE"), help=_("the run's input file, when it is no longer where the receipt says")
@@ -114,6 +130,7 @@ def receipt_explanation(policy: Policy, path: str, index: int, decision: str, ou
 def run_replay(args: argparse.Namespace, out: Output) -> int:
     policy = load_policy(args.policy)
     then = load_policy(args.then) if args.then else None
+    clear, salt = _clear_facts(args, policy)
     results: list[tuple[str, Replay | RunReplay]] = []
     for path in args.receipts:
         for document in read_receipts(path):
@@ -125,7 +142,7 @@ def run_replay(args: argparse.Namespace, out: Output) -> int:
                 )
                 results.append((str(path), run))
             else:
-                results.append((str(path), replay(policy, document, args.exact, then)))
+                results.append((str(path), replay(policy, document, args.exact, then, clear, salt)))
     if args.json:
         out.raw(json.dumps([{"file": f, **r.to_dict()} for f, r in results], ensure_ascii=False, indent=2))
     else:
@@ -151,6 +168,21 @@ def run_replay(args: argparse.Namespace, out: Output) -> int:
         summary = _("{identical} identical, {different} different, {not_replayable} not replayable")
         out.print(summary.format(**counts), "bold green" if counts[IDENTICAL] == len(results) else "bold red")
     return OK if results and all(r.status == IDENTICAL for _f, r in results) else FAILED
+
+
+def _clear_facts(args: argparse.Namespace, policy: Policy) -> tuple[dict[str, object], Masking | None]:
+    """The clear facts of `--facts CASEFILE` (its first case) and the salt to check them with."""
+    if not args.facts:
+        return {}, None
+    cases = load_cases(Path(args.facts), policy)
+    if not cases:
+        raise receipt_error(_("{path}: no case").format(path=args.facts))
+    facts = dict(cases[0].facts)
+    try:
+        salt = Masking.configure(facts, args.salt_file) if facts else None
+    except ReceiptError:
+        salt = None  # said per receipt: only a masked fact needs the salt
+    return facts, salt
 
 
 def _plain(value: object) -> str:

@@ -103,7 +103,9 @@ def replay_run(
     files = _mapping(recorded_policy.get("files", {}))
     same_policy = recorded_policy.get("hash") == policy.fingerprint.hash
     if not same_policy:
-        changed = sorted(p for p in set(files) | set(policy.fingerprint.files) if files.get(p) != policy.fingerprint.files.get(p))
+        changed = sorted(
+            p for p in set(files) | set(policy.fingerprint.files) if files.get(p) != policy.fingerprint.files.get(p)
+        )
         notes.append(_("policy files changed since the run: {files}").format(files=", ".join(changed)))
     recorded_engine = _mapping(document.get("engine", {})).get("version")
     if recorded_engine != engine_version():
@@ -112,7 +114,9 @@ def replay_run(
     output_path = _locate(output, out_record, receipt_path) if out_record else None
     output_intact = output_path is not None and file_identity(output_path)["sha256"] == out_record.get("sha256")
     if output_path is None:
-        notes.append(_("the output file {path} is not found: only the re-run is checked").format(path=out_record.get("path")))
+        notes.append(
+            _("the output file {path} is not found: only the re-run is checked").format(path=out_record.get("path"))
+        )
     if hashes_only:
         if output_path is not None and not output_intact:
             message = _("the output file {path} is not the one the run wrote (its hash differs)")
@@ -128,7 +132,9 @@ def replay_run(
             _rerun(policy, input_path, again, parameters)
         except PolicyError as exc:
             message = _("the run cannot be done again under this policy: {reason}")
-            return RunReplay(ident, NOT_REPLAYABLE, message.format(reason=exc.diagnostics[0].message), notes=tuple(notes))
+            return RunReplay(
+                ident, NOT_REPLAYABLE, message.format(reason=exc.diagnostics[0].message), notes=tuple(notes)
+            )
         reproduced = file_identity(again)["sha256"] == out_record.get("sha256")
         if reproduced and output_intact:
             return RunReplay(ident, IDENTICAL, notes=tuple(notes))
@@ -146,8 +152,10 @@ def replay_run(
         else c
         for c in changes
     )
-    reason = _("the re-run gives other decisions than the run") if output_intact else _(
-        "the output file at hand is not the run's, and the re-run differs from the run"
+    reason = (
+        _("the re-run gives other decisions than the run")
+        if output_intact
+        else _("the output file at hand is not the run's, and the re-run differs from the run")
     )
     return RunReplay(ident, DIFFERENT, reason, explained, tuple(notes))
 

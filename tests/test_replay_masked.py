@@ -1,0 +1,84 @@
+"""Replaying a receipt whose facts were masked: refused with the masked facts named, or replayed
+from their clear values once they hash to the recorded ones (`policy replay --facts CASEFILE`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from conftest import ROOT
+
+from engine import Policy
+from engine.receipt import Masking
+from engine.replay import IDENTICAL, NOT_REPLAYABLE, replay
+
+SALT = "a-secret-salt-for-tests-only-0123456789"
+CASE = ROOT / "policy" / "examples" / "orientation-mds-automatique.yaml"
+FACTS = {
+    "date_naissance": date(1975, 9, 12),
+    "date_entree_rsa": date(2023, 1, 16),
+    "suivi_social_mds_en_cours": True,
+    "date_notification_orientation": date(2023, 1, 30),
+    "date_signature_contrat": date(2023, 2, 20),
+}
+
+
+def _masked(rsa: Policy) -> dict[str, object]:
+    masking = Masking.configure(["date_naissance"], environ={"POLICY_RECEIPT_SALT": SALT})
+    return json.loads(rsa.receipt(FACTS, date(2023, 3, 1), masking=masking).to_json())
+
+
+def _salt() -> Masking:
+    masking = Masking.configure(["date_naissance"], environ={"POLICY_RECEIPT_SALT": SALT})
+    assert masking is not None
+    return masking
+
+
+def test_clear_values_that_hash_to_the_receipts_are_replayed(rsa: Policy) -> None:
+    doc = _masked(rsa)
+    assert replay(rsa, doc).status == NOT_REPLAYABLE
+    result = replay(rsa, doc, clear={"date_naissance": date(1975, 9, 12)}, salt=_salt())
+    assert result.status == IDENTICAL, result
+
+
+def test_a_wrong_clear_value_or_no_salt_is_refused(rsa: Policy) -> None:
+    doc = _masked(rsa)
+    wrong = replay(rsa, doc, clear={"date_naissance": date(1975, 9, 13)}, salt=_salt())
+    assert wrong.status == NOT_REPLAYABLE and "not the one the receipt recorded" in (wrong.reason or "")
+    other_salt = Masking.configure(["date_naissance"], environ={"POLICY_RECEIPT_SALT": "another-salt-0123456789"})
+    assert replay(rsa, doc, clear={"date_naissance": date(1975, 9, 12)}, salt=other_salt).status == NOT_REPLAYABLE
+    unsalted = replay(rsa, doc, clear={"date_naissance": date(1975, 9, 12)})
+    assert unsalted.status == NOT_REPLAYABLE and "needs the salt" in (unsalted.reason or "")
+
+
+def _cli(*args: str, salt: str | None = SALT) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "POLICY_LANG": "en", "PYTHONPATH": str(ROOT)}
+    if salt is not None:
+        env["POLICY_RECEIPT_SALT"] = salt
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_replay_command_with_and_without_the_clear_facts(tmp_path: Path) -> None:
+    receipt = tmp_path / "recu.json"
+    made = _cli("eval", str(CASE), "--receipt", str(receipt), "--mask", "date_naissance")
+    assert made.returncode == 0, made.stderr
+    assert "1975-09-12" not in receipt.read_text(encoding="utf-8")
+    alone = _cli("replay", str(receipt))
+    assert alone.returncode == 1
+    assert "not replayable — masked fact(s) needed: date_naissance" in alone.stdout
+    assert "--facts CASEFILE" in alone.stdout
+    cleared = _cli("replay", str(receipt), "--facts", str(CASE))
+    assert cleared.returncode == 0 and ": identical" in cleared.stdout, cleared.stdout + cleared.stderr
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(CASE.read_text(encoding="utf-8").replace("1975-09-12", "1975-09-13"), encoding="utf-8")
+    refused = _cli("replay", str(receipt), "--facts", str(wrong), "--json")
+    [found] = json.loads(refused.stdout)
+    assert refused.returncode == 1 and found["status"] == NOT_REPLAYABLE
+    assert "date_naissance" in found["reason"] and "hash differs" in found["reason"]
+    no_salt = _cli("replay", str(receipt), "--facts", str(CASE), salt=None)
+    assert no_salt.returncode == 1 and "needs the salt" in no_salt.stdout
