@@ -26,7 +26,7 @@ from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
 from engine.loader import read_text
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
-from engine.receipt import Receipt, ReceiptError
+from engine.receipt import Masking, Receipt, ReceiptError, check_masking
 from engine.source import SourceCache, Span
 from engine.translate import translate_text
 from engine.values import parse_date
@@ -212,7 +212,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--receipt",
         metavar=_("FILE"),
-        help=_("write the run receipt to FILE (hashes of the policy, input and output; needs -o); `policy replay FILE`"),
+        help=_(
+            "write the run receipt to FILE (hashes of the policy, input and output; needs -o); `policy replay FILE`"
+        ),
     )
     p = command(
         "replay",
@@ -230,6 +232,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--host", default="127.0.0.1", help=_("address to bind (default: 127.0.0.1, this machine only)"))
     p.add_argument("--port", type=int, default=8000, help=_("port (default: 8000)"))
+    p.add_argument(
+        "--mask",
+        action="append",
+        default=[],
+        metavar=_("FACT"),
+        help=_("receipts (POST /v1/receipts, the explorer's download) write this fact as its salted hash (repeatable)"),
+    )
+    p.add_argument(
+        "--salt-file",
+        metavar=_("FILE"),
+        help=_("secret salt for --mask (default: the {variable} environment variable)").format(
+            variable="POLICY_RECEIPT_SALT"
+        ),
+    )
 
     p = command("doc", _("Write the explorer's pages as a static site (opens from disk, no server)."))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
@@ -626,13 +642,15 @@ def _serve(args: argparse.Namespace, out: _Out) -> int:
     from engine.web import serve  # the web stack loads only for this command
 
     policy = _load(args.policy)
+    masking = Masking.configure(args.mask, args.salt_file)
+    check_masking(policy.plan, masking)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     out.print(
         _("policy serve: explorer {explorer} — API docs {docs}").format(
             explorer=f"http://{shown}:{args.port}/", docs=f"http://{shown}:{args.port}/docs"
         )
     )
-    serve(policy, args.host, args.port)
+    serve(policy, args.host, args.port, masking=masking)
     return OK
 
 
@@ -694,5 +712,7 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
         text = _("column `{column}`: each row's compact trace, computed row by row by the scalar code (slower path)")
         report.print(escape("  " + text.format(column=traces)))
     if args.receipt:
-        report.print(escape("  " + _("run receipt written to {path} (`policy replay {path}`)").format(path=args.receipt)))
+        report.print(
+            escape("  " + _("run receipt written to {path} (`policy replay {path}`)").format(path=args.receipt))
+        )
     return FAILED if summary.rows_with_errors else OK

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Protocol
 from rich.console import Console
 from rich.markup import escape
 
+from engine.cases import load_cases
 from engine.diagnostics import Code, Diagnostic
 from engine.explain import Explanation
 from engine.i18n import _
 from engine.policy import Policy, load_policy
-from engine.cases import load_cases
 from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts, receipt_error
 from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, Replay, explain_receipt, replay
 from engine.run_receipt import FORMAT as RUN_FORMAT

@@ -149,7 +149,8 @@ def _replay(
             continue  # the receipt holds it in clear: the receipt's value is the one replayed
         if salt is None:
             message = _(
-                "checking the clear value of `{name}` against the receipt needs the salt it was masked with ($POLICY_RECEIPT_SALT or --salt-file)"
+                "checking the clear value of `{name}` against the receipt needs the salt it was masked with "
+                "($POLICY_RECEIPT_SALT or --salt-file)"
             )
             return Replay(ident, NOT_REPLAYABLE, message.format(name=name))
         recorded = recorded_given.get(name)

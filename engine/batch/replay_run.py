@@ -139,8 +139,10 @@ def replay_run(
         if reproduced and output_intact:
             return RunReplay(ident, IDENTICAL, notes=tuple(notes))
         if output_path is None:
-            reason = _("the re-run writes another output than the one the receipt names") if not reproduced else None
-            return RunReplay(ident, IDENTICAL if reproduced else DIFFERENT, reason, notes=tuple(notes))
+            if reproduced:
+                return RunReplay(ident, IDENTICAL, notes=tuple(notes))
+            reason = _("the re-run writes another output than the one the receipt names")
+            return RunReplay(ident, DIFFERENT, reason, notes=tuple(notes))
         changes = compare_outputs(output_path, again, suffix)
         if reproduced:  # the rules give what the run wrote: the file at hand was changed since
             reason = _("the output file {path} was altered after the run: these rows differ from what the run wrote")

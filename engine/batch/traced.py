@@ -124,5 +124,6 @@ def write_run_receipt(
     try:
         Path(path).write_text(json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n", "utf-8")
     except OSError as exc:
-        raise receipt_error(_("cannot write the run receipt {path}: {reason}").format(path=path, reason=exc.strerror))
+        message = _("cannot write the run receipt {path}: {reason}")
+        raise receipt_error(message.format(path=path, reason=exc.strerror)) from None
     return document
