@@ -119,9 +119,10 @@ def test_replay_finds_a_tampered_output_and_its_row(run: Path, tmp_path: Path) -
     old = frame["orientation_organisme"][7]
     new = "mds" if old != "mds" else "france_travail"
     frame.with_columns(
-        pl.when(pl.col("id") == victim).then(pl.lit(new)).otherwise(pl.col("orientation_organisme")).alias(
-            "orientation_organisme"
-        )
+        pl.when(pl.col("id") == victim)
+        .then(pl.lit(new))
+        .otherwise(pl.col("orientation_organisme"))
+        .alias("orientation_organisme")
     ).write_csv(out)
     # The files are looked for at the recorded paths, then next to the receipt: here the copies.
     result = _cli(

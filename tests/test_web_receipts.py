@@ -16,9 +16,9 @@ from engine import Masking, Policy
 from engine.receipt import content_hash
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from engine.web import create_app  # noqa: E402
+from engine.web import create_app
 
 SALT = "a-secret-salt-for-tests-only-0123456789"
 CASE = ROOT / "policy" / "examples" / "orientation-mds-automatique.yaml"
@@ -41,10 +41,8 @@ def _cli_receipt(tmp_path: Path, *extra: str, salt: bool = False) -> dict[str, A
     if salt:
         env["POLICY_RECEIPT_SALT"] = SALT
     path = tmp_path / "recu.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "engine", "eval", str(CASE), "--policy", str(POLICY_DIR), "--receipt", str(path), *extra],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "engine", "eval", str(CASE), "--policy", str(POLICY_DIR), "--receipt", str(path)]
+    result = subprocess.run([*command, *extra], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
