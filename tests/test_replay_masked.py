@@ -1,5 +1,6 @@
-"""Replaying a receipt whose facts were masked: refused with the masked facts named, or replayed
-from their clear values once they hash to the recorded ones (`policy replay --facts CASEFILE`)."""
+"""Replaying receipts: masked facts (refused with the facts named, or replayed from their clear
+values once they hash to the recorded ones, `policy replay --facts CASEFILE`), and a new rule version
+named with its dates."""
 
 from __future__ import annotations
 
@@ -82,3 +83,38 @@ def test_replay_command_with_and_without_the_clear_facts(tmp_path: Path) -> None
     assert "date_naissance" in found["reason"] and "hash differs" in found["reason"]
     no_salt = _cli("replay", str(receipt), "--facts", str(CASE), salt=None)
     assert no_salt.returncode == 1 and "needs the salt" in no_salt.stdout
+
+
+def test_a_new_rule_version_is_named_with_its_dates(rsa: Policy, tmp_path: Path) -> None:
+    """A version of `adre_total` added from 2023-06-01 (a bonus of 50 €): the receipts decided under
+    the law of a later date change, and the replay names the version in force then and now."""
+    import shutil
+
+    from engine import load_policy
+
+    copy = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", copy)
+    rules = copy / "rules" / "adre.yaml"
+    text = rules.read_text(encoding="utf-8")
+    formula = "        formula: adre_versement_prise_de_poste + adre_versement_six_mois\n"
+    assert text.count(formula) == 1
+    added = formula + "      - from: 2023-06-01\n" + formula.replace("six_mois\n", "six_mois + 50 €\n")
+    rules.write_text(text.replace(formula, added), encoding="utf-8")
+    case = {
+        "date_entree_rsa": date(2022, 6, 1),
+        "inscrit_france_travail": True,
+        "suit_coup_de_pouce": True,
+        "date_prise_de_poste": date(2023, 1, 31),
+    }
+    before = json.loads(rsa.receipt(case, date(2023, 5, 1)).to_json())
+    after = json.loads(rsa.receipt(case, date(2023, 9, 1)).to_json())
+    changed = load_policy(copy)
+    assert replay(changed, before).status == IDENTICAL  # decided before the new version
+    result = replay(changed, after)
+    assert result.status == "different"
+    [change] = [c for c in result.changes if c.decision == "adre_total"]
+    assert (change.before, change.after) == ("1000", "1050")
+    assert "rule `adre_total` under the law of 2023-09-01: version in force from 2009-06-01 then, from 2023-06-01 now" in (
+        change.why
+    )
+    assert [c.decision for c in result.changes] == ["adre_total"]  # nothing else reads it
