@@ -309,6 +309,16 @@ def _trace_reasons(
     return reasons
 
 
+def trace_reasons(policy: Policy, old_trace: object, new_trace: object, decision: str) -> list[str]:
+    """Why `decision` differs between two compact traces (their JSON form) of the same case: the
+    rules on its path whose version, row or branches differ, and the parameters whose value
+    differs. ValueError/TypeError if a trace is malformed."""
+    deps = policy.graph.dependencies([decision])
+    reasons = _trace_reasons(_steps(old_trace or []), _steps(new_trace or []), deps)
+    values, _explained = _parameter_reasons(_parameter_steps(old_trace), _parameter_steps(new_trace), deps)
+    return reasons + values
+
+
 def changed_on_path(policy: Policy, recorded_files: Mapping[str, object], decision: str) -> list[str]:
     """Why `decision` may have changed since a receipt whose policy files were `recorded_files`
     (relative path → "sha256:…"): the rules, parameters and facts it depends on (the graph's

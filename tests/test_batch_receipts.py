@@ -161,7 +161,12 @@ def test_replay_on_a_changed_policy_says_which_columns_and_why(run: Path, tmp_pa
     assert found["status"] == "different"
     changed = {c["column"]: c for c in found["changes"]}
     assert "adre_versement_prise_de_poste" in changed and "orientation_organisme" not in changed
-    assert any("adre_montant_prise_de_poste" in why for why in changed["adre_versement_prise_de_poste"]["why"])
+    # The run kept its traces: the reasons are those of the rows' traces, the parameter's two values.
+    whys = changed["adre_versement_prise_de_poste"]["why"]
+    assert any(
+        why.startswith("parameter `adre_montant_prise_de_poste` under the law of ") and "500" in why and "600" in why
+        for why in whys
+    ), whys
     assert any("parameters/adre.yaml" in note for note in found["notes"])
 
 

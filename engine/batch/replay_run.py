@@ -16,9 +16,10 @@ it with the recorded output hash, and with the output file at hand. The outcome:
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ from engine.batch.traced import run_traced
 from engine.diagnostics import PolicyError
 from engine.i18n import _
 from engine.receipt import content_hash, engine_version
-from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, changed_on_path
+from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, changed_on_path, trace_reasons
 from engine.run_receipt import FORMAT, file_identity
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class ColumnChange:
     rows: int
     ids: tuple[str, ...]  # the first ids of the rows that differ
     why: tuple[str, ...] = ()
+    positions: tuple[int, ...] = field(default=(), compare=False)  # 0-based rows of `ids`
 
 
 @dataclass(frozen=True)
@@ -147,10 +149,10 @@ def replay_run(
         if reproduced:  # the rules give what the run wrote: the file at hand was changed since
             reason = _("the output file {path} was altered after the run: these rows differ from what the run wrote")
             return RunReplay(ident, DIFFERENT, reason.format(path=output_path), changes, tuple(notes))
-    decisions = set(policy.plan.rules)
+    traces = _traces(output_path, again, suffix, str(document.get("traces") or ""))
     explained = tuple(
-        ColumnChange(c.column, c.rows, c.ids, tuple(changed_on_path(policy, files, c.column)))
-        if c.column in decisions
+        ColumnChange(c.column, c.rows, c.ids, _why(policy, files, c, traces), c.positions)
+        if c.column in policy.plan.rules
         else c
         for c in changes
     )
@@ -160,6 +162,41 @@ def replay_run(
         else _("the output file at hand is not the run's, and the re-run differs from the run")
     )
     return RunReplay(ident, DIFFERENT, reason, explained, tuple(notes))
+
+
+def _traces(old: Path, new: Path, suffix: str, column: str) -> tuple[list[object], list[object]] | None:
+    """The trace column of both outputs (JSON texts), when the run kept one."""
+    if not column:
+        return None
+    try:
+        a, b = read_output(old, suffix), read_output(new, suffix)
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    if column not in a.columns or column not in b.columns:
+        return None
+    return a[column].to_list(), b[column].to_list()
+
+
+def _why(
+    policy: Policy,
+    files: Mapping[str, object],
+    change: ColumnChange,
+    traces: tuple[list[object], list[object]] | None,
+) -> tuple[str, ...]:
+    """From the rows' traces when the run kept them (the versions, rows and parameter values that
+    differ on the decision's path, for the rows shown); else the changed files on its path."""
+    reasons: list[str] = []
+    if traces is not None:
+        old, new = traces
+        for k in change.positions:
+            if k >= len(old) or k >= len(new) or old[k] is None or new[k] is None:
+                continue
+            try:
+                found = trace_reasons(policy, json.loads(str(old[k])), json.loads(str(new[k])), change.column)
+            except (ValueError, TypeError):
+                continue  # an altered trace cell: the file reasons below still hold
+            reasons += [r for r in found if r not in reasons]
+    return tuple(reasons or changed_on_path(policy, files, change.column))
 
 
 def _rerun(policy: Policy, source: Path, output: Path, parameters: Mapping[str, object]) -> None:
@@ -211,7 +248,8 @@ def compare_outputs(old: str | Path, new: str | Path, suffix: str) -> tuple[Colu
         if column not in a.columns or column not in b.columns:
             rows = list(range(max(a.height, b.height)))
         if rows:
-            changes.append(ColumnChange(column, len(rows), tuple(ids[k] for k in rows[:SAMPLE] if k < len(ids))))
+            shown = [k for k in rows[:SAMPLE] if k < len(ids)]
+            changes.append(ColumnChange(column, len(rows), tuple(ids[k] for k in shown), positions=tuple(shown)))
     return tuple(changes)
 
 
