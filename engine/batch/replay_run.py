@@ -149,7 +149,7 @@ def replay_run(
         if reproduced:  # the rules give what the run wrote: the file at hand was changed since
             reason = _("the output file {path} was altered after the run: these rows differ from what the run wrote")
             return RunReplay(ident, DIFFERENT, reason.format(path=output_path), changes, tuple(notes))
-    traces = _traces(output_path, again, suffix, str(document.get("traces") or ""))
+        traces = _traces(output_path, again, suffix, str(document.get("traces") or ""))  # before `again` goes
     explained = tuple(
         ColumnChange(c.column, c.rows, c.ids, _why(policy, files, c, traces), c.positions)
         if c.column in policy.plan.rules
