@@ -114,7 +114,8 @@ def test_a_new_rule_version_is_named_with_its_dates(rsa: Policy, tmp_path: Path)
     assert result.status == "different"
     [change] = [c for c in result.changes if c.decision == "adre_total"]
     assert (change.before, change.after) == ("1000", "1050")
-    assert "rule `adre_total` under the law of 2023-09-01: version in force from 2009-06-01 then, from 2023-06-01 now" in (
-        change.why
+    assert (
+        "rule `adre_total` under the law of 2023-09-01: version in force from 2009-06-01 then, from 2023-06-01 now"
+        in (change.why)
     )
     assert [c.decision for c in result.changes] == ["adre_total"]  # nothing else reads it
