@@ -154,7 +154,7 @@ def test_replay_on_a_changed_policy_says_which_columns_and_why(run: Path, tmp_pa
     policy = tmp_path / "policy"
     shutil.copytree(ROOT / "policy", policy)
     adre = policy / "parameters" / "adre.yaml"
-    adre.write_text(adre.read_text(encoding="utf-8").replace("value: 500 €", "value: 600 €", 1), encoding="utf-8")
+    adre.write_text(adre.read_text(encoding="utf-8").replace("valeur: 500 €", "valeur: 600 €", 1), encoding="utf-8")
     result = _cli("replay", str(run / "run.json"), "--policy", str(policy), "--json")
     assert result.returncode == 1
     [found] = json.loads(result.stdout)

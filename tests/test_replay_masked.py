@@ -96,9 +96,9 @@ def test_a_new_rule_version_is_named_with_its_dates(rsa: Policy, tmp_path: Path)
     shutil.copytree(ROOT / "policy", copy)
     rules = copy / "rules" / "adre.yaml"
     text = rules.read_text(encoding="utf-8")
-    formula = "        formula: adre_versement_prise_de_poste + adre_versement_six_mois\n"
+    formula = "        formule: adre_versement_prise_de_poste + adre_versement_six_mois\n"
     assert text.count(formula) == 1
-    added = formula + "      - from: 2023-06-01\n" + formula.replace("six_mois\n", "six_mois + 50 €\n")
+    added = formula + "      - depuis: 2023-06-01\n" + formula.replace("six_mois\n", "six_mois + 50 €\n")
     rules.write_text(text.replace(formula, added), encoding="utf-8")
     case = {
         "date_entree_rsa": date(2022, 6, 1),
