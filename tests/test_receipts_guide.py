@@ -1,4 +1,5 @@
-"""The receipts guide (docs/guides/receipts.md) is executed: its commands run in order, in French,
+"""The receipts guide (docs/guides/receipts.md, in French, and docs/en/guides/receipts.md, in English)
+is executed: its commands run in order, in the guide's language,
 in a folder holding a copy of the pack (and the files the guide gives after `<!-- fichier: NAME -->`),
 and every line shown after a command is printed by it, in that order (`[…]` stands for any text:
 a receipt's id, a hash). stdout is read before stderr."""
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-GUIDE = ROOT / "docs" / "guides" / "receipts.md"
+GUIDES = {"fr": ROOT / "docs" / "guides" / "receipts.md", "en": ROOT / "docs" / "en" / "guides" / "receipts.md"}
 
 
 @dataclass
@@ -57,34 +58,37 @@ def steps(text: str) -> list[Step]:
     return found
 
 
-STEPS = steps(GUIDE.read_text(encoding="utf-8"))
+STEPS = {lang: steps(path.read_text(encoding="utf-8")) for lang, path in GUIDES.items()}
 
 
 def _pattern(shown: str) -> re.Pattern[str]:
     return re.compile("^" + ".*".join(re.escape(part) for part in shown.split("[…]")) + "$")
 
 
-def test_the_guide_has_examples_of_every_receipt_command() -> None:
-    commands = " ".join(s.command for s in STEPS)
+@pytest.mark.parametrize("lang", sorted(GUIDES))
+def test_the_guide_has_examples_of_every_receipt_command(lang: str) -> None:
+    commands = " ".join(s.command for s in STEPS[lang])
     for needed in ("--receipt", "policy replay", "--mask", "--facts", "policy explain recu.json", "policy batch"):
         assert needed in commands, needed
-    assert any(s.file for s in STEPS)
+    assert any(s.file for s in STEPS[lang])
+    assert [s.command for s in STEPS[lang]] == [s.command for s in STEPS["fr"]]  # the same examples
 
 
-def test_the_guide_runs_as_written(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lang", sorted(GUIDES))
+def test_the_guide_runs_as_written(lang: str, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "policy", tmp_path / "policy")
     bin_dir = Path(sys.executable).parent
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "NO_COLOR": "1",
-        "POLICY_LANG": "fr",
+        "POLICY_LANG": lang,
         "PYTHONPATH": str(ROOT),
         "COLUMNS": "200",
         "HOME": str(tmp_path),
     }
     assert (bin_dir / "policy").exists() or shutil.which("policy", path=env["PATH"]), "the `policy` command"
-    for step in STEPS:
-        where = f"docs/guides/receipts.md:{step.line}"
+    for step in STEPS[lang]:
+        where = f"{GUIDES[lang].relative_to(ROOT)}:{step.line}"
         if step.file is not None:
             (tmp_path / step.file[0]).write_text(step.file[1], encoding="utf-8")
             continue
