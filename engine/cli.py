@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,6 +31,9 @@ from engine.receipt import Masking, Receipt, ReceiptError, check_masking
 from engine.source import SourceCache, Span
 from engine.translate import translate_text
 from engine.values import parse_date
+
+if TYPE_CHECKING:
+    from engine.batch import Summary  # polars is loaded only when `policy batch` runs
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -214,6 +218,23 @@ def _parser() -> argparse.ArgumentParser:
         metavar=_("FILE"),
         help=_(
             "write the run receipt to FILE (hashes of the policy, input and output; needs -o); `policy replay FILE`"
+        ),
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help=_("exit with status 1 when any row has an error (default: 0, the errors are in the rows and the summary)"),
+    )
+    p.add_argument(
+        "--dask",
+        nargs="?",
+        const="processes",
+        choices=("processes", "threads", "synchronous"),
+        metavar=_("SCHEDULER"),
+        help=_(
+            "run each Parquet part of INPUT (a folder) as its own Dask task (optional extra `distributed`): "
+            "-o is then a folder, one result part per input part (SCHEDULER: processes (default), threads, "
+            "synchronous)"
         ),
     )
     p = command(
@@ -682,6 +703,11 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     if args.output is None and args.receipt:
         out.errors.print(_("policy batch: --receipt needs -o OUTPUT (the receipt holds the output file's hash)"))
         return USAGE
+    if args.dask is not None:
+        if args.trace or args.receipt:
+            out.errors.print(_("policy batch: --trace and --receipt do not go with --dask (one run, one output file)"))
+            return USAGE
+        return _batch_dask(args, out)
     total = batch.count_rows(args.input)
     show = out.errors.is_terminal and total is not None
     with Progress(
@@ -693,10 +719,29 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
             policy, args.input, args.output, at=args.at, decisions=args.decision,
             progress=lambda n: progress.advance(task, n), trace=args.trace, receipt=args.receipt,
         )  # fmt: skip
+    return _batch_summary(args, out, summary, traces)
+
+
+def _batch_dask(args: argparse.Namespace, out: _Out) -> int:
+    """`policy batch FOLDER --dask -o RESULTS`: one Dask task per Parquet part (docs/partitions.md)."""
+    from engine.batch import cli as batch
+
+    if args.output is None:
+        out.errors.print(_("policy batch: --dask needs -o FOLDER (one result part per input part)"))
+        return USAGE
+    summary = batch.run_partitions(args.policy, args.input, args.output, at=args.at, decisions=args.decision,
+                                   scheduler=args.dask)  # fmt: skip
+    return _batch_summary(args, out, summary)
+
+
+def _batch_summary(args: argparse.Namespace, out: _Out, summary: Summary, traces: str | None = None) -> int:
+    """Print a run's summary; exit 0 unless --strict and some row has an error (a monthly run with a
+    few bad rows is not a failed run: every row is in the result, its errors beside it)."""
+    status = FAILED if args.strict and summary.rows_with_errors else OK
     figures: dict[str, object] = {**summary.to_dict(), "trace_column": traces, "receipt": args.receipt}
     if args.json:
         out.raw(json.dumps(figures, ensure_ascii=False, indent=2))
-        return FAILED if summary.rows_with_errors else OK
+        return status
     report = out.errors if args.output is None else out.console
     text = _("{read} rows read, {written} written, {errors} with errors, {fallback} computed by the scalar code")
     line = text.format(
@@ -715,4 +760,4 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
         report.print(
             escape("  " + _("run receipt written to {path} (`policy replay {path}`)").format(path=args.receipt))
         )
-    return FAILED if summary.rows_with_errors else OK
+    return status
