@@ -37,6 +37,8 @@ from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
 from engine.prose import french_date
 from engine.receipt import Masking, Receipt, ReceiptError
+from engine.replay import Replay
+from engine.replay import replay as replay_receipt
 from engine.source import Span
 from engine.values import check_value
 
@@ -63,6 +65,7 @@ __all__ = [
     "Receipt",
     "ReceiptError",
     "ReferenceInfo",
+    "Replay",
     "RowInfo",
     "RuleInfo",
     "Span",
@@ -74,5 +77,6 @@ __all__ = [
     "french_date",
     "json_value",
     "load_policy",
+    "replay_receipt",
 ]
 __version__ = version.__version__
