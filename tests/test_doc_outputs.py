@@ -17,7 +17,7 @@ from conftest import ROOT
 DOCS = [
     ROOT / "README.md",
     *sorted(p for p in (ROOT / "docs" / "guides").glob("*.md") if p.name != "receipts.md"),
-    *sorted((ROOT / "docs" / "en" / "guides").glob("*.md")),
+    *sorted(p for p in (ROOT / "docs" / "en" / "guides").glob("*.md") if p.name != "receipts.md"),
 ]
 MARKER = re.compile(r"\s+[①-⑳]$")
 
