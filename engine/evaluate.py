@@ -74,11 +74,18 @@ class Evaluator:
                 bounded = cast("Callable[[Any], bool] | None", fast_check(fact.type.kind))
                 self._fast[name] = (exact, fact.type.optional, allowed, bounded)
         # The hot loop's table: the facts whose value is valid as soon as it has this exact type
-        # (dates, yes/no); the others (enums, bounded numbers and texts) are checked after it.
+        # (dates, yes/no); the others (enums, bounded numbers and texts) also need their value
+        # looked at (`_checks`: exact type, then the enum's values or the bounds).
         self._exact: dict[object, type] = {
             n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
         }
+        self._checks: dict[object, tuple[type, Callable[[Any], bool]]] = {
+            n: (exact, allowed.__contains__ if allowed is not None else cast("Callable[[Any], bool]", bounded))
+            for n, (exact, _, allowed, bounded) in self._fast.items()
+            if allowed is not None or bounded is not None
+        }
         self._requests: dict[tuple[object, ...], tuple[str, ...]] = {}
+        self._request_programs: dict[object, tuple[tuple[str, ...], Program]] = {}
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -102,7 +109,7 @@ class Evaluator:
         if known is not None:
             return known
         try:
-            wanted = tuple(dict.fromkeys(names))
+            wanted = tuple(dict.fromkeys(names if key is None else key))  # (an iterator is read once)
         except TypeError:  # not iterable, or unhashable items
             wanted = (names,)  # type: ignore[assignment]
         wrong = [n for n in wanted if not isinstance(n, str)]
@@ -147,35 +154,31 @@ class Evaluator:
         if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
         env = self._defaults.copy()
-        later: list[tuple[object, object]] = []
         exact = self._exact
+        checks = self._checks
+        later: list[tuple[object, object]] | None = None
         for name, value in given.items():
             if type(value) is exact.get(name):  # valid as given: the common case, kept short
                 env[name] = value
+                continue
+            check = checks.get(name)
+            if check is not None and type(value) is check[0] and check[1](value):
+                env[name] = value  # an enum's value, a text or number within bounds
+            elif later is None:
+                later = [(name, value)]
             else:
                 later.append((name, value))
-        if not later:
+        if later is None:
             return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
-        fast = self._fast
         null = False
         for key, value in later:
-            spec = fast.get(key) if isinstance(key, str) else None
+            spec = self._fast.get(key) if value is None and isinstance(key, str) else None
             if spec is not None:
-                assert isinstance(key, str)
-                exact_type, optional, allowed, bounded = spec
-                if (
-                    type(value) is exact_type
-                    and (allowed is None or value in allowed)
-                    and (bounded is None or bounded(value))
-                ):
-                    env[key] = value
-                    continue
-                if value is None:  # null means absent: the default, if any, applies
-                    if optional:
-                        env[key] = self._defaults[key]
-                    null = True
-                    continue
+                if spec[1]:  # optional: null means absent, the default (if any) applies
+                    env[key] = self._defaults[key]
+                null = True
+                continue
             slow.append((key, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
@@ -227,11 +230,15 @@ class Evaluator:
             outputs = self._outputs
             program = self._all or self.program(outputs)
         else:
-            outputs = self.outputs(decisions)
-            program = self._programs.get(outputs) or self.program(outputs)
+            # A request seen before (as a tuple or list of names) is one look-up, not a check per name.
+            try:
+                known = self._request_programs.get(tuple(decisions) if type(decisions) is list else decisions)
+            except TypeError:  # unhashable: checked (and refused, or normalised) by `outputs`
+                known = None
+            if known is None:
+                known = self._request_program(decisions)
+            outputs, program = known
         env, kept = self._facts(facts, spans)
-        if trace == "compact":
-            return self.compact(env, kept, at, outputs)
         if not trace:
             required = program.required_facts
             if not required or not any(env[f] is None for f in required):
@@ -240,6 +247,23 @@ class Evaluator:
                     return Decision(computed, _NO_ERRORS, self, kept, at, None)
                 except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
+        elif trace == "compact":
+            return self.compact(env, kept, at, outputs)
+        else:
+            return self._reference(env, at, outputs, trace)
+        return self._reference(env, at, outputs, False)
+
+    def _request_program(self, decisions: Sequence[str]) -> tuple[tuple[str, ...], Program]:
+        """The decisions asked for, checked (`outputs`), and their program; a tuple or list of
+        names is remembered for the next request (bounded: requests are usually a few fixed sets)."""
+        outputs = self.outputs(decisions)
+        known = (outputs, self._programs.get(outputs) or self.program(outputs))
+        if type(decisions) in (tuple, list, str) and len(self._request_programs) < 1024:
+            key = tuple(decisions) if type(decisions) is list else decisions
+            self._request_programs[key] = known  # type: ignore[index]
+        return known
+
+    def _reference(self, env: dict[str, object], at: date, outputs: tuple[str, ...], trace: object) -> Decision:
         # Something fails (or a trace is asked for). The generated code computes every decision it
         # returns; the interpreter is the reference: it computes each decision on its own, so a
         # failure (even in a branch not taken) only costs the decisions that really read it.
