@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -82,6 +83,7 @@ class _Generator:
     bounds: list[date] = field(default_factory=list)
     day: date | None = None  # first day of the segment being generated; None before every boundary
     group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    fixed_groups: dict[int, bool] = field(default_factory=dict)  # group → is its `when` one value per case?
     local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
     bodies: list[_Body] = field(default_factory=list)  # the function bodies being generated
 
@@ -111,14 +113,9 @@ class _Generator:
             days.update(p.starts)
         return sorted(days)
 
-    def segmented(
-        self, name: str, targets: tuple[str, ...], result: str, memo: int | None = None, fixed: bool = False
-    ) -> str:
-        """Define `name(F, T, L, C)` dispatching on L's segment; return its name.
-
-        With `memo`, results are kept per law date in the evaluation's cache `C`, so the rules read
-        `as of` one date are computed once per case however many rules read them.
-        """
+    def segmented(self, name: str, targets: tuple[str, ...], result: str) -> str:
+        """Define `name_segments`, the variants `name_i(F, T, L, C)` computing `targets` under the
+        law of each date segment (call `name_segments[_bisect(_bounds, L)]`); return `name`."""
         variants = []
         for index, day in enumerate([None, *self.bounds]):
             self.day = day
@@ -130,23 +127,7 @@ class _Generator:
                 f"    return {result}",
             ]
         self.functions.pop(name, None)  # (re)insert after its variants, which it names
-        dispatch = f"{name}_segments[_bisect(_bounds, L)](F, T, L, C)"
-        if memo is None:
-            body = [f"    return {dispatch}"]
-        else:
-            # A `when` reading only facts and today has one value per case: the group's index is key.
-            body = [
-                f"    k = {memo}" if fixed else f"    k = ({memo}, L)",
-                "    r = C.get(k)",
-                "    if r is None:",
-                f"        r = C[k] = {dispatch}",
-                "    return r",
-            ]
-        self.functions[name] = [
-            f"{name}_segments = ({', '.join(variants)},)",
-            f"def {name}(F, T, L, C):",
-            *body,
-        ]
+        self.functions[name] = [f"{name}_segments = ({', '.join(variants)},)"]
         return name
 
     def body(self, targets: tuple[str, ...]) -> list[str]:
@@ -154,7 +135,7 @@ class _Generator:
         needed = self.closure(targets)
         rules = [n for n in self.plan.graph.order if n in needed and n in self.plan.rules]
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
-        lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
+        lines = [f"{self.fact_id(f)} = F[{self.const(sys.intern(f))}]" for f in facts]  # (interned: see evaluate)
         self.local_groups.append({})
         self.bodies.append(_Body(frozenset(targets), self.uses(rules)))
         try:
@@ -280,17 +261,30 @@ class _Generator:
             self.functions[name] = []  # reserve: groups are acyclic (checked when they were formed)
             saved = self.day
             result = "(" + "".join(f"{self.rule_id(t)}, " for t in targets) + ")"
-            fixed = all(
+            self.fixed_groups[index] = all(
                 not isinstance(n, ast.Name)
                 or n.binding in (ast.Binding.FACT, ast.Binding.TODAY, ast.Binding.ENUM_VALUE)
                 for n in ast.walk(node.when)
             ) and not any(isinstance(n, ast.AsOf) for n in ast.walk(node.when))
-            self.segmented(name, targets, result, memo=index, fixed=fixed)
+            self.segmented(name, targets, result)
             self.day = saved
-        # Within one function body the same `when` text has the same value: call the group once.
+        # Computed once per case and law date (kept in the evaluation's cache `C`), so the rules read
+        # `as of` one date are computed once however many rules read them. A `when` reading only
+        # facts and today has one value per case: the group's index is the key. The look-up is
+        # written here, where the group is read, to save a call.
+        self.temp += 1
+        law = f"_t{self.temp}"
+        if self.fixed_groups[index]:
+            key, bind = str(index), f"({law} := {when})"
+        else:
+            key, bind = f"_t{self.temp}k", f"{law}"
+            when = f"({key} := ({index}, ({law} := {when})))"
+        compute = f"{name}_segments[_bisect(_bounds, {bind})](F, T, {law}, C)"
+        test = f"{key} in C" if self.fixed_groups[index] else f"{when} in C"
+        call = f"(C[{key}] if {test} else C.setdefault({key}, {compute}))"
+        # Within one function body the same `when` text has the same value: look the group up once.
         cache = self.local_groups[-1]
         variable = cache.setdefault(f"{index}:{to_text(node.when)}", f"_c{len(self.constants)}_{len(cache)}")
-        call = f"{name}(F, T, {when}, C)"
         return f"({variable} if {variable} is not None else ({variable} := {call}))[{targets.index(node.target.name)}]"
 
     def form_groups(self, outputs: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ re-run the case through the tracing interpreter on demand, so tracing costs noth
 from __future__ import annotations
 
 import json
+import sys
 from bisect import bisect_right as _bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -54,7 +55,9 @@ class Evaluator:
         self.plan = plan
         self._programs: dict[tuple[str, ...], Program] = {}
         self._traced: dict[tuple[str, ...], TracedProgram | None] = {}  # variants recording compact traces
-        self._defaults = {n: f.default for n, f in plan.facts.items()}
+        # Fact names interned, as in the generated code and in Python literals: look-ups of the
+        # case's facts then match names by identity, without comparing their characters.
+        self._defaults = {sys.intern(n): f.default for n, f in plan.facts.items()}
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
         self._all: Program | None = None  # the program computing every decision, once generated
@@ -65,6 +68,7 @@ class Evaluator:
         # path accepts exactly what the slow path accepts.
         self._fast: dict[str, tuple[type, bool, frozenset[str] | None, Callable[[Any], bool] | None]] = {}
         for name, fact in plan.facts.items():
+            name = sys.intern(name)
             exact = _EXACT.get(fact.type.kind)
             if exact is not None:
                 allowed = None
@@ -240,11 +244,18 @@ class Evaluator:
             outputs, program = known
         env, kept = self._facts(facts, spans)
         if not trace:
-            required = program.required_facts
-            if not required or not any(env[f] is None for f in required):
+            if not program.required_facts or not _lacks(env, program.required_facts):
                 try:
                     computed = program.segments[_bisect(program.bounds, at)](env, at, at, {})
-                    return Decision(computed, _NO_ERRORS, self, kept, at, None)
+                    # The Decision's slots set here: a Python `__init__` costs a call through `type`.
+                    decision = _new(Decision)
+                    decision._values = computed
+                    decision._errors = _NO_ERRORS
+                    decision._evaluator = self
+                    decision._env = kept
+                    decision._at = at
+                    decision._trace = None
+                    return decision
                 except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
         elif trace == "compact":
@@ -294,7 +305,7 @@ class Evaluator:
         """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
         program = self.traced_program(outputs)
         required = program.required_facts if program is not None else ()
-        if program is not None and (not required or not any(env[f] is None for f in required)):
+        if program is not None and (not required or not _lacks(env, required)):
             records: list[tuple[object, ...]] = []
             try:
                 values = program.run(env, at, records)  # type: ignore[call-arg]
@@ -315,6 +326,15 @@ class Evaluator:
         recorded = Trace(at)
         Interpreter(self.plan, env, at, recorded).rule(name, at)
         return recorded
+
+
+def _lacks(env: Mapping[str, object], required: tuple[str, ...]) -> bool:
+    """Is a required fact null? (A function of its own: a generator in `evaluate` would make
+    `env` a closure cell on every call.)"""
+    return any(env[f] is None for f in required)
+
+
+_new = object.__new__
 
 
 def _show_name(value: object) -> str:
