@@ -102,15 +102,19 @@ class _Generator:
     # The timeline is cut at every date where a rule version or a parameter value changes. Within
     # one segment every version and value is fixed, so each segment gets straight-line code that
     # computes exactly what the versions in force need: no date tests, no unused dependencies.
-    def boundaries(self) -> list[date]:
+    def boundaries(self, needed: set[str] | None = None) -> list[date]:
+        """The days where the law of a rule or parameter in `needed` (default: all) changes."""
         days: set[date] = set()
-        for rule in self.plan.rules.values():
+        for name, rule in self.plan.rules.items():
+            if needed is not None and name not in needed:
+                continue
             for v in rule.versions:
                 days.add(v.start)
                 if v.end is not None and v.end < date.max:
                     days.add(v.end + timedelta(days=1))
-        for p in self.plan.parameters.values():
-            days.update(p.starts)
+        for name, p in self.plan.parameters.items():
+            if needed is None or name in needed:
+                days.update(p.starts)
         return sorted(days)
 
     def segmented(self, name: str, targets: tuple[str, ...], result: str) -> str:
@@ -507,7 +511,7 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     for name in outputs:
         assert _SAFE_NAME.fullmatch(name), name  # the reader only admits snake_case names
     g = _Generator(plan)
-    g.bounds = g.boundaries()
+    g.bounds = g.boundaries(plan.graph.dependencies(outputs))  # only the dates where what they need changes
     g.form_groups(outputs)
     result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
     g.segmented("_main", outputs, result)
