@@ -80,9 +80,10 @@ class Evaluator:
         # The hot loop's table: the facts whose value is valid as soon as it has this exact type
         # (dates, yes/no); the others (enums, bounded numbers and texts) also need their value
         # looked at (`_checks`: exact type, then the enum's values or the bounds).
-        self._exact: dict[object, type] = {
-            n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
-        }
+        # Every fact is in it (None: no value's type is enough), so that an unknown name is a KeyError.
+        self._exact: dict[object, type | None] = {
+            sys.intern(n): None for n in plan.facts
+        } | {n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None}
         self._checks: dict[object, tuple[type, Callable[[Any], bool]]] = {
             n: (exact, allowed.__contains__ if allowed is not None else cast("Callable[[Any], bool]", bounded))
             for n, (exact, _, allowed, bounded) in self._fast.items()
@@ -161,17 +162,21 @@ class Evaluator:
         exact = self._exact
         checks = self._checks
         later: list[tuple[object, object]] | None = None
-        for name, value in given.items():
-            if type(value) is exact.get(name):  # valid as given: the common case, kept short
-                env[name] = value
-                continue
-            check = checks.get(name)
-            if check is not None and type(value) is check[0] and check[1](value):
-                env[name] = value  # an enum's value, a text or number within bounds
-            elif later is None:
-                later = [(name, value)]
-            else:
-                later.append((name, value))
+        try:
+            for name, value in given.items():
+                if type(value) is exact[name]:  # valid as given: the common case, kept short
+                    env[name] = value
+                    continue
+                check = checks.get(name)
+                if check is not None and type(value) is check[0] and check[1](value):
+                    env[name] = value  # an enum's value, a text or number within bounds
+                elif later is None:
+                    later = [(name, value)]
+                else:
+                    later.append((name, value))
+        except KeyError:  # an unknown fact: every fact is looked at below, where it is reported
+            env = self._defaults.copy()
+            later = list(given.items())
         if later is None:
             return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
