@@ -419,8 +419,34 @@ class _Generator:
                 return f"{self.const(calendar.add_months)}({left}, {d.months})"
             if d.months == 0:
                 return f"({left} + {self.const(timedelta(days=d.days))})"
+        months = self.months_of(b, law)
+        if months is not None:  # a parameter read under another date's law, in whole months only
+            return f"{self.const(calendar.add_months)}({left}, {'' if op == '+' else '-'}{months})"
         fn = calendar.add_duration if op == "+" else calendar.subtract_duration
         return f"{self.const(fn)}({left}, {self.expr(b, law)})"
+
+    def months_of(self, e: ast.Expr, law: str) -> str | None:
+        """`p as of d` (or `p` under a law other than this segment's) for a parameter whose every
+        value is a whole number of months: code for that number, so that adding it to a date is
+        one `add_months` call (the same date as `add_duration` gives, one call less). Else None."""
+        if isinstance(e, ast.AsOf) and e.target.binding is ast.Binding.PARAMETER:
+            name, when = e.target.name, self.expr(e.when, law)
+        elif isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER and law != "L":
+            name, when = e.name, law
+        else:
+            return None
+        p = self.plan.parameters[name]
+        if not p.values or not all(isinstance(v, Duration) and v.days == 0 for v in p.values):
+            return None
+        bind = ""
+        if not when.isidentifier():  # read once: the chain below tests it once per value
+            self.temp += 1
+            bind, when = f"_t{self.temp} := {when}, ", f"_t{self.temp}"
+        code = f"{self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))}({when})"
+        for start, value in zip(p.starts, p.values, strict=True):
+            assert isinstance(value, Duration)
+            code = f"({value.months} if {when} >= {self.const(start)} else {code})"
+        return f"({bind}{code})[1]" if bind else code
 
 
 def _version_expressions(version: VersionPlan) -> list[ast.Expr]:
