@@ -279,13 +279,13 @@ class _Generator:
         self.temp += 1
         law = f"_t{self.temp}"
         if self.fixed_groups[index]:
-            key, bind = str(index), f"({law} := {when})"
+            memo, bind = str(index), f"({law} := {when})"
+            test = f"{memo} in C"
         else:
-            key, bind = f"_t{self.temp}k", f"{law}"
-            when = f"({key} := ({index}, ({law} := {when})))"
+            memo, bind = f"_t{self.temp}k", law
+            test = f"({memo} := ({index}, ({law} := {when}))) in C"
         compute = f"{name}_segments[_bisect(_bounds, {bind})](F, T, {law}, C)"
-        test = f"{key} in C" if self.fixed_groups[index] else f"{when} in C"
-        call = f"(C[{key}] if {test} else C.setdefault({key}, {compute}))"
+        call = f"(C[{memo}] if {test} else C.setdefault({memo}, {compute}))"
         # Within one function body the same `when` text has the same value: look the group up once.
         cache = self.local_groups[-1]
         variable = cache.setdefault(f"{index}:{to_text(node.when)}", f"_c{len(self.constants)}_{len(cache)}")

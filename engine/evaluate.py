@@ -185,7 +185,7 @@ class Evaluator:
             spec = self._fast.get(key) if value is None and isinstance(key, str) else None
             if spec is not None:
                 if spec[1]:  # optional: null means absent, the default (if any) applies
-                    env[key] = self._defaults[key]
+                    env[str(key)] = self._defaults[str(key)]
                 null = True
                 continue
             slow.append((key, value))
@@ -276,7 +276,7 @@ class Evaluator:
         known = (outputs, self._programs.get(outputs) or self.program(outputs))
         if type(decisions) in (tuple, list, str) and len(self._request_programs) < 1024:
             key = tuple(decisions) if type(decisions) is list else decisions
-            self._request_programs[key] = known  # type: ignore[index]
+            self._request_programs[key] = known
         return known
 
     def _reference(self, env: dict[str, object], at: date, outputs: tuple[str, ...], trace: object) -> Decision:
