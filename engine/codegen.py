@@ -11,10 +11,11 @@ from __future__ import annotations
 import bisect
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from engine import ast, calendar
 from engine.builtins import TABLE
@@ -28,14 +29,18 @@ from engine.types import Kind
 _SAFE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
 
 
+_Row = Sequence[object] | dict[str, object]  # the values of a program's outputs: in order, or by name
+
+
 @dataclass(frozen=True)
 class Program:
     outputs: tuple[str, ...]
     required_facts: tuple[str, ...]
     source: str
     run: Callable[[dict[str, object], date], dict[str, object]]
-    # run's own dispatch, for a caller that saves the call: segments[bisect(bounds, T)](F, T, T, {})
-    segments: tuple[Callable[[dict[str, object], date, date, dict[object, object]], dict[str, object]], ...]
+    # run's own dispatch, for a caller that saves the call: segments[bisect(bounds, T)](F, T, T, {}),
+    # which gives the values of `outputs` in their order (a tuple), or by name (a dict: `codegen_linear`)
+    segments: tuple[Callable[[dict[str, object], date, date, dict[object, object]], _Row], ...]
     bounds: tuple[date, ...]
 
 
@@ -539,10 +544,10 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     g = _Generator(plan)
     g.bounds = g.boundaries(plan.graph.dependencies(outputs))  # only the dates where what they need changes
     g.form_groups(outputs)
-    result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
+    # The values in the order of `outputs`, a tuple: cheaper to build than a mapping (named on demand).
+    result = "(" + "".join(f"{g.rule_id(name)}, " for name in outputs) + ")"
     g.segmented("_main", outputs, result)
-    main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
-    source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
+    source = "\n".join([line for fn in g.functions.values() for line in fn]) + "\n"
     namespace: dict[str, object] = {
         "_div": _div,
         "_dec": _dec,
@@ -555,11 +560,10 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     }
     exec(compile(source, "<policy plan>", "exec"), namespace)
     required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)
-    return Program(
-        outputs,
-        required,
-        source,
-        namespace["run"],  # type: ignore[arg-type]
-        namespace["_main_segments"],  # type: ignore[arg-type]
-        tuple(g.bounds),
-    )
+    segments = cast("tuple[Callable[..., tuple[object, ...]], ...]", namespace["_main_segments"])
+    bounds = tuple(g.bounds)
+
+    def run(facts: dict[str, object], today: date) -> dict[str, object]:
+        return dict(zip(outputs, segments[bisect.bisect_right(bounds, today)](facts, today, today, {}), strict=True))
+
+    return Program(outputs, required, source, run, segments, bounds)

@@ -81,9 +81,9 @@ class Evaluator:
         # (dates, yes/no); the others (enums, bounded numbers and texts) also need their value
         # looked at (`_checks`: exact type, then the enum's values or the bounds).
         # Every fact is in it (None: no value's type is enough), so that an unknown name is a KeyError.
-        self._exact: dict[object, type | None] = {
-            sys.intern(n): None for n in plan.facts
-        } | {n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None}
+        self._exact: dict[object, type | None] = {sys.intern(n): None for n in plan.facts} | {
+            n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
+        }
         self._checks: dict[object, tuple[type, Callable[[Any], bool]]] = {
             n: (exact, allowed.__contains__ if allowed is not None else cast("Callable[[Any], bool]", bounded))
             for n, (exact, _, allowed, bounded) in self._fast.items()
@@ -158,34 +158,27 @@ class Evaluator:
         a copy of the facts given when they were all valid as given, else the full facts."""
         if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
-        env = self._defaults.copy()
         exact = self._exact
-        checks = self._checks
         later: list[tuple[object, object]] | None = None
         try:
             for name, value in given.items():
-                if type(value) is exact[name]:  # valid as given: the common case, kept short
-                    env[name] = value
-                    continue
-                check = checks.get(name)
-                if check is not None and type(value) is check[0] and check[1](value):
-                    env[name] = value  # an enum's value, a text or number within bounds
-                elif later is None:
-                    later = [(name, value)]
-                else:
-                    later.append((name, value))
+                if type(value) is not exact[name]:  # (valid as given: the common case, kept short)
+                    check = self._checks.get(name)
+                    if check is None or type(value) is not check[0] or not check[1](value):
+                        if later is None:
+                            later = []
+                        later.append((name, value))  # not an enum's value, a text or number within bounds
         except KeyError:  # an unknown fact: every fact is looked at below, where it is reported
-            env = self._defaults.copy()
             later = list(given.items())
+        env = self._defaults.copy()
+        env.update(given)  # then the values to convert or to replace by their default, below
         if later is None:
             return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
         null = False
         for key, value in later:
-            spec = self._fast.get(key) if value is None and isinstance(key, str) else None
-            if spec is not None:
-                if spec[1]:  # optional: null means absent, the default (if any) applies
-                    env[str(key)] = self._defaults[str(key)]
+            if value is None and isinstance(key, str) and key in self._fast:
+                env[key] = self._defaults[key]  # null means absent: the default (if any) applies
                 null = True
                 continue
             slow.append((key, value))
@@ -255,6 +248,7 @@ class Evaluator:
                     # The Decision's slots set here: a Python `__init__` costs a call through `type`.
                     decision = _new(Decision)
                     decision._values = computed
+                    decision._names = program.outputs
                     decision._errors = _NO_ERRORS
                     decision._evaluator = self
                     decision._env = kept
@@ -325,7 +319,7 @@ class Evaluator:
         recorded = decision._trace
         assert isinstance(recorded, Trace)
         compact = CompactTrace.from_trace(recorded, self.plan)
-        return Decision(dict(decision._values), decision._errors, self, kept, at, compact)
+        return Decision(dict(decision._map()), decision._errors, self, kept, at, compact)
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
         recorded = Trace(at)
@@ -374,7 +368,9 @@ class Decision(Mapping[str, object]):
     # Slots and read-only properties: no attribute can be added, and the public ones cannot be set.
     # (Plain slot stores in __init__ keep the construction cheap: it is on every evaluation's path.)
     # `_env` holds only the facts given (the defaults come from the policy): no copy of every fact.
-    __slots__ = ("_at", "_env", "_errors", "_evaluator", "_trace", "_values")
+    # `_values` may be the generated code's tuple of values, in the order of `_names` (shared by
+    # every Decision of the same request): it becomes a dict when first read (`_map`).
+    __slots__ = ("_at", "_env", "_errors", "_evaluator", "_names", "_trace", "_values")
 
     def __init__(
         self,
@@ -385,12 +381,20 @@ class Decision(Mapping[str, object]):
         at: date,
         trace: Trace | CompactTrace | None,
     ) -> None:
-        self._values = values
+        self._values: dict[str, object] | Sequence[object] = values
+        self._names: tuple[str, ...] = ()
         self._errors = errors
         self._evaluator = evaluator
         self._env = env
         self._trace = trace
         self._at = at
+
+    def _map(self) -> dict[str, object]:
+        """The values by name (the generated code's tuple named on first use)."""
+        values = self._values
+        if type(values) is not dict:
+            values = self._values = dict(zip(self._names, values, strict=True))
+        return values
 
     @property
     def at(self) -> date:
@@ -399,31 +403,31 @@ class Decision(Mapping[str, object]):
 
     def __getitem__(self, name: str) -> object:
         try:
-            return self._values[name]
+            return self._map()[name]
         except KeyError:
             error = self._errors.get(name)
             if error is not None:
                 raise error from None
-            known = [*self._values, *self._errors]
+            known = [*self._map(), *self._errors]
             raise KeyError(_("{name!r} was not computed").format(name=name) + suggest(name, known)) from None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._values
+        return name in self._map()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
+        return iter(self._map())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._map())
 
     def __repr__(self) -> str:
         failed = f", errors={sorted(self._errors)}" if self._errors else ""
-        return f"Decision(at={self.at.isoformat()}, {self._values!r}{failed})"
+        return f"Decision(at={self.at.isoformat()}, {self._map()!r}{failed})"
 
     @property
     def values(self) -> Mapping[str, object]:  # type: ignore[override]
         """The decisions computed successfully, name → value (read-only)."""
-        return MappingProxyType(self._values)
+        return MappingProxyType(self._map())
 
     @property
     def errors(self) -> Mapping[str, DecisionError]:
@@ -438,7 +442,7 @@ class Decision(Mapping[str, object]):
     @property
     def names(self) -> tuple[str, ...]:
         """Every decision asked for, computed or failed, in dependency order."""
-        return tuple(n for n in self._evaluator.plan.graph.order if n in self._values or n in self._errors)
+        return tuple(n for n in self._evaluator.plan.graph.order if n in self._map() or n in self._errors)
 
     @property
     def facts(self) -> Mapping[str, object]:
@@ -481,7 +485,7 @@ class Decision(Mapping[str, object]):
 
         return {
             "at": self.at.isoformat(),
-            "decisions": {name: json_value(value) for name, value in self._values.items()},
+            "decisions": {name: json_value(value) for name, value in self._map().items()},
             "errors": {name: exc.error.to_dict() for name, exc in self._errors.items()},
         }
 
