@@ -170,8 +170,8 @@ class Evaluator:
                         later.append((name, value))  # not an enum's value, a text or number within bounds
         except KeyError:  # an unknown fact: every fact is looked at below, where it is reported
             later = list(given.items())
-        env = self._defaults.copy()
-        env.update(given)  # then the values to convert or to replace by their default, below
+        # Then the values to convert or to replace by their default, below.
+        env = self._defaults | given if type(given) is dict else {**self._defaults, **given}
         if later is None:
             return env, given.copy() if type(given) is dict else env
         slow: list[tuple[object, object]] = []
