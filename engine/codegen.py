@@ -4,6 +4,12 @@ User text never reaches the generated source: names become numbered locals (`v3`
 every literal goes through a constants table (`_k7`). Only the code's shape comes from the AST.
 Rules are computed once each, in dependency order; `x as of d` calls a generated function
 that computes x's dependencies under the law of date d.
+
+`generate(plan, outputs, traced=True)` writes the same code plus what a compact trace needs
+(`engine.compact`): every table stores the row it takes, every `if` its condition, every rule
+computed where it is read its value, in locals, and each function body appends one record of
+them, `(layout index, law date, *locals)`, to the list `run(F, T, R)` was given. The layouts
+(`RecordSlot`) say which rule and version each local belongs to; nothing is decoded until read.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import cast
 
 from engine import ast, calendar
 from engine.builtins import TABLE
@@ -24,6 +29,7 @@ from engine.diagnostics import EvaluationError
 from engine.interpreter import not_in_force, parameter_not_in_force, same_law_reads
 from engine.plan import Plan, RulePlan, VersionPlan
 from engine.printer import to_text
+from engine.records import NOT_COMPUTED, Marked, RecordSlot, layout
 from engine.types import Kind
 
 _SAFE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
@@ -42,6 +48,8 @@ class Program:
     # which gives the values of `outputs` in their order (a tuple), or by name (a dict: `codegen_linear`)
     segments: tuple[Callable[[dict[str, object], date, date, dict[object, object]], _Row], ...]
     bounds: tuple[date, ...]
+    # Traced programs only: `layouts[i]` describes the records of layout index i (see `RecordSlot`).
+    layouts: tuple[tuple[RecordSlot, ...], ...] = ()
 
 
 def _div(a: object, b: object) -> Decimal:
@@ -63,7 +71,7 @@ def _mul_duration(a: object, b: object) -> Duration:
 
 _MAX_INLINE_DEPTH = 12  # rules inlined into one another, at most; Python's parser nests 200 deep
 _MAX_INLINE_CODE = 4000  # characters of code one rule may add to a body by being inlined where read
-_UNSET = object()  # a lazily computed rule not computed yet
+_UNSET = NOT_COMPUTED  # a lazily computed rule not computed yet
 
 
 @dataclass
@@ -76,6 +84,8 @@ class _Body:
     inline: dict[str, tuple[str, int]] = field(default_factory=dict)
     lazy: list[str] = field(default_factory=list)  # variables of rules read more than once, computed on first read
     depth: int = 0  # deepest inlined rule met while generating the current rule
+    recorded: list[Marked] | None = None  # traced programs: the rules this body records
+    current: Marked | None = None  # the rule whose code is being generated (traced programs)
 
 
 @dataclass
@@ -91,6 +101,8 @@ class _Generator:
     fixed_groups: dict[int, bool] = field(default_factory=dict)  # group → is its `when` one value per case?
     local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
     bodies: list[_Body] = field(default_factory=list)  # the function bodies being generated
+    traced: bool = False  # write the recording code of compact traces too
+    layouts: list[tuple[RecordSlot, ...]] = field(default_factory=list)
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.constants)}"
@@ -146,7 +158,7 @@ class _Generator:
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
         lines = [f"{self.fact_id(f)} = F[{self.const(sys.intern(f))}]" for f in facts]  # (interned: see evaluate)
         self.local_groups.append({})
-        self.bodies.append(_Body(frozenset(targets), self.uses(rules)))
+        self.bodies.append(_Body(frozenset(targets), self.uses(rules), recorded=[] if self.traced else None))
         try:
             for name in rules:
                 lines += self.rule(self.plan.rules[name])
@@ -154,11 +166,20 @@ class _Generator:
             cached = self.local_groups.pop()
             body = self.bodies.pop()
         self.facts_read.update(facts)
+        init, record = self.record(body.recorded) if body.recorded is not None else ([], [])
         return (
             [f"{variable} = None" for variable in cached.values()]
             + [f"{variable} = _U" for variable in body.lazy]
+            + init
             + lines
+            + record
         )
+
+    def record(self, marked: list[Marked]) -> tuple[list[str], list[str]]:
+        """Traced programs: the markers' initial values, and the line appending the body's record."""
+        slots, init, append = layout(marked, len(self.layouts))
+        self.layouts.append(slots)
+        return init, [append]
 
     def uses(self, rules: list[str]) -> dict[str, int]:
         """How many times each rule is read, under this segment's law, by the rules of one body."""
@@ -206,7 +227,24 @@ class _Generator:
                 body.inline[rule.name] = (self.not_in_force_call(rule), 0)
                 return []
             return [f"{self.rule_id(rule.name)} = {self.not_in_force_call(rule)}"]
+        if body.recorded is None:
+            return self.computed(rule, version, body)
+        index = next(i for i, v in enumerate(rule.versions) if v is version)
+        row = f"_w{self.rule_id(rule.name)}" if version.rows is not None else None
+        try:
+            body.current = Marked(rule.name, index, row)
+            lines = self.computed(rule, version, body)
+            body.recorded.append(body.current)
+        finally:
+            body.current = None
+        return lines
+
+    def computed(self, rule: RulePlan, version: VersionPlan, body: _Body) -> list[str]:
+        """The statements computing `rule` in this body (none if it is computed where it is read)."""
         uses = body.uses.get(rule.name, 0)
+        variable = self.rule_id(rule.name)
+        traced, body.current = body.current, None  # traced: the choice of form is made on the plain code
+        row = traced.row if traced is not None else None
         if rule.name not in body.targets and uses:
             # Not returned: computed where it is read, so only when that branch is taken (as the
             # interpreter does), once (`v` starts as the sentinel `_U`), unless inlining would nest
@@ -214,27 +252,41 @@ class _Generator:
             body.depth = 0
             code = self.inline_version(version, rule.type.kind)
             depth = body.depth + 1
-            variable = self.rule_id(rule.name)
             if uses > 1:
                 code = f"{variable} if {variable} is not _U else ({variable} := {code})"
             if depth <= _MAX_INLINE_DEPTH and len(code) * uses <= _MAX_INLINE_CODE:
+                if traced is not None:  # the same code with markers, the rule's value kept to say it was read
+                    body.current = traced
+                    code = self.inline_version(version, rule.type.kind, traced.row)
+                    if uses > 1:
+                        code = f"{variable} if {variable} is not _U else ({variable} := {code})"
+                    else:
+                        code = f"({variable} := {code})"
+                    traced.computed = variable
                 body.inline[rule.name] = (code, depth)
-                if uses > 1:
+                if uses > 1 or traced is not None:
                     body.lazy.append(variable)
                 return []
-            return [f"{variable} = {self.inline_version(version, rule.type.kind)}"]
-        return self.version(version, self.rule_id(rule.name), rule.type.kind)
+            body.current = traced
+            return [f"{variable} = {self.inline_version(version, rule.type.kind, row)}"]
+        body.current = traced
+        return self.version(version, variable, rule.type.kind, row)
 
-    def inline_version(self, version: VersionPlan, kind: Kind) -> str:
-        """A version as one expression: a table becomes nested conditional expressions."""
+    def inline_version(self, version: VersionPlan, kind: Kind, row_variable: str | None = None) -> str:
+        """A version as one expression: a table becomes nested conditional expressions (traced: each
+        row's number goes into `row_variable` before its condition is read)."""
         wrap = kind in (Kind.MONEY, Kind.DECIMAL)
         if version.formula is not None:
             return self.value(version.formula, wrap)
         assert version.rows is not None
         *rows, last = version.rows
         code = self.value(last.then, wrap)  # the `otherwise` row (the reader requires it, last)
+        if row_variable is not None:
+            code = f"({code} if ({row_variable} := {len(version.rows)}) else None)"
         parts = [(self.expr(row.when), self.value(row.then, wrap)) for row in rows if row.when is not None]
-        for when, then in reversed(parts):
+        for number, (when, then) in reversed(list(enumerate(parts, 1))):
+            if row_variable is not None:
+                when = f"(({row_variable} := {number}) and {when})"
             code = f"({then} if {when} else {code})"
         return code
 
@@ -242,7 +294,7 @@ class _Generator:
         nif = self.const(lambda law, r=rule: _raise(not_in_force(self.plan, r, law)))
         return f"{nif}(L)"
 
-    def version(self, version: VersionPlan, target: str, kind: Kind) -> list[str]:
+    def version(self, version: VersionPlan, target: str, kind: Kind, row_variable: str | None = None) -> list[str]:
         wrap = kind in (Kind.MONEY, Kind.DECIMAL)
         if version.formula is not None:
             return [f"{target} = {self.value(version.formula, wrap)}"]
@@ -254,6 +306,8 @@ class _Generator:
             else:
                 lines.append(f"{'if' if i == 0 else 'elif'} {self.expr(row.when)}:")
             lines.append(f"    {target} = {self.value(row.then, wrap)}")
+            if row_variable is not None:
+                lines.append(f"    {row_variable} = {i + 1}")
         return lines
 
     def value(self, e: ast.Expr, wrap: bool) -> str:
@@ -356,6 +410,12 @@ class _Generator:
             case ast.Binary(op=op, left=a, right=b):
                 return f"({self.expr(a, law)} {op} {self.expr(b, law)})"
             case ast.If(cond=c, then=t, orelse=o):
+                traced = self.bodies[-1].current if self.bodies else None
+                if traced is not None:  # keep the condition's value: the branch taken
+                    self.temp += 1
+                    marker = f"_b{self.temp}"
+                    traced.ifs.append((e, marker))
+                    return f"({self.expr(t, law)} if ({marker} := {self.expr(c, law)}) else {self.expr(o, law)})"
                 return f"({self.expr(t, law)} if {self.expr(c, law)} else {self.expr(o, law)})"
             case ast.In(value=v, items=items, negated=neg):
                 return f"({self.expr(v, law)} {'not in' if neg else 'in'} {self.collection(items, law)})"
@@ -368,6 +428,12 @@ class _Generator:
             case ast.AsOf(target=target, when=w):
                 when = self.expr(w, law)
                 if target.binding is ast.Binding.PARAMETER:
+                    traced = self.bodies[-1].current if self.bodies else None
+                    if traced is not None:  # keep the date it is read on
+                        self.temp += 1
+                        marker = f"_q{self.temp}"
+                        traced.parameters.append((target.name, marker))
+                        return f"({marker} := {when}, {self.parameter(target.name, marker)})[1]"
                     if when.isidentifier():  # a local or T: no need to name it
                         return self.parameter(target.name, when)
                     self.temp += 1
@@ -400,6 +466,7 @@ class _Generator:
         """A parameter under this segment's law: its value is fixed for the whole segment."""
         p = self.plan.parameters[name]
         index = p.index_on(self.day) if self.day is not None else -1
+        self.parameter_read(name, index)
         if index < 0:
             nif = self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))
             return f"{nif}(L)"
@@ -411,7 +478,14 @@ class _Generator:
             return None
         p = self.plan.parameters[e.name]
         index = p.index_on(self.day)
+        self.parameter_read(e.name, index)
         return p.values[index] if index >= 0 else None
+
+    def parameter_read(self, name: str, index: int) -> None:
+        """Traced programs: the rule being generated reads parameter `name` under its body's law."""
+        traced = self.bodies[-1].current if self.bodies else None
+        if traced is not None and index >= 0:
+            traced.parameters.append((name, None))
 
     def date_arithmetic(self, op: str, a: ast.Expr, b: ast.Expr, law: str) -> str:
         if op == "+" and _kind(a) is Kind.DURATION:
@@ -538,21 +612,29 @@ def _may_be_int(e: ast.Expr) -> bool:
     return False
 
 
-def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
+def generate(plan: Plan, outputs: tuple[str, ...], traced: bool = False) -> Program:
+    """Compile the code computing `outputs`: `run(F, T)` → {decision: value}. `traced`: the same code
+    recording its choices, `run(F, T, R)` appending records to the list R (see the module docstring)."""
     for name in outputs:
         assert _SAFE_NAME.fullmatch(name), name  # the reader only admits snake_case names
-    g = _Generator(plan)
+    g = _Generator(plan, traced=traced)
     g.bounds = g.boundaries(plan.graph.dependencies(outputs))  # only the dates where what they need changes
     g.form_groups(outputs)
     # The values in the order of `outputs`, a tuple: cheaper to build than a mapping (named on demand).
     result = "(" + "".join(f"{g.rule_id(name)}, " for name in outputs) + ")"
     g.segmented("_main", outputs, result)
-    source = "\n".join([line for fn in g.functions.values() for line in fn]) + "\n"
+    # `run` names the values; `segments` give them in the order of `outputs` (see `Program`).
+    if traced:  # the cache's key None holds the records' list (group keys are ints and tuples)
+        main = ["def run(F, T, R):", "    return _named(_main_segments[_bisect(_bounds, T)](F, T, T, {None: R}))"]
+    else:
+        main = ["def run(F, T):", "    return _named(_main_segments[_bisect(_bounds, T)](F, T, T, {}))"]
+    source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
         "_div": _div,
         "_dec": _dec,
         "_mul_duration": _mul_duration,
         "_bisect": bisect.bisect_right,
+        "_named": lambda row: dict(zip(outputs, row, strict=True)),
         "_U": _UNSET,
         "_bounds": tuple(g.bounds),
         "__builtins__": {},
@@ -560,10 +642,12 @@ def generate(plan: Plan, outputs: tuple[str, ...]) -> Program:
     }
     exec(compile(source, "<policy plan>", "exec"), namespace)
     required = tuple(f for f in sorted(g.facts_read) if plan.facts[f].required)
-    segments = cast("tuple[Callable[..., tuple[object, ...]], ...]", namespace["_main_segments"])
-    bounds = tuple(g.bounds)
-
-    def run(facts: dict[str, object], today: date) -> dict[str, object]:
-        return dict(zip(outputs, segments[bisect.bisect_right(bounds, today)](facts, today, today, {}), strict=True))
-
-    return Program(outputs, required, source, run, segments, bounds)
+    return Program(
+        outputs,
+        required,
+        source,
+        namespace["run"],  # type: ignore[arg-type]
+        namespace["_main_segments"],  # type: ignore[arg-type]
+        tuple(g.bounds),
+        tuple(g.layouts),
+    )

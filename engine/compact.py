@@ -30,9 +30,9 @@ from datetime import date
 
 from engine import ast
 from engine.canonical import canonical_value
-from engine.codegen_traced import RecordSlot
 from engine.i18n import _
 from engine.plan import Plan, VersionPlan
+from engine.records import NOT_COMPUTED, RecordSlot
 from engine.trace import Trace
 
 
@@ -116,6 +116,8 @@ class CompactTrace:
             for slot in self._layouts[layout]:
                 if (slot.rule, law) in steps:  # computed again by another body: same choices
                     continue
+                if slot.computed is not None and values[slot.computed] is NOT_COMPUTED:
+                    continue  # computed where read, and not read in this case
                 for name in slot.parameters:
                     parameters[(name, law)] = table[name].index_on(law)
                 for name, at in slot.as_of:

@@ -18,10 +18,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.calendar import Duration
-from engine.codegen import Program
+from engine.codegen import Program, generate
 from engine.codegen_linear import FLAT_ROWS, SEGMENTED_BUDGET, generate_program, longest_table, segmented_size
-from engine.codegen_traced import Program as TracedProgram
-from engine.codegen_traced import generate as generate_traced
 from engine.compact import CompactTrace
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
@@ -54,7 +52,7 @@ class Evaluator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self._programs: dict[tuple[str, ...], Program] = {}
-        self._traced: dict[tuple[str, ...], TracedProgram | None] = {}  # variants recording compact traces
+        self._traced: dict[tuple[str, ...], Program | None] = {}  # variants recording compact traces
         # Fact names interned, as in the generated code and in Python literals: look-ups of the
         # case's facts then match names by identity, without comparing their characters.
         self._defaults = {sys.intern(n): f.default for n, f in plan.facts.items()}
@@ -292,12 +290,12 @@ class Evaluator:
                 errors[name] = _for_decision(exc)
         return Decision(values, errors, self, env, at, recorded)
 
-    def traced_program(self, outputs: tuple[str, ...]) -> TracedProgram | None:
+    def traced_program(self, outputs: tuple[str, ...]) -> Program | None:
         """The traced variant of the segmented code; None for a policy too large for that form (its
         compact traces then come from the interpreter)."""
         if outputs not in self._traced:
             large = segmented_size(self.plan) > SEGMENTED_BUDGET or longest_table(self.plan) > FLAT_ROWS
-            self._traced[outputs] = None if large else generate_traced(self.plan, outputs, traced=True)
+            self._traced[outputs] = None if large else generate(self.plan, outputs, traced=True)
         return self._traced[outputs]
 
     def compact(self, env: dict[str, object], kept: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:

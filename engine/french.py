@@ -88,6 +88,46 @@ TYPES_FR = {fr: en for en, fr in TYPES.items()}
 
 BOOLEANS_FR = {"vrai": True, "faux": False}
 
+# Duration units (`1 month` ↔ `1 mois`); the grammar accepts both. French has no plural for `mois`.
+UNITS = {
+    "day": "jour",
+    "days": "jours",
+    "week": "semaine",
+    "weeks": "semaines",
+    "month": "mois",
+    "months": "mois",
+    "year": "an",
+    "years": "ans",
+}
+UNITS_FR = {
+    "jour": "day",
+    "jours": "days",
+    "semaine": "week",
+    "semaines": "weeks",
+    "mois": "month",
+    "an": "year",
+    "ans": "years",
+}
+
+
+def english_words(words: list[str]) -> list[tuple[int, str]]:
+    """The words of an expression with every French keyword and builtin name in its English form
+    (`est connu` → `is not null`, `date_du_jour` → `today`), each with the index of the word it
+    comes from; other words are kept. For readers of a formula's words, whatever its language."""
+    phrases = sorted(((fr, en) for en, fr in KEYWORDS.items()), key=lambda p: -len(p[0]))
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(words):
+        found = next((p for p in phrases if tuple(words[i : i + len(p[0])]) == p[0]), None)
+        if found is not None:
+            out.extend((i, word) for word in found[1])
+            i += len(found[0])
+            continue
+        out.append((i, NAMES_FR.get(words[i], words[i])))
+        i += 1
+    return out
+
+
 # The word to write instead of a word of the other language, for the mixed-language error.
 _PHRASES = {" ".join(en): " ".join(fr) for en, fr in KEYWORDS.items()}
 COUNTERPART = {

@@ -14,7 +14,20 @@ import re
 from dataclasses import dataclass
 
 from engine.diagnostics import Code, Diagnostic, PolicyCompileError
-from engine.french import BOOLEANS_FR, ENGLISH, FRENCH, KEYS, KEYS_FR, KEYWORDS, NAMES, NAMES_FR, TYPES, TYPES_FR
+from engine.french import (
+    BOOLEANS_FR,
+    ENGLISH,
+    FRENCH,
+    KEYS,
+    KEYS_FR,
+    KEYWORDS,
+    NAMES,
+    NAMES_FR,
+    TYPES,
+    TYPES_FR,
+    UNITS,
+    UNITS_FR,
+)
 from engine.i18n import _
 from engine.loader import YamlNode, parse_yaml
 from engine.parser import tokens
@@ -175,34 +188,13 @@ class _Translator:
             return 1, names[word]
         if kind == "UNIT":
             if self.to == FRENCH:
-                return 1, _UNITS_FR.get(word)
+                return 1, UNITS.get(word)
             count = words[i - 1][1] if i > 0 else "2"
-            english = _UNITS_EN.get(word)
+            english = UNITS_FR.get(word)
             if english is not None and count != "1" and not english.endswith("s"):
                 english += "s"
             return 1, english
         return 1, None
-
-
-_UNITS_FR = {
-    "day": "jour",
-    "days": "jours",
-    "week": "semaine",
-    "weeks": "semaines",
-    "month": "mois",
-    "months": "mois",
-    "year": "an",
-    "years": "ans",
-}
-_UNITS_EN = {
-    "jour": "day",
-    "jours": "days",
-    "semaine": "week",
-    "semaines": "weeks",
-    "mois": "month",
-    "an": "year",
-    "ans": "years",
-}
 
 
 def _apply(text: str, edits: list[_Edit]) -> str:

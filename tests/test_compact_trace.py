@@ -104,9 +104,17 @@ def test_a_tampered_trace_is_refused_not_explained_otherwise(rsa: Policy) -> Non
     forged = CompactTrace(trace.today, rsa.plan, steps=steps)
     with pytest.raises(TraceMismatch, match="row"):
         render(rsa.plan, decision.facts, forged, "orientation_organisme")
+    # A case that reads the age (the generated code computes a rule only where it is read).
+    facts = {
+        "date_naissance": date(1975, 9, 12),
+        "date_entree_rsa": date(2023, 1, 16),
+        "suivi_social_mds_en_cours": True,
+    }
+    decision = rsa.evaluate(facts, date(2023, 3, 1), trace="compact")
+    assert decision.compact_trace is not None
+    steps = list(decision.compact_trace)
     age = next(i for i, s in enumerate(steps) if s.rule == "age_a_l_entree_rsa")
     a = steps[age]
-    steps[key] = s
     steps[age] = Step(a.rule, a.version, a.law, a.row, "t" if a.ifs == "e" else "e")  # the other branch
     with pytest.raises(TraceMismatch, match=r"true|false"):
         render(rsa.plan, decision.facts, CompactTrace(trace.today, rsa.plan, steps=steps), "orientation_organisme")

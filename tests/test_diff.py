@@ -28,9 +28,9 @@ from engine.batch.indicator_frame import read_source, rows
 ROOT = Path(__file__).resolve().parent.parent
 AT = date(2027, 12, 31)
 ANCHOR = "\n  adre_montant_six_mois:"
-RAISE = """      - from: 2027-01-01
-        value: 600 €
-        references:
+RAISE = """      - depuis: 2027-01-01
+        valeur: 600 €
+        références:
           - article: Projet de délibération portant l'ADRE à 600 € (exemple)
 """
 
@@ -93,8 +93,8 @@ def test_enum_matrix(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "policy", folder)
     path = folder / "parameters" / "orientation.yaml"
     text = path.read_text("utf-8")
-    assert "value: 26" in text
-    path.write_text(text.replace("value: 26", "value: 30", 1), "utf-8")
+    assert "valeur: 26" in text
+    path.write_text(text.replace("valeur: 26", "valeur: 30", 1), "utf-8")
     cases = tmp_path / "cases.csv"
     write(caseload(800, seed=3), cases)
     old, new = load_policy(ROOT / "policy"), load_policy(folder)

@@ -40,9 +40,9 @@ def guide_steps() -> tuple[str, str, str]:
     """The parameter's name, the new value entry (step 2) and the new case file (step 4)."""
     blocks = yaml_blocks(GUIDE.read_text(encoding="utf-8"))
     step2 = next(b for b in blocks if b.lstrip().startswith("adre_montant_prise_de_poste:"))
-    entries = re.split(r"(?m)^(?=      - from: )", step2)
+    entries = re.split(r"(?m)^(?=      - depuis: )", step2)
     new_value = entries[-1]
-    assert "value: 600 €" in new_value, "step 2 of the guide no longer adds 600 €"
+    assert "valeur: 600 €" in new_value, "step 2 of the guide no longer adds 600 €"
     case_file = next(b for b in blocks if b.startswith("# ADRE : 600 €"))
     return "adre_montant_prise_de_poste", new_value, case_file
 
@@ -94,12 +94,12 @@ def test_following_the_guide_keeps_the_suite_green(tmp_path: Path, when: str) ->
     case_path = copy / "policy" / "tests" / f"adre-montant-{'2026' if '2026' in when else '2027'}.yaml"
     case_path.write_text(case_file, encoding="utf-8")
     values = next(
-        p["values"]
+        p["valeurs"]
         for f in (copy / "policy" / "parameters").glob("*.yaml")
-        for n, p in (yaml.safe_load(f.read_text(encoding="utf-8")).get("parameters") or {}).items()
+        for n, p in (yaml.safe_load(f.read_text(encoding="utf-8")).get("paramètres") or {}).items()
         if n == name
     )
-    assert [str(v["value"]) for v in values] == ["500 €", "600 €"]  # the old value is kept
+    assert [str(v["valeur"]) for v in values] == ["500 €", "600 €"]  # the old value is kept
 
     # Steps 3 and 5: `policy check` and `policy test` on the changed pack.
     check = run(copy, "-m", "engine", "check", "--strict", "policy")

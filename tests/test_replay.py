@@ -52,8 +52,8 @@ def _changed_policy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "policy", copy)
     adre = copy / "parameters" / "adre.yaml"
     text = adre.read_text(encoding="utf-8")
-    assert text.count("value: 500 €") >= 1
-    adre.write_text(text.replace("value: 500 €", "value: 600 €", 1), encoding="utf-8")
+    assert text.count("valeur: 500 €") >= 1
+    adre.write_text(text.replace("valeur: 500 €", "valeur: 600 €", 1), encoding="utf-8")
     return copy
 
 
@@ -85,7 +85,7 @@ def test_a_changed_rule_version_is_reported_from_the_traces(rsa: Policy, tmp_pat
     # The age threshold of the automatic MDS orientation raised to 99.
     case = {"date_entree_rsa": date(2023, 3, 20), "inscrit_france_travail": True}
     doc = json.loads(rsa.receipt(case, date(2023, 5, 15)).to_json())
-    changed_text = text.replace("value: 26", "value: 99")
+    changed_text = text.replace("valeur: 26", "valeur: 99")
     assert changed_text != text
     orientation.write_text(changed_text, encoding="utf-8")
     result = replay(load_policy(copy), doc)
@@ -113,7 +113,7 @@ def test_with_the_original_policy_changes_are_named_by_content(rsa: Policy, tmp_
     shutil.copytree(ROOT / "policy", copy)
     rules = copy / "rules" / "adre.yaml"
     text = rules.read_text(encoding="utf-8")
-    formula = "formula: adre_versement_prise_de_poste + adre_versement_six_mois"
+    formula = "formule: adre_versement_prise_de_poste + adre_versement_six_mois"
     assert formula in text
     rules.write_text(text.replace(formula, formula + " + 1 €"), encoding="utf-8")
     doc = json.loads(rsa.receipt(ADRE_CASE, date(2023, 9, 1)).to_json())

@@ -90,7 +90,7 @@ def test_assumption_a4_is_a_switch_a_policy_officer_can_flip(tmp_path: Path) -> 
     text = path.read_text(encoding="utf-8")
     start = text.index("  inscription_prioritaire_sur_suivi_mds:")
     head, tail = text[:start], text[start:]
-    path.write_text(head + tail.replace("value: true", "value: false", 1), encoding="utf-8")
+    path.write_text(head + tail.replace("valeur: vrai", "valeur: faux", 1), encoding="utf-8")
     facts = {
         "date_naissance": date(1977, 2, 2),
         "date_entree_rsa": date(2022, 3, 1),

@@ -105,7 +105,7 @@ def test_rule_page_has_references_versions_table_and_uses(client: TestClient) ->
     assert "Table de décision" in page
     assert "Non soumis aux droits et devoirs" in page  # a row's `because`
     assert '<span class="kw">non</span> <a href="/faits/soumis_droits_et_devoirs"' in page  # readable condition
-    assert '<code class="written">not soumis_droits_et_devoirs</code>' in page
+    assert '<code class="written">non soumis_droits_et_devoirs</code>' in page
     assert 'href="/regles/orientation_mode_selon_circuit"' in page  # what it reads
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from engine import Catalogue
+from engine.french import UNITS, UNITS_FR, english_words
 
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)
@@ -42,16 +43,8 @@ _PHRASES = {
     ("as", "of"): "en vigueur au",
 }
 _OPERATORS = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "??": "à défaut", "*": "×"}
-_UNITS = {
-    "day": "jour",
-    "days": "jours",
-    "week": "semaine",
-    "weeks": "semaines",
-    "month": "mois",
-    "months": "mois",
-    "year": "an",
-    "years": "ans",
-}
+# A unit after a number, in either language, read in French.
+_UNITS = {**UNITS, **{unit: unit for unit in UNITS_FR}}
 
 Link = Callable[[str], str | None]
 
@@ -60,7 +53,12 @@ def readable(formula: str, catalogue: Catalogue, link: Link) -> Markup:
     """`not soumis_droits_et_devoirs` → « non <a>Soumis aux droits et devoirs</a> » (HTML, escaped)."""
     values = {v.value: v.label for e in catalogue.enums.values() for v in e.values}
     tokens = [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(formula)]
-    words = [(kind, text) for kind, text in tokens if kind != "ws"]
+    written = [(kind, text) for kind, text in tokens if kind != "ws"]
+    # French keywords and builtin names read as their English forms, which the tables below know.
+    words = [
+        (written[i][0] if word == written[i][1] else "name", word)
+        for i, word in english_words([text for _, text in written])
+    ]
     out: list[str] = []
     i = 0
     while i < len(words):
