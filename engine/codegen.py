@@ -421,6 +421,8 @@ class _Generator:
                 return f"({self.expr(v, law)} {'not in' if neg else 'in'} {self.collection(items, law)})"
             case ast.IsNull(value=v, negated=neg):
                 return f"({self.expr(v, law)} is {'not ' if neg else ''}None)"
+            case ast.Call(func="days_between", args=[a, b]):  # the subtraction itself: one call less
+                return f"({self.expr(b, law)} - {self.expr(a, law)}).days"
             case ast.Call(func=func, args=args):
                 # min and max of two or more values: Python's own (the same result, one call less)
                 fn = self.const({"min": min, "max": max}.get(func, TABLE[func].impl))

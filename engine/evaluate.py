@@ -238,7 +238,23 @@ class Evaluator:
             if known is None:
                 known = self._request_program(decisions)
             outputs, program = known
-        env, kept = self._facts(facts, spans)
+        # The common case checked here, without a call (`_facts` does the same, then everything else):
+        # every value has its exact type, and an enum's value, a text or number is within bounds.
+        env: dict[str, object] | None = None
+        if type(facts) is dict:
+            exact = self._exact
+            try:
+                for name, value in facts.items():
+                    if type(value) is not exact[name]:
+                        check = self._checks.get(name)
+                        if check is None or type(value) is not check[0] or not check[1](value):
+                            break
+                else:
+                    env, kept = self._defaults | facts, facts.copy()
+            except KeyError:  # an unknown fact: reported by `_facts`
+                pass
+        if env is None:
+            env, kept = self._facts(facts, spans)
         if not trace:
             if not program.required_facts or not _lacks(env, program.required_facts):
                 try:
