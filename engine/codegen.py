@@ -98,6 +98,7 @@ class _Generator:
     bounds: list[date] = field(default_factory=list)
     day: date | None = None  # first day of the segment being generated; None before every boundary
     group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    shared_groups: set[int] = field(default_factory=set)  # groups read while computing a group
     fixed_groups: dict[int, bool] = field(default_factory=dict)  # group → is its `when` one value per case?
     local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
     bodies: list[_Body] = field(default_factory=list)  # the function bodies being generated
@@ -337,14 +338,17 @@ class _Generator:
         # written here, where the group is read, to save a call.
         self.temp += 1
         law = f"_t{self.temp}"
-        if self.fixed_groups[index]:
-            memo, bind = str(index), f"({law} := {when})"
-            test = f"{memo} in C"
+        if index not in self.shared_groups:  # read once per case, by the decisions' own code: no cache
+            call = f"{name}_segments[_bisect(_bounds, ({law} := {when}))](F, T, {law}, C)"
         else:
-            memo, bind = f"_t{self.temp}k", law
-            test = f"({memo} := ({index}, ({law} := {when}))) in C"
-        compute = f"{name}_segments[_bisect(_bounds, {bind})](F, T, {law}, C)"
-        call = f"(C[{memo}] if {test} else C.setdefault({memo}, {compute}))"
+            if self.fixed_groups[index]:
+                memo, bind = str(index), f"({law} := {when})"
+                test = f"{memo} in C"
+            else:
+                memo, bind = f"_t{self.temp}k", law
+                test = f"({memo} := ({index}, ({law} := {when}))) in C"
+            compute = f"{name}_segments[_bisect(_bounds, {bind})](F, T, {law}, C)"
+            call = f"(C[{memo}] if {test} else C.setdefault({memo}, {compute}))"
         # Within one function body the same `when` text has the same value: look the group up once.
         cache = self.local_groups[-1]
         variable = cache.setdefault(f"{index}:{to_text(node.when)}", f"_c{len(self.constants)}_{len(cache)}")
@@ -367,6 +371,12 @@ class _Generator:
         for index, (when, targets) in enumerate(groups):
             for t in targets:
                 self.group_of[(when, t)] = (index, targets)
+        # A group read while computing a group (of the same or another date) may be read several
+        # times per case: those keep their results in the evaluation's cache. The others are read
+        # only by the decisions' own code, once per case.
+        for _, targets in groups:
+            inner = [n for n in self.plan.graph.dependencies(targets) if n in self.plan.rules]
+            self.shared_groups.update(self.group_of[read][0] for read in _as_of_reads(self.plan, inner))
 
     # -- expressions ------------------------------------------------------------------------------
     def expr(self, e: ast.Expr, law: str = "L") -> str:
