@@ -28,7 +28,7 @@ from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
 from engine.types import Kind
-from engine.values import check_value, fast_check
+from engine.values import MAX_TEXT_LENGTH, check_value, fast_check
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
@@ -82,8 +82,9 @@ class Evaluator:
         self._exact: dict[object, type | None] = {sys.intern(n): None for n in plan.facts} | {
             n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
         }
-        self._checks: dict[object, tuple[type, Callable[[Any], bool]]] = {
-            n: (exact, allowed.__contains__ if allowed is not None else cast("Callable[[Any], bool]", bounded))
+        # (A text's bound is checked where it is read, `len(value) <= MAX_TEXT_LENGTH`: no call.)
+        self._checks: dict[object, tuple[type, Callable[[Any], bool] | None]] = {
+            n: (exact, allowed.__contains__ if allowed is not None else None if exact is str else bounded)
             for n, (exact, _, allowed, bounded) in self._fast.items()
             if allowed is not None or bounded is not None
         }
@@ -162,7 +163,11 @@ class Evaluator:
             for name, value in given.items():
                 if type(value) is not exact[name]:  # (valid as given: the common case, kept short)
                     check = self._checks.get(name)
-                    if check is None or type(value) is not check[0] or not check[1](value):
+                    if (
+                        check is None
+                        or type(value) is not check[0]
+                        or not (check[1](value) if check[1] is not None else len(value) <= MAX_TEXT_LENGTH)  # type: ignore[arg-type]
+                    ):
                         if later is None:
                             later = []
                         later.append((name, value))  # not an enum's value, a text or number within bounds
@@ -247,7 +252,11 @@ class Evaluator:
                 for name, value in facts.items():
                     if type(value) is not exact[name]:
                         check = self._checks.get(name)
-                        if check is None or type(value) is not check[0] or not check[1](value):
+                        if (
+                            check is None
+                            or type(value) is not check[0]
+                            or not (check[1](value) if check[1] is not None else len(value) <= MAX_TEXT_LENGTH)  # type: ignore[arg-type]
+                        ):
                             break
                 else:
                     env, kept = self._defaults | facts, facts.copy()
