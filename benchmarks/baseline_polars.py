@@ -54,6 +54,10 @@ def _months(d: pl.Expr, n: int) -> pl.Expr:
     return d.dt.offset_by(f"{n}mo")
 
 
+def _deadline(notified: pl.Expr, months: int) -> pl.Expr:
+    return _months(notified, months) if months else pl.lit(None, pl.Date)  # no delay: no deadline
+
+
 def _money(x: Decimal | int) -> pl.Expr:
     return pl.lit(Decimal(x), dtype=MONEY)
 
@@ -75,7 +79,10 @@ def decide(lf: pl.LazyFrame) -> pl.LazyFrame:
     )  # fmt: skip
     birth = c("date_naissance")
     years = law.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32)
-    age = years - (birth.dt.offset_by(pl.format("{}mo", years * 12)) > law).cast(pl.Int32)
+    # The birthday of law's year (29 February → 28 in a common year) falls after law: one year less.
+    feb29 = (birth.dt.month() == 2) & (birth.dt.day() == 29) & ~law.dt.is_leap_year()
+    birthday = birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32) - feb29.cast(pl.Int32)
+    age = years - (birthday > law.dt.month().cast(pl.Int32) * 100 + law.dt.day().cast(pl.Int32)).cast(pl.Int32)
     mds_auto = c("suivi_social_mds_en_cours") & birth.is_not_null() & (age >= AGE_MIN_ORIENTATION_AUTO_MDS)
     cos_iti = pl.when(c("territoire_mds").is_in(sorted(COS_ITI_TERRITOIRES)).fill_null(False))
     after_reform = law >= PLEIN_EMPLOI
@@ -111,13 +118,13 @@ def decide(lf: pl.LazyFrame) -> pl.LazyFrame:
         .when(body == "mds").then(pl.lit("cer_social"))
         .otherwise(pl.lit("cer_professionnel"))
     )  # fmt: skip
-    delai = (
-        pl.when(regime >= PLEIN_EMPLOI).then(CONTRAT_ENGAGEMENT_DELAI_MOIS)
-        .when(body.is_in(["pole_emploi", "france_travail"])).then(0)
-        .when(body == "mds").then(CER_SOCIAL_DELAI_MOIS)
-        .otherwise(CER_PROFESSIONNEL_DELAI_MOIS)
+    # Each regime's delay is a constant: one month offset per branch (a PPAE has no deadline).
+    limite = (
+        pl.when(regime >= PLEIN_EMPLOI).then(_deadline(notified, CONTRAT_ENGAGEMENT_DELAI_MOIS))
+        .when(body.is_in(["pole_emploi", "france_travail"])).then(None)
+        .when(body == "mds").then(_deadline(notified, CER_SOCIAL_DELAI_MOIS))
+        .otherwise(_deadline(notified, CER_PROFESSIONNEL_DELAI_MOIS))
     )  # fmt: skip
-    limite = pl.when(notified.is_not_null() & (delai > 0)).then(notified.dt.offset_by(pl.format("{}mo", delai)))
     lf = lf.with_columns(contrat.alias("contrat_type"), limite.alias("contrat_date_limite"))
     limite, signed = c("contrat_date_limite"), c("date_signature_contrat")
     late = (

@@ -2,6 +2,7 @@
 
     from benchmarks.population import generate
     cases = generate(2000, seed=7)          # [(facts, at), ...]
+    failing = with_errors(cases, 0.1, seed=7)  # a tenth of them failing some decisions
 
 Each case is a `(facts, at)` pair in the names and types of `docs/vocabulary.md`: dates are
 `datetime.date`, flags are `bool`, `organisme_referent` is an enum string and `territoire_mds`
@@ -36,7 +37,7 @@ import calendar
 import random
 from datetime import date, timedelta
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "TERRITOIRES", "add_months", "generate"]
+__all__ = ["FIRST_DAY", "LAST_DAY", "TERRITOIRES", "add_months", "generate", "with_errors"]
 
 FIRST_DAY = date(2019, 3, 1)  # start of the semi-automatic circuit
 AAVE_TRACKS_START = date(2020, 1, 1)  # the pack's AAVE tracks (an assumption, docs/vocabulary.md)
@@ -214,3 +215,19 @@ def generate(n: int, seed: int = 2025) -> list[tuple[dict[str, object], date]]:
 if __name__ == "__main__":  # a quick look: python3 benchmarks/population.py
     for facts, at in generate(5):
         print(at.isoformat(), {k: v.isoformat() if isinstance(v, date) else v for k, v in facts.items()})
+
+
+def with_errors(
+    cases: list[tuple[dict[str, object], date]], share: float, seed: int
+) -> list[tuple[dict[str, object], date]]:
+    """`cases` with `share` of them (drawn with `seed`) entering the RSA in 2018, before the
+    semi-automatic circuit: the pack has no orientation rule in force then, so their orientation
+    and contract decisions fail (`not_in_force`) while the ADRE and AAVE ones are computed. (The
+    population of `generate` itself has no decision in error.)"""
+    rng = random.Random(seed)
+    out = []
+    for facts, at in cases:
+        if rng.random() < share:
+            facts = {**facts, "date_entree_rsa": date(2018, 1, 1) + timedelta(days=rng.randint(0, 364))}
+        out.append((facts, at))
+    return out

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,6 +31,9 @@ from engine.receipt import Receipt, ReceiptError
 from engine.source import SourceCache, Span
 from engine.translate import translate_text
 from engine.values import parse_date
+
+if TYPE_CHECKING:
+    from engine.batch import Summary  # polars is loaded only when `policy batch` runs
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -203,6 +207,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", action="append", metavar=_("NAME"), help=_("only this decision (repeatable)"))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print the run summary as JSON"))
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help=_("exit with status 1 when any row has an error (default: 0, the errors are in the rows and the summary)"),
+    )
+    p.add_argument(
+        "--dask",
+        nargs="?",
+        const="processes",
+        choices=("processes", "threads", "synchronous"),
+        metavar=_("SCHEDULER"),
+        help=_(
+            "run each Parquet part of INPUT (a folder) as its own Dask task (optional extra `distributed`): "
+            "-o is then a folder, one result part per input part (SCHEDULER: processes (default), threads, "
+            "synchronous)"
+        ),
+    )
     p = command(
         "replay",
         _("Replay decision receipts: identical, different (which decisions, and why), or not replayable (why)."),
@@ -650,6 +671,8 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     if args.output is None and args.json:
         out.errors.print(_("policy batch: --json needs -o OUTPUT (the summary and the rows would mix on stdout)"))
         return USAGE
+    if args.dask is not None:
+        return _batch_dask(args, out)
     total = batch.count_rows(args.input)
     show = out.errors.is_terminal and total is not None
     with Progress(
@@ -661,10 +684,29 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
             policy, args.input, args.output, at=args.at, decisions=args.decision,
             progress=lambda n: progress.advance(task, n),
         )  # fmt: skip
+    return _batch_summary(args, out, summary)
+
+
+def _batch_dask(args: argparse.Namespace, out: _Out) -> int:
+    """`policy batch FOLDER --dask -o RESULTS`: one Dask task per Parquet part (docs/partitions.md)."""
+    from engine.batch import cli as batch
+
+    if args.output is None:
+        out.errors.print(_("policy batch: --dask needs -o FOLDER (one result part per input part)"))
+        return USAGE
+    summary = batch.run_partitions(args.policy, args.input, args.output, at=args.at, decisions=args.decision,
+                                   scheduler=args.dask)  # fmt: skip
+    return _batch_summary(args, out, summary)
+
+
+def _batch_summary(args: argparse.Namespace, out: _Out, summary: Summary) -> int:
+    """Print a run's summary; exit 0 unless --strict and some row has an error (a monthly run with a
+    few bad rows is not a failed run: every row is in the result, its errors beside it)."""
+    status = FAILED if args.strict and summary.rows_with_errors else OK
     figures = summary.to_dict()
     if args.json:
         out.raw(json.dumps(figures, ensure_ascii=False, indent=2))
-        return FAILED if summary.rows_with_errors else OK
+        return status
     report = out.errors if args.output is None else out.console
     text = _("{read} rows read, {written} written, {errors} with errors, {fallback} computed by the scalar code")
     line = text.format(
@@ -676,4 +718,4 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     report.print(escape(line + "".join(f"; {code}: {n}" for code, n in sorted(summary.errors_by_code.items()))))
     for name, why in summary.scalar_decisions.items():
         report.print(escape("  " + _("{name}: computed row by row by the scalar code").format(name=name) + f" ({why})"))
-    return FAILED if summary.rows_with_errors else OK
+    return status

@@ -72,6 +72,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.console.print(
                 escape(_("note: {name} computed row by row ({why})").format(name=name, why=why)), style="yellow"
             )
+        other = notes.get("rows_dated_otherwise")
+        if isinstance(other, int) and other:
+            text = _(
+                "note: {count} rows have an `at` cell with another date; indicators compute every decision on "
+                "{at} (--at, default --to)"
+            )
+            out.console.print(escape(text.format(count=other, at=args.at or args.fin)), style="yellow")
         if args.output:
             out.console.print(escape(_("HTML report written to {path}").format(path=args.output)), style="green")
     return 0

@@ -55,8 +55,15 @@ def if_nodes(version: VersionPlan) -> list[ast.If]:
     return [node for e in exprs for node in ast.walk(e) if isinstance(node, ast.If)]
 
 
+Records = tuple[Sequence[tuple[object, ...]], Sequence[tuple[RecordSlot, ...]]]  # raw records, their layouts
+
+
 class CompactTrace:
-    """The steps of one evaluation, keyed by (rule, law date). Decoded lazily from raw records."""
+    """The steps of one evaluation, keyed by (rule, law date). Decoded lazily from raw records:
+    `raw` with its `layouts`, and more `parts` (records of other programs, with their layouts).
+
+    `interpreted` names the decisions whose choices the tracing interpreter gave (the generated
+    code could not compute them; their `if` branches are not recorded)."""
 
     def __init__(
         self,
@@ -65,11 +72,12 @@ class CompactTrace:
         raw: Sequence[tuple[object, ...]] = (),
         layouts: Sequence[tuple[RecordSlot, ...]] = (),
         steps: Sequence[Step] | None = None,
+        parts: Sequence[Records] = (),
     ) -> None:
         self.today = today
         self.plan = plan
-        self._raw = raw
-        self._layouts = layouts
+        self._parts = [(raw, layouts), *parts] if raw else parts
+        self.interpreted: tuple[str, ...] = ()
         self._steps: dict[tuple[str, date], Step] | None = None
         self._parameters: dict[tuple[str, date], int] = {}  # (parameter, law date) → value index
         if steps is not None:
@@ -108,37 +116,54 @@ class CompactTrace:
     def _decode(self) -> dict[tuple[str, date], Step]:
         steps: dict[tuple[str, date], Step] = {}
         order: dict[tuple[str, int], dict[int, int]] = {}  # (rule, version) → id(if node) → index
-        parameters = self._parameters
-        table = self.plan.parameters
-        for record in self._raw:
-            layout, law, values = record[0], record[1], record[2:]
-            assert isinstance(layout, int) and isinstance(law, date)
-            for slot in self._layouts[layout]:
-                if (slot.rule, law) in steps:  # computed again by another body: same choices
-                    continue
-                if slot.computed is not None and values[slot.computed] is NOT_COMPUTED:
-                    continue  # computed where read, and not read in this case
-                for name in slot.parameters:
-                    parameters[(name, law)] = table[name].index_on(law)
-                for name, at in slot.as_of:
-                    day = values[at]
-                    if isinstance(day, date):
-                        parameters[(name, day)] = table[name].index_on(day)
-                row = values[slot.row] if slot.row is not None else None
-                assert row is None or isinstance(row, int)
-                ifs = ""
-                if slot.ifs:
-                    key = (slot.rule, slot.version)
-                    if key not in order:
-                        version = self.plan.rules[slot.rule].versions[slot.version]
-                        order[key] = {id(n): i for i, n in enumerate(if_nodes(version))}
-                    letters = ["-"] * len(order[key])
-                    for node, at in slot.ifs:
-                        value = values[at]
-                        letters[order[key][id(node)]] = "-" if value is ... else ("t" if value else "e")
-                    ifs = "".join(letters)
-                steps[(slot.rule, law)] = Step(slot.rule, slot.version, law, row, ifs)
+        for raw, layouts in self._parts:
+            for record in raw:
+                layout, law = record[0], record[1]
+                assert isinstance(layout, int) and isinstance(law, date)
+                for slot in layouts[layout]:
+                    if (slot.rule, law) in steps:  # computed again by another body: same choices
+                        continue
+                    step = self._step(slot, law, record[2:], order)
+                    if step is not None:
+                        steps[(slot.rule, law)] = step
         return steps
+
+    def _step(
+        self, slot: RecordSlot, law: date, values: tuple[object, ...], order: dict[tuple[str, int], dict[int, int]]
+    ) -> Step | None:
+        """The step one slot of a record says (None: a rule computed where read, and not read);
+        notes the parameters it refers to."""
+        if slot.computed is not None and values[slot.computed] is NOT_COMPUTED:
+            return None
+        table = self.plan.parameters
+        for name in slot.parameters:
+            self._parameters[(name, law)] = table[name].index_on(law)
+        for name, at in slot.as_of:
+            day = values[at]
+            if isinstance(day, date):
+                self._parameters[(name, day)] = table[name].index_on(day)
+        row = values[slot.row] if slot.row is not None else None
+        assert row is None or isinstance(row, int)
+        ifs = ""
+        if slot.ifs:
+            key = (slot.rule, slot.version)
+            if key not in order:
+                version = self.plan.rules[slot.rule].versions[slot.version]
+                order[key] = {id(n): i for i, n in enumerate(if_nodes(version))}
+            letters = ["-"] * len(order[key])
+            for node, at in slot.ifs:
+                value = values[at]
+                letters[order[key][id(node)]] = "-" if value is ... else ("t" if value else "e")
+            ifs = "".join(letters)
+        return Step(slot.rule, slot.version, law, row, ifs)
+
+    def merged(self, other: CompactTrace) -> CompactTrace:
+        """This trace with `other`'s steps and parameters added (this one's first, where both have
+        a rule under the law of one date)."""
+        out = CompactTrace(self.today, self.plan, steps=[*self.steps.values(), *other.steps.values()])
+        out._parameters = {**other.parameters, **self.parameters}
+        out.interpreted = tuple(dict.fromkeys(self.interpreted + other.interpreted))
+        return out
 
     # -- other sources and JSON ---------------------------------------------------------------------
     @classmethod

@@ -4,6 +4,8 @@ Fast path: code generated from the checked plan (`codegen.py`), no tracing at al
 fails, the interpreter computes each decision on its own, so one decision's failure (a rule not in
 force, a required fact missing, a division by zero) is that decision's error alone. Explanations
 re-run the case through the tracing interpreter on demand, so tracing costs nothing until asked.
+Compact traces (`trace="compact"`) come from the same generated code, written with recording
+(`codegen.generate(traced=True)`); when a decision fails, each decision runs its own traced code.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from engine.calendar import Duration
 from engine.codegen import Program, generate
 from engine.codegen_linear import FLAT_ROWS, SEGMENTED_BUDGET, generate_program, longest_table, segmented_size
-from engine.compact import CompactTrace
+from engine.compact import CompactTrace, Records
 from engine.diagnostics import CaseError, Code, DecisionError, Diagnostic, EvaluationError, suggest
 from engine.i18n import _
 from engine.interpreter import Interpreter, failure
@@ -316,32 +318,81 @@ class Evaluator:
         return Decision(values, errors, self, env, at, recorded)
 
     def traced_program(self, outputs: tuple[str, ...]) -> Program | None:
-        """The traced variant of the segmented code; None for a policy too large for that form (its
-        compact traces then come from the interpreter)."""
+        """The generated code of `outputs`, recording its choices (`codegen.generate(traced=True)`);
+        None for a policy too large for that form (its compact traces then come from the interpreter)."""
         if outputs not in self._traced:
             large = segmented_size(self.plan) > SEGMENTED_BUDGET or longest_table(self.plan) > FLAT_ROWS
             self._traced[outputs] = None if large else generate(self.plan, outputs, traced=True)
         return self._traced[outputs]
 
     def compact(self, env: dict[str, object], kept: dict[str, object], at: date, outputs: tuple[str, ...]) -> Decision:
-        """The generated code's traced variant: values, and the choices it made (`CompactTrace`)."""
+        """Values, errors and the choices the generated code made (`CompactTrace`), as `evaluate`
+        gives them. When a decision fails, each decision is computed by its own traced code, so the
+        others keep their traces; the failures are worded by the interpreter (see `compact_each`)."""
         program = self.traced_program(outputs)
-        required = program.required_facts if program is not None else ()
-        if program is not None and (not required or not _lacks(env, required)):
-            records: list[tuple[object, ...]] = []
+        if program is None:  # too large for traced code: the interpreter's full trace, compacted
+            return self.compact_from_interpreter(env, kept, at, outputs)
+        records: list[tuple[object, ...]] = []
+        if _can_run(program, env):
             try:
                 values = program.run(env, at, records)  # type: ignore[call-arg]
                 return Decision(
                     values, _NO_ERRORS, self, kept, at, CompactTrace(at, self.plan, records, program.layouts)
                 )
-            except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
+            except _FAILURES:
                 pass
-        # The interpreter is the reference when the eager code fails (or for a policy too large for
-        # traced code); its full trace gives the choices of the decisions computed (no `if` branches).
+        return self.compact_each(env, kept, at, outputs)
+
+    def compact_each(
+        self, env: dict[str, object], kept: dict[str, object], at: date, outputs: tuple[str, ...]
+    ) -> Decision:
+        """Some decision fails: each decision on its own traced code (a failure costs only the
+        decisions that read it). The interpreter, the reference, words each failure (its message
+        names the chain of rules down to the culprit); a decision it computes although the
+        generated code failed (a rule computed eagerly but read only in a branch not taken) gets
+        its trace from the interpreter too (named in the trace's `interpreted`)."""
+        values: dict[str, object] = {}
+        parts: list[Records] = []
+        pending: list[str] = []
+        for name in outputs:
+            program = self.traced_program((name,))
+            assert program is not None
+            records: list[tuple[object, ...]] = []
+            if _can_run(program, env):
+                try:
+                    values[name] = program.run(env, at, records)[name]  # type: ignore[call-arg]
+                    parts.append((records, program.layouts))
+                    continue
+                except _FAILURES:
+                    pass
+            pending.append(name)
+        errors: dict[str, EvaluationError] = {}
+        recovered: list[str] = []
+        interpreter = Interpreter(self.plan, env, at)
+        for name in pending:
+            error = _decision_error(self.plan, interpreter, name, at)
+            if error is None:
+                recovered.append(name)
+            else:
+                errors[name] = error
+        compact = CompactTrace(at, self.plan, parts=parts)
+        if recovered:
+            traced = self.compact_from_interpreter(env, env, at, tuple(recovered))
+            values.update(traced._map())
+            assert traced.compact_trace is not None
+            compact = compact.merged(traced.compact_trace)
+        ordered = {name: values[name] for name in outputs if name in values}
+        return Decision(ordered, errors, self, kept, at, compact)
+
+    def compact_from_interpreter(
+        self, env: dict[str, object], kept: dict[str, object], at: date, outputs: tuple[str, ...]
+    ) -> Decision:
+        """The interpreter's full trace of `outputs`, compacted (no `if` branches recorded)."""
         decision = self.evaluate(env, at, outputs, trace=True)
         recorded = decision._trace
         assert isinstance(recorded, Trace)
         compact = CompactTrace.from_trace(recorded, self.plan)
+        compact.interpreted = tuple(decision._map())
         return Decision(dict(decision._map()), decision._errors, self, kept, at, compact)
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
@@ -357,6 +408,24 @@ def _lacks(env: Mapping[str, object], required: tuple[str, ...]) -> bool:
 
 
 _new = object.__new__
+_FAILURES = (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError)
+
+
+def _can_run(program: Program, env: Mapping[str, object]) -> bool:
+    """Generated code reads a missing required fact as null: it runs only when none is missing."""
+    return not program.required_facts or not _lacks(env, program.required_facts)
+
+
+def _decision_error(plan: Plan, interpreter: Interpreter, name: str, at: date) -> EvaluationError | None:
+    """Decision `name`'s error, worded by the interpreter as `evaluate` words it; None if it computes."""
+    try:
+        interpreter.rule(name, at)
+    except RecursionError:  # the checks bound nesting; never a traceback even so
+        message = _("cannot compute `{name}`: its rules nest too deeply").format(name=name)
+        return failure(plan, message, plan.rules[name].decl.span)
+    except EvaluationError as exc:
+        return _for_decision(exc)
+    return None
 
 
 def _show_name(value: object) -> str:

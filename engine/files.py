@@ -183,3 +183,46 @@ def list_yaml(folder: Path, listing: Listing, *, recursive: bool = True) -> None
             found = found[:MAX_FILES]
             break
     listing.files.extend(sorted(found))
+
+
+def list_parts(folder: Path, suffix: str) -> list[Path]:
+    """The parts `*suffix` directly inside `folder` (a folder of Parquet parts), sorted by name.
+
+    Names starting with `.` or `_` are not parts (`_SUCCESS`, checksums written beside them). Each
+    part must be a regular file once links are followed: a device, a pipe, a folder, a broken or
+    looping link raises `FileProblem` at that part rather than being skipped or read without end.
+    Parts are not size-limited (they are streamed); at most MAX_FILES of them. `FileProblem` also
+    when the folder cannot be listed or holds no part.
+    """
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(suffix) and not e.name.startswith((".", "_")))
+    except OSError as exc:
+        raise FileProblem(
+            file_diagnostic(display(folder), _("cannot read folder: {reason}").format(reason=_reason(exc)))
+        ) from None
+    if not names:
+        raise FileProblem(
+            file_diagnostic(display(folder), _("the folder holds no {suffix} part").format(suffix=suffix))
+        )
+    if len(names) > MAX_FILES:
+        raise FileProblem(
+            file_diagnostic(
+                display(folder), _("too many parts (more than {MAX_FILES})").format(MAX_FILES=MAX_FILES)
+            )
+        )
+    parts = [folder / name for name in names]
+    for part in parts:
+        try:
+            mode = os.stat(part).st_mode  # follows links: what is read in the end
+        except OSError as exc:
+            raise FileProblem(
+                file_diagnostic(display(part), _("cannot read file: {reason}").format(reason=_reason(exc)))
+            ) from None
+        if not stat.S_ISREG(mode):
+            raise FileProblem(
+                file_diagnostic(
+                    display(part), _("cannot read file: {kind}, not a regular file").format(kind=_kind(mode))
+                )
+            )
+    return parts

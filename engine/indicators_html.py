@@ -1,6 +1,7 @@
 """The indicator report as one self-contained HTML page: inline CSS and SVG charts, no script, no network.
 
-Every text comes from the pack (labels, sources) or from the figures, and is HTML-escaped.
+Every text comes from the pack (labels, sources), from the figures, or from the message catalogue
+(French by default, English with `--lang en` or POLICY_LANG=en), and is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import html
 from decimal import Decimal
 
+from engine.i18n import _, language
 from engine.indicator_counts import Figures, IndicatorFigures, IndicatorReport, Key, percent
 from engine.indicators import MONTH, Statistic
 
@@ -37,33 +39,40 @@ def amount(value: Decimal) -> str:
 
 
 def group_label(key: Key) -> str:
-    return "(non renseigné)" if key is None else key
+    return _("(not given)") if key is None else key
 
 
-def render(report: IndicatorReport, title: str = "Indicateurs du RSA") -> str:
+def render(report: IndicatorReport, title: str | None = None) -> str:
     """The whole page, as a string: write it to a .html file and open it in any browser, offline."""
     by = report.by
+    title = title or _("RSA indicators")
+    meta = _("Period from {debut} to {fin} · decisions computed on {at} · {rows} persons read").format(
+        debut=_day(report.debut), fin=_day(report.fin), at=_day(report.at), rows=report.rows
+    )
+    if by:
+        meta += " · " + _("broken down by {group}").format(group=by)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="fr"><head><meta charset="utf-8">',
+        f'<html lang="{language()}"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">Période du {_e(_fr(report.debut))} au {_e(_fr(report.fin))} · décisions calculées au '
-        f"{_e(_fr(report.at))} · {report.rows} personnes lues"
-        + (f" · ventilation par {_e(by)}" if by else "")
-        + "</p>",
+        f'<p class="meta">{_e(meta)}</p>',
     ]
     if report.rows_with_errors:
-        codes = ", ".join(f"{_e(c)} : {n}" for c, n in sorted(report.errors_by_code.items()))
-        parts.append(f'<p class="warn">{report.rows_with_errors} personnes avec une erreur ({codes}).</p>')
+        codes = ", ".join(f"{c}: {n}" for c, n in sorted(report.errors_by_code.items()))
+        warn = _("{count} persons with an error ({codes}).").format(count=report.rows_with_errors, codes=codes)
+        parts.append(f'<p class="warn">{_e(warn)}</p>')
     for result in report.results.values():
         parts.append(_section(result, by))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def _fr(day: object) -> str:
-    return day.strftime("%d/%m/%Y") if hasattr(day, "strftime") else str(day)
+def _day(day: object) -> str:
+    """A date as the reader writes it: 31/12/2023 in French, 2023-12-31 in English."""
+    if not hasattr(day, "strftime"):
+        return str(day)
+    return str(day.strftime("%d/%m/%Y" if language() == "fr" else "%Y-%m-%d"))
 
 
 def _section(result: IndicatorFigures, by: str | None) -> str:
@@ -71,7 +80,8 @@ def _section(result: IndicatorFigures, by: str | None) -> str:
     out = [f'<section id="{_e(ind.name)}">', f'<h2>{_e(ind.label)} <span class="name">{_e(ind.name)}</span></h2>']
     for ref in ind.references:
         excerpt = f" — {_e(ref.excerpt)}" if ref.excerpt else ""
-        out.append(f'<p class="source">Source : {_e(ref.article)}{excerpt}</p>')
+        source = _("Source: {article}").format(article=ref.article)
+        out.append(f'<p class="source">{_e(source)}{excerpt}</p>')
     out.append('<div class="figures">' + "".join(_figure(v, k) for k, v in _headline(result)) + "</div>")
     share = result.overall.share() if ind.statistic is Statistic.COUNT else None
     if share is not None:
@@ -81,8 +91,8 @@ def _section(result: IndicatorFigures, by: str | None) -> str:
     if by is not None and result.groups:
         out.append(_breakdown(result, by))
     if result.errors:
-        out.append(f'<p class="warn">{result.errors} personnes laissées de côté : une décision nécessaire '
-                   "n'a pas pu être calculée, ou leurs faits sont invalides.</p>")  # fmt: skip
+        left = _("{count} persons left out: a decision they need could not be computed, or their facts are invalid.")
+        out.append(f'<p class="warn">{_e(left.format(count=result.errors))}</p>')
     out.append("</section>")
     return "\n".join(out)
 
@@ -91,15 +101,15 @@ def _headline(result: IndicatorFigures) -> list[tuple[str, str]]:
     ind, f = result.indicator, result.overall
     items = []
     if f.population is not None:
-        items.append(("Population", str(f.population)))
+        items.append((_("Population"), str(f.population)))
     if ind.statistic is Statistic.COUNT:
-        items.append(("Comptés", str(f.counted)))
+        items.append((_("Counted"), str(f.counted)))
         if f.population is not None:
-            items.append(("Part", percent(f.share())))
+            items.append((_("Share"), percent(f.share())))
     elif ind.statistic is Statistic.SUM:
-        items.append(("Total", amount(f.total)))
+        items.append((_("Total"), amount(f.total)))
     if ind.reference_value is not None:
-        items.append(("Valeur repère", percent(ind.reference_value)))
+        items.append((_("Reference value"), percent(ind.reference_value)))
     if ind.mean is not None:
         mean = f.mean
         items.append((ind.mean.label, "—" if mean is None else f"{mean.quantize(Decimal('0.1'))}".replace(".", ",")))
@@ -120,12 +130,14 @@ def _bar(share: Decimal, reference: Decimal | None) -> str:
     mark = ""
     if reference is not None:
         x = int(_BAR_WIDTH * reference)
+        label = _("reference {value}").format(value=percent(reference))
         mark = (
             f'<line x1="{x}" y1="0" x2="{x}" y2="26" stroke="#c0392b" stroke-width="3"/>'
-            f'<text x="{x + 4}" y="38" font-size="11" fill="#c0392b">repère {_e(percent(reference))}</text>'
+            f'<text x="{x + 4}" y="38" font-size="11" fill="#c0392b">{_e(label)}</text>'
         )
+    aria = _("share {value}").format(value=percent(share))
     return (
-        f'<svg width="{_BAR_WIDTH + 80}" height="44" role="img" aria-label="part {_e(percent(share))}">'
+        f'<svg width="{_BAR_WIDTH + 80}" height="44" role="img" aria-label="{_e(aria)}">'
         f'<rect x="0" y="4" width="{_BAR_WIDTH}" height="18" fill="#e8edf3"/>'
         f'<rect x="0" y="4" width="{width}" height="18" fill="#2e6fb7"/>'
         f'<text x="{_BAR_WIDTH + 6}" y="18" font-size="12">{_e(percent(share))}</text>{mark}</svg>'
@@ -154,7 +166,7 @@ def _bars(items: list[tuple[str, Decimal, str]]) -> str:
 def _breakdown(result: IndicatorFigures, by: str) -> str:
     ind = result.indicator
     groups = result.sorted_groups()
-    head = "Mois" if by == MONTH else by.capitalize()
+    head = _("Month") if by == MONTH else by.capitalize()
     rows, chart = [], []
     for key, f in groups:
         label = group_label(key)
@@ -171,5 +183,6 @@ def _breakdown(result: IndicatorFigures, by: str) -> str:
             cells = [str(f.population) if f.population is not None else "—", detail, ""]
             chart.append((label, Decimal(f.population or 0), str(f.population)))
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in [label, *cells]) + "</tr>")
-    header = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in (head, "Population", "Comptés / total", "Part")) + "</tr>"
+    titles = (head, _("Population"), _("Counted / total"), _("Share"))
+    header = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in titles) + "</tr>"
     return _bars(chart) + f"<table>{header}{''.join(rows)}</table>"

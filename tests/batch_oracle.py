@@ -66,3 +66,20 @@ def same(a: Outcome, b: Outcome, rounded: frozenset[str] = frozenset()) -> bool:
         elif value != other:
             return False
     return True
+
+
+def expected_messages(
+    policy: Policy, facts: Mapping[str, object], at: date, decisions: Iterable[str]
+) -> list[tuple[str, str, str]] | None:
+    """(decision, code, message) of each decision's own error, in decision order, as the single
+    case reports them; None when the case fails as a whole (no per-decision messages to compare)."""
+    given = {k: v for k, v in facts.items() if v is not None}
+    try:
+        decision = policy.evaluate(given, at, list(decisions))
+    except PolicyError:
+        return None
+    return [(name, str(error.code), error.message) for name, error in decision.errors.items()]
+
+
+def observed_messages(row: Mapping[str, object]) -> list[tuple[str, str, str]]:
+    return [(e["decision"], e["code"], e["message"]) for e in row["errors"]]  # type: ignore[attr-defined]

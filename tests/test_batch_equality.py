@@ -20,7 +20,7 @@ from engine import Duration, load_policy
 from engine.batch import Summary, evaluate_batch
 from engine.cases import case_files, load_cases
 from engine.types import Kind
-from tests.batch_oracle import expected, observed, same
+from tests.batch_oracle import expected, expected_messages, observed, observed_messages, same
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -92,6 +92,30 @@ def test_hundred_thousand_generated_persons(rsa):
     assert problems[:5] == []
 
 
+def test_errors_written_by_the_batch_are_the_single_cases_word_for_word(rsa):
+    """Persons evaluated on dates where rules are not yet in force (before 2009, before the AAVE
+    tracks of 2020, before the 2019 orientation rules): their errors are built in polars, not by the
+    scalar code, and equal the single case's (decision, code, message), row by row."""
+    cases = generate(3_000, seed=8)
+    days = [date(2005, 6, 1), date(2009, 5, 31), date(2009, 6, 1), date(2018, 12, 31), date(2019, 6, 1)]
+    days.append(date(2024, 6, 1))
+    ats = [days[i % len(days)] for i in range(len(cases))]
+    facts = sorted(rsa.facts)
+    frame = pl.DataFrame(
+        [{**{f: c.get(f) for f in facts}, "at": at} for (c, _), at in zip(cases, ats, strict=True)],
+        schema={**{f: _dtype(rsa, f) for f in facts}, "at": pl.Date},
+    )
+    summary = Summary()
+    result = evaluate_batch(rsa, frame, summary=summary)
+    assert summary.rows_with_errors > 1_000 and summary.errors_by_code["not_in_force"] > 1_000
+    assert summary.fallback_rows < summary.rows_with_errors // 10  # most errors written by the batch
+    for i, (c, _) in enumerate(cases):
+        row = result.row(i, named=True)
+        want = expected_messages(rsa, c, ats[i], rsa.decisions)
+        assert want == observed_messages(row), (c, ats[i])
+        assert same(expected(rsa, c, ats[i], rsa.decisions), observed(row, rsa.decisions)), (c, ats[i])
+
+
 def _dtype(policy, fact):
     kind = policy.plan.facts[fact].type.kind
     return {Kind.BOOL: pl.Boolean, Kind.INT: pl.Int64, Kind.DATE: pl.Date}.get(kind, pl.String)
@@ -152,6 +176,8 @@ def check_rows(policy, rows):
         facts = {f: v for f, (_, v) in cells.items()}
         want = expected(policy, facts, at, policy.decisions)
         assert same(want, observed(row, policy.decisions), rounded), (facts, at, want, row)
+        messages = expected_messages(policy, facts, at, policy.decisions)
+        assert messages is None or messages == observed_messages(row), (facts, at, messages, row["errors"])
 
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -66,6 +66,35 @@ def test_months_between_and_age_match_the_calendar():
     assert got["y"].to_list() == [calendar.age(a, b) for a, b in pairs]
 
 
+def _ends_of_months() -> list[date]:
+    """Days where month arithmetic is delicate: the 28th to the 31st, and the 1st, of 2023 to 2025."""
+    days = [date(2023, 1, 1) + timedelta(days=i) for i in range(3 * 366)]
+    return [d for d in days if d.day >= 28 or d.day == 1 or (d + timedelta(days=1)).day == 1]
+
+
+def test_month_arithmetic_by_a_column_matches_the_calendar():
+    """A month count read from a column (a rule's duration) goes through the month tables."""
+    days = _ends_of_months()
+    rows = [(d, n) for d in days for n in (-25, -13, -12, -1, 0, 1, 2, 11, 12, 13, 24, 49)]
+    frame = pl.DataFrame({"d": [d for d, _ in rows], "n": [n for _, n in rows]})
+    got = frame.select(dates.add_months(pl.col("d"), pl.col("n")).alias("m"))["m"].to_list()
+    assert got == [calendar.add_months(d, n) for d, n in rows]
+
+
+def test_month_arithmetic_past_the_calendar_is_flagged_not_wrong():
+    frame = pl.DataFrame({"d": [date(9999, 12, 1), date(1, 1, 31), date(5000, 6, 15)], "n": [1, -1, 10**12]})
+    got = frame.select(dates.outside_calendar(dates.add_months(pl.col("d"), pl.col("n"))).alias("out"))
+    assert got["out"].to_list() == [True, True, True]
+
+
+def test_months_between_every_pair_of_month_ends():
+    days = _ends_of_months()[::3]
+    pairs = [(a, b) for a in days for b in days]
+    frame = pl.DataFrame({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]})
+    got = frame.select(dates.months_between(pl.col("a"), pl.col("b")).alias("m"))["m"].to_list()
+    assert got == [calendar.months_between(a, b) for a, b in pairs]
+
+
 def test_working_days_match_the_calendar():
     days = [date(2024, 1, 1) + timedelta(days=i) for i in range(400)]
     got = pl.DataFrame({"d": days}).select(

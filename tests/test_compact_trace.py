@@ -2,13 +2,17 @@
 
 The explanation rendered from a compact trace (`evaluate(..., trace="compact")`) must say exactly
 what the tracing interpreter says (`trace=True`), in text, Markdown, JSON and `why_not`, on every
-case file of the pack and on a generated population.
+case file of the pack, on a generated population (also with cases failing some decisions) and on
+the small test policies (versions, tables, `if`, `as of`, errors of every kind); the values and
+errors must be those of trace off, and the traces must come from the generated code.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.population import generate  # noqa: E402
+from benchmarks.population import generate, with_errors  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _case_files_cases(policy: Policy) -> list[tuple[dict[str, object], date]]:
@@ -37,6 +43,8 @@ def _same_explanations(policy: Policy, facts: dict[str, object], at: date, why_n
     full = policy.evaluate(facts, at, trace=True)
     compact = policy.evaluate(facts, at, trace="compact")
     assert compact.compact_trace is not None
+    assert compact.compact_trace.interpreted == ()  # recorded by the generated code, not the interpreter
+    assert compact.to_dict() == policy.evaluate(facts, at).to_dict()  # values and errors of trace off
     assert dict(full) == dict(compact)
     assert {n: e.to_dict() for n, e in full.errors.items()} == {n: e.to_dict() for n, e in compact.errors.items()}
     problems = []
@@ -63,6 +71,57 @@ def test_every_case_file_explains_the_same_from_the_compact_trace(rsa: Policy) -
 def test_a_generated_population_explains_the_same_from_the_compact_trace(rsa: Policy) -> None:
     problems = [p for facts, at in generate(150, seed=41) for p in _same_explanations(rsa, facts, at, why_not=False)]
     assert problems == []
+
+
+def test_a_population_failing_some_decisions_explains_the_same(rsa: Policy) -> None:
+    cases = with_errors(generate(120, seed=43), 0.4, seed=43)
+    failing = [c for c in cases if rsa.evaluate(*c).errors]
+    assert len(failing) > 20
+    problems = [p for facts, at in cases for p in _same_explanations(rsa, facts, at, why_not=False)]
+    assert problems == []
+
+
+def _grid(**choices: list[object]) -> list[dict[str, object]]:
+    names = list(choices)
+    return [
+        {n: v for n, v in zip(names, values, strict=True) if v is not None}
+        for values in itertools.product(*choices.values())
+    ]
+
+
+def test_the_mini_policy_explains_the_same_on_every_date() -> None:
+    from engine import load_policy
+
+    policy = load_policy(FIXTURES / "mini")
+    grid = _grid(
+        born=[None, date(1990, 5, 1), date(2000, 2, 29)],
+        available=[True, False],
+        start=[None, date(2019, 6, 1), date(2024, 12, 15)],
+        amount=[None, Decimal("12.50")],
+    )
+    days = [date(2019, 6, 1), date(2021, 3, 1), date(2024, 12, 31), date(2025, 1, 1), date(2026, 6, 30)]
+    problems = [p for facts in grid for at in days for p in _same_explanations(policy, facts, at, why_not=True)]
+    assert problems == []
+    assert policy.evaluate({}, date(2019, 6, 1), trace="compact").errors  # not in force before 2020
+
+
+def test_the_batch_policy_explains_the_same_with_every_kind_of_error() -> None:
+    from engine import load_policy
+
+    policy = load_policy(FIXTURES / "batch")
+    grid = _grid(
+        montant=[None, Decimal("123.45")],
+        parts=[0, 3],
+        canal=[None, "web", "guichet"],
+        debut=[None, date(2023, 1, 31), date(9999, 12, 20)],
+        naissance=[None, date(1980, 1, 1)],
+    )
+    days = [date(2021, 6, 1), date(2023, 3, 1)]
+    cases = [(facts, at) for facts in grid for at in days]
+    problems = [p for facts, at in cases for p in _same_explanations(policy, facts, at, why_not=False)]
+    assert problems == []
+    codes = {e.code for facts, at in cases for e in policy.evaluate(facts, at).errors.values()}
+    assert {"not_in_force", "missing_fact", "evaluation_error"} <= codes
 
 
 def test_compact_trace_pins_versions_rows_and_branches(rsa: Policy) -> None:

@@ -46,7 +46,7 @@ def test_partitioned_run_equals_the_single_process_run(rsa: Policy, parts: Path,
 
 
 def test_a_folder_without_parts_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(CaseError, match="no Parquet parts"):
+    with pytest.raises(CaseError, match=r"no \.parquet part"):
         evaluate_partitions(ROOT / "policy", tmp_path)
     with pytest.raises(ValueError, match="scheduler"):
         evaluate_partitions(ROOT / "policy", tmp_path, scheduler="cluster")

@@ -60,39 +60,11 @@ def test_numbers_are_shown_exactly_as_computed(tmp_path: Path) -> None:
     assert "1 234 567,50 €" in str(big.explain("cher"))
 
 
-DIVISION = """
-facts:
-  n: {type: int, label: N}
-rules:
-  q:
-    label: Quotient
-    type: decimal
-    output: false
-    references: [{article: X}]
-    from: 2020-01-01
-    formula: 10 / n
-  grand:
-    label: Grand
-    type: bool
-    references: [{article: X}]
-    from: 2020-01-01
-    table:
-      - when: if n == 0 then false else q > 1
-        then: true
-        because: Quotient supérieur à 1.
-      - otherwise: false
-        because: Sinon.
-  grand_formule:
-    label: Grand (formule)
-    type: bool
-    references: [{article: X}]
-    from: 2020-01-01
-    formula: n != 0 and q > 1
-"""
+DIVISION = Path(__file__).parent / "fixtures" / "division"
 
 
 def test_explaining_never_evaluates_a_branch_evaluation_did_not_take(tmp_path: Path) -> None:
-    path = write_policy(tmp_path, DIVISION)
+    path = DIVISION
     policy = load_policy(path)
     decision = policy.evaluate({"n": 0}, at=date(2024, 1, 1))
     assert decision["grand"] is False and decision["grand_formule"] is False

@@ -20,6 +20,7 @@ from benchmarks.indicator_caseload import caseload as generated_caseload
 from benchmarks.population import add_months
 from engine import Policy, PolicyCompileError, PolicyError
 from engine.cli import main
+from engine.i18n import set_language
 from engine.indicator_counts import count_case_by_case
 from engine.indicators import MONTH
 
@@ -225,7 +226,8 @@ def test_command_json_table_and_html(caseload: Path, tmp_path: Path, capsys: pyt
     assert len(contracts["ids"]) == contracts["counted"] > 0
     assert {g["group"] for g in contracts["breakdown"]} <= {"aave", "cos_iti", "mds", "pole_emploi", None}
     page = html.read_text("utf-8")
-    assert page.count("<section") == len(CONTRACT) and "<svg" in page and "repère 70,0 %" in page
+    assert page.count("<section") == len(CONTRACT) and "<svg" in page and "reference 70,0 %" in page
+    assert '<html lang="en">' in page and "RSA indicators" in page and "Période" not in page  # POLICY_LANG=en
     assert "<script" not in page and "http" not in page.split("</style>")[0]  # nothing fetched to open it
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -275,3 +277,32 @@ def test_month_offsets_clamp_as_the_engine_does() -> None:
     for n in (-25, -13, -1, 1, 2, 6, 11, 12, 24, 36):
         got = frame.select(_add_months(pl.col("d"), n)).to_series().to_list()
         assert got == [engine_add_months(d, n) for d in days], n
+
+
+def test_html_report_in_french_with_lang_fr(caseload: Path, tmp_path: Path) -> None:
+    html = tmp_path / "rapport.html"
+    args = ["--lang", "fr", "indicators", str(caseload), "--from", "2023-01-01", "--to", "2023-12-31"]
+    try:
+        assert main([*args, "-o", str(html)]) == 0
+    finally:
+        set_language(None)  # --lang lasts for the process
+    page = html.read_text("utf-8")
+    assert '<html lang="fr">' in page and "Indicateurs du RSA" in page and "repère 70,0 %" in page
+    assert "Période du 01/01/2023 au 31/12/2023" in page and "reference" not in page
+
+
+def test_a_rows_at_cell_is_noted_not_used(
+    caseload: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Indicators compute every decision on one date; rows dated otherwise are counted in a note."""
+    frame = pl.read_csv(caseload, infer_schema=False).drop("at", strict=False)
+    undated, dated = tmp_path / "undated.csv", tmp_path / "dated.csv"
+    frame.write_csv(undated)
+    frame.with_columns(pl.lit("2020-06-30").alias("at")).write_csv(dated)
+    args = ["indicators", "--from", "2023-01-01", "--to", "2023-12-31", "--json"]
+    assert main([args[0], str(undated), *args[1:]]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([args[0], str(dated), *args[1:]]) == 0
+    noted = json.loads(capsys.readouterr().out)
+    assert noted.pop("rows_dated_otherwise") == frame.height and plain.pop("rows_dated_otherwise") == 0
+    assert noted == plain  # the same figures: every decision on --to, whatever the cells say

@@ -174,6 +174,14 @@ def test_well_typed_expressions_evaluate_or_raise_policy_errors(
         except PolicyError:
             slow = "error"
         assert fast == slow, (expression, facts)
+        try:  # the generated code recording a compact trace: the same values and errors, same explanation
+            c = policy.evaluate(facts, at=at, trace="compact")
+            compact: object = (dict(c), {n: e.code for n, e in c.errors.items()})
+        except PolicyError:
+            compact = "error"
+        assert compact == fast, (expression, facts)
+        if isinstance(fast, tuple) and "r" in fast[0]:
+            assert c.explain("r").to_text() == d.explain("r").to_text(), (expression, facts)
         if isinstance(fast, tuple) and ty in ("money", "decimal") and "r" in fast[0]:
             assert isinstance(fast[0]["r"], Decimal)
 
@@ -209,6 +217,7 @@ def test_any_input_gives_decisions_or_a_policy_error(facts: dict[str, object], a
         return
     traced = policy.evaluate(facts, at=at, trace=True)
     assert dict(decision) == dict(traced)
+    assert policy.evaluate(facts, at=at, trace="compact").to_dict() == decision.to_dict()
     assert {n: e.code for n, e in decision.errors.items()} == {n: e.code for n, e in traced.errors.items()}
     assert set(decision) | set(decision.errors) == set(policy.decisions)  # no decision lost
     for name, error in decision.errors.items():

@@ -84,41 +84,13 @@ def test_a_guarded_rule_not_in_force_keeps_the_fast_path(rsa: Policy, monkeypatc
     assert decision["aave_objectif"] is None and not decision.errors
 
 
-DIVISION = """
-facts:
-  n: {type: int, label: N}
-rules:
-  q:
-    label: Quotient
-    type: decimal
-    output: false
-    references: [{article: X}]
-    from: 2020-01-01
-    formula: 10 / n
-  grand:
-    label: Grand
-    type: bool
-    references: [{article: X}]
-    from: 2020-01-01
-    table:
-      - when: if n == 0 then false else q > 1
-        then: true
-        because: Quotient supérieur à 1.
-      - otherwise: false
-        because: Sinon.
-  petit:
-    label: Petit
-    type: bool
-    references: [{article: X}]
-    from: 2020-01-01
-    formula: n != 0 and q < 1
-"""
+DIVISION = Path(__file__).parent / "fixtures" / "division"
 
 
 def test_a_rule_read_only_in_a_branch_not_taken_is_not_computed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    policy = load_policy(write_policy(tmp_path, DIVISION))
+    policy = load_policy(DIVISION)
     assert policy.evaluate({"n": 20}, at=date(2024, 1, 1))["petit"] is True
     refuse_interpreter(monkeypatch)
     decision = policy.evaluate({"n": 0}, at=date(2024, 1, 1))

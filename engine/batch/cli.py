@@ -13,6 +13,9 @@ import polars as pl
 
 from engine.batch import Summary, run_batch
 from engine.batch.io import scan
+from engine.diagnostics import CaseError, Code, Diagnostic
+from engine.i18n import _
+from engine.source import UNKNOWN
 
 if TYPE_CHECKING:
     from engine.policy import Policy
@@ -45,3 +48,30 @@ def run(
             for line in f:
                 sys.stdout.write(line)
     return summary
+
+
+def run_partitions(
+    policy_root: str,
+    source: str,
+    output: str,
+    *,
+    at: date | None,
+    decisions: Sequence[str] | None,
+    scheduler: str,
+) -> Summary:
+    """`--dask`: each Parquet part of the folder `source` as a Dask task, results in the folder `output`.
+    CaseError when Dask is not installed (the optional extra `distributed`)."""
+    try:
+        from engine.batch.distributed import write_partitions
+    except ImportError:
+        raise CaseError(
+            [
+                Diagnostic(
+                    Code.FILE,
+                    _("--dask needs Dask, which is not installed"),
+                    UNKNOWN,
+                    help=_("install the optional extra: pip install 'policy-engine[distributed]'"),
+                )
+            ]
+        ) from None
+    return write_partitions(policy_root, source, output, at=at, decisions=decisions, scheduler=scheduler)

@@ -8,8 +8,9 @@ and a when/then chain on the law date picks the segment's expression.
 
 The scalar engine is lazy (a branch not taken is never computed) where polars computes every
 branch for every row. So whatever could make the scalar code fail — no version in force, a
-required fact missing, a date outside the calendar — is not computed here but *flagged*: the
-flagged rows are handed to the scalar code, which gives their exact values and errors. Anything
+required fact missing, a date outside the calendar — is not computed here but *flagged*; for a
+flagged row, errors.py writes each decision's error where it can say it exactly, and hands the
+row to the scalar code otherwise. Anything
 that cannot be vectorised exactly (decimal division, list facts…) raises `Unvectorisable`, and the
 decisions needing it are computed by the scalar code for every row. Both are counted.
 """
@@ -18,41 +19,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import polars as pl
 
 from engine import ast
 from engine.batch import dates
+from engine.batch.errors import Diagnosis, Site, diagnose
+from engine.batch.segments import SPLIT_KINDS, rule_bounds, same_law_parameters
+from engine.batch.values import (
+    FACT_SCALE,
+    Dur,
+    Unvectorisable,
+    Value,
+    as_dur,
+    as_expr,
+    as_int,
+    choose,
+    dtype_of,
+    duration_text,
+    fact_column,
+    is_in,
+    kind_of,
+    literal,
+    null_of,
+    numeric_pair,
+    text_of,
+)
 from engine.builtins import ROUNDING_MODES
-from engine.calendar import Duration
 from engine.plan import Plan, RulePlan, VersionPlan
 from engine.printer import to_text
 from engine.types import Kind, Type
 
 AT = "__at"  # the row's evaluation date: `today`, and the law date of context 0
 
-
-class Unvectorisable(Exception):
-    """This expression has no exact polars form: the decisions reading it go to the scalar code."""
-
-
-@dataclass(frozen=True)
-class Dur:
-    """A duration value: months and days, each an Int64 expression or, when constant, an int (so
-    that date arithmetic can use polars' native month offset)."""
-
-    months: pl.Expr | int
-    days: pl.Expr | int
-
-
-def _e(x: pl.Expr | int) -> pl.Expr:
-    return pl.lit(x, dtype=pl.Int64) if isinstance(x, int) else x
-
-
-Value = pl.Expr | Dur | tuple[object, ...]  # a tuple: a constant list (a list parameter)
+__all__ = ["AT", "FACT_SCALE", "Compiled", "compile_plan", "dtype_of", "fact_column"]
 
 
 @dataclass
@@ -70,30 +72,7 @@ class Compiled:
     outputs: dict[str, pl.Expr]  # decision → its column, ready for output
     scalar: tuple[str, ...]  # decisions left to the scalar code for every row, and why
     reasons: dict[str, str]
-
-
-def dtype_of(ty: Type) -> pl.DataType:
-    kind = ty.kind
-    if kind is Kind.BOOL:
-        return pl.Boolean()
-    if kind is Kind.INT:
-        return pl.Int64()
-    if kind in (Kind.MONEY, Kind.DECIMAL):
-        return pl.Decimal(38, FACT_SCALE[kind])
-    if kind is Kind.DATE:
-        return pl.Date()
-    return pl.String()
-
-
-# Parameters of these kinds cut a rule's segments (constants within one); others become columns.
-SPLIT_KINDS = (Kind.DURATION, Kind.LIST)
-
-# Scale of amounts read from a caseload (a cell with more decimal places is refused, not rounded).
-FACT_SCALE = {Kind.MONEY: 6, Kind.DECIMAL: 12}
-
-
-def fact_column(name: str) -> str:
-    return f"__f_{name}"
+    diagnosis: Diagnosis  # per decision, the errors of flagged rows the batch writes itself
 
 
 @dataclass
@@ -114,7 +93,7 @@ class Compiler:
     guard: pl.Expr | None = None
     owner: tuple[int, str] | None = None  # the (context, rule) being compiled; None for a decision
     sites: dict[tuple[int, str], list[tuple[tuple[int, str] | None, pl.Expr | None]]] = field(default_factory=dict)
-    pending: list[tuple[pl.Expr, pl.Expr | None, tuple[int, str] | None]] = field(default_factory=list)
+    pending: list[tuple[pl.Expr, pl.Expr | None, tuple[int, str] | None, Site | None]] = field(default_factory=list)
 
     # -- columns and levels -------------------------------------------------------------------------
     def ref(self, column: str) -> pl.Expr:
@@ -122,7 +101,7 @@ class Compiler:
             self.facts_read.add(column[4:])
             fact = self.plan.facts.get(column[4:])
             if fact is not None and fact.required:  # missing_fact, where this read is reached
-                self.flag(pl.col(column).is_null())
+                self.flag(pl.col(column).is_null(), Site("missing_fact", fact.name))
         level = self.columns[column][1] if column in self.columns else 0
         if self.level_stack:
             self.level_stack[-1] = max(self.level_stack[-1], level)
@@ -142,9 +121,10 @@ class Compiler:
             level = self.level_stack.pop()
         return value, level
 
-    def flag(self, condition: pl.Expr) -> None:
-        """Rows where the scalar code may fail here: theirs if this place is reached (see `needed`)."""
-        self.pending.append((condition.fill_null(False), self.guard, self.owner))
+    def flag(self, condition: pl.Expr, site: Site | None = None) -> None:
+        """Rows where the scalar code may fail here: theirs if this place is reached (see `needed`).
+        `site`: what fails, when the batch can write that error itself (errors.py)."""
+        self.pending.append((condition.fill_null(False), self.guard, self.owner, site))
 
     def guarded(self, condition: pl.Expr | None, build: Callable[[], Value]) -> Value:
         """Build a branch reached only where `condition` holds (a null condition: not reached)."""
@@ -178,15 +158,16 @@ class Compiler:
                 return needed[key]
             expr, level = self.measured(lambda: self.relevel(pl.any_horizontal(terms)))
             name = f"__n{key[0]}_{key[1]}"  # type: ignore[index]
-            needed[key] = self.add_column(name, _expr(expr), level)
+            needed[key] = self.add_column(name, as_expr(expr), level)
             return needed[key]
 
-        flags = []
-        for condition, guard, owner in self.pending:
+        flags: dict[bytes, pl.Expr] = {}  # the same place is often reached by several readers
+        for condition, guard, owner, _site in self.pending:
             reached = need(owner)
             where = guard if reached is None else reached if guard is None else reached & guard
-            flags.append(condition if where is None else condition & where)
-        return flags
+            flag = condition if where is None else condition & where
+            flags.setdefault(flag.meta.serialize(), flag)
+        return list(flags.values())
 
     def relevel(self, expr: pl.Expr) -> pl.Expr:
         """Count the levels of the columns `expr` reads (built earlier, outside `measured`)."""
@@ -216,8 +197,8 @@ class Compiler:
         stored: Value
         if isinstance(value, Dur):
             stored = Dur(
-                self.add_column(column + "__m", _e(value.months), level),
-                self.add_column(column + "__d", _e(value.days), level),
+                self.add_column(column + "__m", as_int(value.months), level),
+                self.add_column(column + "__d", as_int(value.days), level),
             )
         elif isinstance(value, pl.Expr):
             stored = self.add_column(column, value, level)
@@ -228,7 +209,8 @@ class Compiler:
 
     def reref(self, value: Value) -> Value:
         if isinstance(value, Dur):
-            return Dur(self.ref(_e(value.months).meta.output_name()), self.ref(_e(value.days).meta.output_name()))
+            months, days = as_int(value.months).meta.output_name(), as_int(value.days).meta.output_name()
+            return Dur(self.ref(months), self.ref(days))
         if isinstance(value, pl.Expr):
             return self.ref(value.meta.output_name())
         return value
@@ -236,13 +218,13 @@ class Compiler:
     def rule_value(self, rule: RulePlan, ctx: Context) -> Value:
         """The rule under ctx's law: one expression per segment, chosen by the law date."""
         law = self.ref(ctx.law)
-        starts = [date.min, *_rule_bounds(self.plan, rule)]
+        starts = [date.min, *rule_bounds(self.plan, rule)]
         intervals: dict[tuple[int, tuple[int, ...], bool], list[tuple[date, date | None]]] = {}
         versions: dict[tuple[int, tuple[int, ...], bool], tuple[VersionPlan | None, date]] = {}
         for i, lo in enumerate(starts):
             version = rule.version_on(lo)
-            split = _same_law_parameters(version) if version is not None else ()
-            every = _same_law_parameters(version, every=True) if version is not None else ()
+            split = same_law_parameters(version) if version is not None else ()
+            every = same_law_parameters(version, every=True) if version is not None else ()
             key = (
                 id(version),
                 tuple(self.plan.parameters[p].index_on(lo) for p in split),
@@ -254,10 +236,10 @@ class Compiler:
         def inside(spans: list[tuple[date, date | None]]) -> pl.Expr:
             tests = []
             for lo, hi in spans:
-                test = law >= dates.literal_date(lo) if lo > date.min else pl.lit(True)
+                bounds = [law >= dates.literal_date(lo)] if lo > date.min else []
                 if hi is not None:
-                    test = test & (law < dates.literal_date(hi))
-                tests.append(test)
+                    bounds.append(law < dates.literal_date(hi))
+                tests.append(bounds[0] & bounds[1] if len(bounds) == 2 else bounds[0] if bounds else pl.lit(True))
             return pl.any_horizontal(tests) if len(tests) > 1 else tests[0]
 
         present: list[tuple[pl.Expr, Value]] = []
@@ -266,8 +248,9 @@ class Compiler:
             for key, spans in intervals.items():
                 version, lo = versions[key]
                 where = inside(spans) if len(intervals) > 1 else None
-                if version is None:
-                    self.flag((where if where is not None else pl.lit(True)) & law.is_not_null())
+                if version is None:  # no version, or a parameter it reads has no value yet
+                    site = Site("not_in_force", rule.name, ctx.law) if rule.version_on(lo) is None else None
+                    self.flag((where if where is not None else pl.lit(True)) & law.is_not_null(), site)
                     continue
                 self.day, self.context = lo, ctx
                 value = self.guarded(where, lambda v=version: self.version(rule, v))  # type: ignore[misc]
@@ -275,10 +258,19 @@ class Compiler:
         finally:
             self.day, self.context = saved_day, saved_ctx
         if not present:
-            return _null_of(rule.type)
+            return null_of(rule.type)
         if len(present) == 1 and len(intervals) == 1:
             return present[0][1]
-        return _choose(present, rule.type)
+        # Segments cut by a parameter that this rule's expression does not show (a list that only
+        # decides a guard elsewhere) often compile to the same expression: one branch for them all.
+        # Where the rule is not in force the rows are flagged, so that branch can cover them too.
+        merged: dict[bytes, tuple[list[pl.Expr], Value]] = {}
+        for where, value in present:
+            merged.setdefault(text_of(value), ([], value))[0].append(where)
+        if len(merged) == 1:
+            value = present[0][1]
+            return choose([(law.is_not_null(), value)], rule.type)
+        return choose([(pl.any_horizontal(w) if len(w) > 1 else w[0], v) for w, v in merged.values()], rule.type)
 
     def version(self, rule: RulePlan, version: VersionPlan) -> Value:
         if version.formula is not None:
@@ -291,7 +283,7 @@ class Compiler:
             if row.when is None:
                 fallback = self.guarded(earlier, lambda r=row: self.typed(r.then, rule.type))  # type: ignore[misc]
                 break
-            cond = _expr(self.guarded(earlier, lambda r=row: self.expr(r.when)))  # type: ignore[misc]
+            cond = as_expr(self.guarded(earlier, lambda r=row: self.expr(r.when)))  # type: ignore[misc]
             taken = cond.fill_null(False) if earlier is None else earlier & cond.fill_null(False)
             then = self.guarded(taken, lambda r=row: self.typed(r.then, rule.type))  # type: ignore[misc]
             branches.append((cond, then))
@@ -300,13 +292,13 @@ class Compiler:
         if not branches:
             assert fallback is not None
             return fallback
-        return _choose(branches, rule.type, fallback)
+        return choose(branches, rule.type, fallback)
 
     def typed(self, e: ast.Expr, ty: Type | None) -> Value:
         """`e` where a value of type `ty` is expected: an int becomes a Decimal where ty is decimal."""
         value = self.expr(e)
-        if ty is not None and ty.kind in (Kind.MONEY, Kind.DECIMAL) and _kind(e) is Kind.INT:
-            return _expr(value).cast(pl.Decimal(38, 0))
+        if ty is not None and ty.kind in (Kind.MONEY, Kind.DECIMAL) and kind_of(e) is Kind.INT:
+            return as_expr(value).cast(pl.Decimal(38, 0))
         return value
 
     # -- expressions --------------------------------------------------------------------------------
@@ -323,7 +315,7 @@ class Compiler:
                     p = self.plan.parameters[name]
                     if p.type.kind in SPLIT_KINDS:  # fixed within the segment: date arithmetic stays native
                         index = p.index_on(self.day)
-                        return literal(p.values[index], p.type) if index >= 0 else _null_of(p.type)
+                        return literal(p.values[index], p.type) if index >= 0 else null_of(p.type)
                     return self.parameter(name, self.context)
                 if binding is ast.Binding.TODAY:
                     return self.ref(AT)
@@ -332,25 +324,25 @@ class Compiler:
                 return ~self.boolean(o)
             case ast.Unary(operand=o):
                 operand = self.expr(o)
-                return Dur(-operand.months, -operand.days) if isinstance(operand, Dur) else -_expr(operand)
+                return Dur(-operand.months, -operand.days) if isinstance(operand, Dur) else -as_expr(operand)
             case ast.Binary(op="and", left=a, right=b):
                 left_bool = self.boolean(a)
-                return left_bool & _expr(self.guarded(left_bool, lambda: self.boolean(b)))
+                return left_bool & as_expr(self.guarded(left_bool, lambda: self.boolean(b)))
             case ast.Binary(op="or", left=a, right=b):
                 left_bool = self.boolean(a)
-                return left_bool | _expr(self.guarded(~left_bool.fill_null(False), lambda: self.boolean(b)))
+                return left_bool | as_expr(self.guarded(~left_bool.fill_null(False), lambda: self.boolean(b)))
             case ast.Binary(op="??", left=a, right=b):
                 left = self.expr(a)
-                absent = _e(left.months).is_null() if isinstance(left, Dur) else _expr(left).is_null()
+                absent = as_int(left.months).is_null() if isinstance(left, Dur) else as_expr(left).is_null()
                 right = self.guarded(absent, lambda: self.expr(b))
                 if isinstance(left, Dur) or isinstance(right, Dur):
-                    lv, rv = _dur(left), _dur(right)
-                    present = _e(lv.months).is_not_null()
+                    lv, rv = as_dur(left), as_dur(right)
+                    present = as_int(lv.months).is_not_null()
                     return Dur(
-                        pl.when(present).then(_e(lv.months)).otherwise(_e(rv.months)),
-                        pl.when(present).then(_e(lv.days)).otherwise(_e(rv.days)),
+                        pl.when(present).then(as_int(lv.months)).otherwise(as_int(rv.months)),
+                        pl.when(present).then(as_int(lv.days)).otherwise(as_int(rv.days)),
                     )
-                return pl.coalesce(*_numeric_pair(_expr(left), _expr(right), a, b))
+                return pl.coalesce(*numeric_pair(as_expr(left), as_expr(right), a, b))
             case ast.Binary(op="/"):
                 raise Unvectorisable("decimal division (Python's 28-digit division has no fixed-scale form)")
             case ast.Binary(op=op, left=a, right=b):
@@ -359,13 +351,13 @@ class Compiler:
                 test = self.boolean(c)
                 then = self.guarded(test, lambda: self.typed(t, e.ty))
                 orelse = self.guarded(~test.fill_null(False), lambda: self.typed(o, e.ty))
-                return _choose([(test, then)], e.ty, orelse)
+                return choose([(test, then)], e.ty, orelse)
             case ast.In(value=v, items=items, negated=neg):
                 result = self.membership(v, items)
                 return ~result if neg else result
             case ast.IsNull(value=v, negated=neg):
                 value = self.expr(v)
-                test = _e(value.months).is_null() if isinstance(value, Dur) else _expr(value).is_null()
+                test = as_int(value.months).is_null() if isinstance(value, Dur) else as_expr(value).is_null()
                 return ~test if neg else test
             case ast.Call(func=func, args=args):
                 return self.call(func, args, e)
@@ -376,12 +368,19 @@ class Compiler:
         raise Unvectorisable(f"unsupported expression {type(e).__name__}")
 
     def boolean(self, e: ast.Expr) -> pl.Expr:
-        return _expr(self.expr(e))
+        return as_expr(self.expr(e))
 
     def temp(self, build: Callable[[], Value]) -> pl.Expr:
         """`build()` as a column of its own: computed once, read by its rule and by a flag."""
         value, level = self.measured(build)
-        return self.add_column(f"__t{len(self.columns)}", _expr(value), level)
+        return self.add_column(f"__t{len(self.columns)}", as_expr(value), level)
+
+    def bind(self, expr: pl.Expr) -> pl.Expr:
+        """`expr` as a column of its own when it is read several times: polars expressions are trees,
+        so a subexpression written twice is computed twice."""
+        if expr.meta.is_column() or expr.meta.is_literal():
+            return expr
+        return self.temp(lambda: self.relevel(expr))
 
     def dated_result(self, build: Callable[[], Value]) -> pl.Expr:
         """A computed date, flagged where it falls outside the calendar (the scalar code raises)."""
@@ -390,7 +389,7 @@ class Compiler:
         return result
 
     def binary(self, op: str, a: ast.Expr, b: ast.Expr) -> Value:
-        ka, kb = _kind(a), _kind(b)
+        ka, kb = kind_of(a), kind_of(b)
         if op in ("+", "-") and Kind.DATE in (ka, kb) and Kind.DURATION in (ka, kb):
             return self.dated_result(lambda: self.date_arithmetic(op, a, b))
         left, right = self.expr(a), self.expr(b)
@@ -398,17 +397,17 @@ class Compiler:
             if op == "*":
                 dur, n = (left, right) if isinstance(left, Dur) else (right, left)
                 assert isinstance(dur, Dur)
-                return Dur(_e(dur.months) * _expr(n), _e(dur.days) * _expr(n))
-            lv, rv = _dur(left), _dur(right)
+                return Dur(as_int(dur.months) * as_expr(n), as_int(dur.days) * as_expr(n))
+            lv, rv = as_dur(left), as_dur(right)
             if op == "+":
                 return Dur(lv.months + rv.months, lv.days + rv.days)
             if op == "-":
                 return Dur(lv.months - rv.months, lv.days - rv.days)
             if op in ("==", "!="):
-                same = _e(lv.months).eq_missing(_e(rv.months)) & _e(lv.days).eq_missing(_e(rv.days))
+                same = as_int(lv.months).eq_missing(as_int(rv.months)) & as_int(lv.days).eq_missing(as_int(rv.days))
                 return same if op == "==" else ~same
             raise Unvectorisable(f"`{op}` on durations")
-        x, y = _numeric_pair(_expr(left), _expr(right), a, b)
+        x, y = numeric_pair(as_expr(left), as_expr(right), a, b)
         if op == "==":
             return x.eq_missing(y)
         if op == "!=":
@@ -431,32 +430,35 @@ class Compiler:
         day, dur = (right, left) if isinstance(left, Dur) else (left, right)
         if not isinstance(dur, Dur):
             raise Unvectorisable("date arithmetic without a duration")
-        d = _expr(day)
+        d = as_expr(day)
+        months = dur.months if isinstance(dur.months, int) else self.bind(dur.months)
+        days = dur.days if isinstance(dur.days, int) else self.bind(dur.days)
         if op == "+":
-            return dates.add_duration(d, dur.months, dur.days)
-        return dates.subtract_duration(d, dur.months, dur.days)
+            return dates.add_duration(d, months, days, self.bind)
+        return dates.subtract_duration(d, months, days, self.bind)
 
     def membership(self, v: ast.Expr, items: ast.Expr) -> pl.Expr:
         """`in`: a null value is in no list (polars' is_in would say null)."""
-        value = _expr(self.expr(v))
+        value = as_expr(self.expr(v))
         if isinstance(items, ast.ListExpr):
             consts = [i for i in items.items if isinstance(i, ast.Literal) and i.value is not None]
             enums = [i.name for i in items.items if isinstance(i, ast.Name) and i.binding is ast.Binding.ENUM_VALUE]
             if len(consts) + len(enums) == len(items.items):
-                pool = [_python(c.value) for c in consts] + enums
-                return _is_in(value, pool)
+                pool: list[object] = [c.value for c in consts]
+                pool += enums
+                return is_in(value, pool)
             tests = [
-                value.eq_missing(x) for x in (_numeric_pair(value, _expr(self.expr(i)), v, i)[1] for i in items.items)
+                value.eq_missing(x) for x in (numeric_pair(value, as_expr(self.expr(i)), v, i)[1] for i in items.items)
             ]
             return pl.any_horizontal(tests) if tests else pl.lit(False)
         pool_value = self.expr(items)
         if isinstance(pool_value, tuple):
-            return _is_in(value, list(pool_value))
+            return is_in(value, list(pool_value))
         raise Unvectorisable("`in` a list that varies from row to row")
 
     def call(self, func: str, args: tuple[ast.Expr, ...], e: ast.Expr) -> Value:
         if func in ("min", "max"):
-            exprs = [_expr(self.typed(a, e.ty)) for a in args]
+            exprs = [as_expr(self.typed(a, e.ty)) for a in args]
             return pl.min_horizontal(exprs) if func == "min" else pl.max_horizontal(exprs)
         if func in ("add_months", "add_days", "end_of_month"):
             return self.dated_result(lambda: self.calendar_call(func, args))
@@ -469,28 +471,28 @@ class Compiler:
             return self.dated_result(lambda: dates.next_working_day(self.ref(name)))  # ref: counts its level
         values = [self.expr(a) for a in args]
         if func == "abs":
-            return _expr(values[0]).abs()
+            return as_expr(values[0]).abs()
         if func == "round":
-            return self.round(args, _expr(self.typed(args[0], Type(Kind.DECIMAL))))
-        x = [_expr(v) for v in values]
+            return self.round(args, as_expr(self.typed(args[0], Type(Kind.DECIMAL))))
+        x = [as_expr(v) for v in values]
         if func == "days_between":
             return dates.days_between(*x)
         if func == "months_between":
-            return dates.months_between(*x)
+            return dates.months_between(x[0], x[1], self.bind)
         if func == "age":
-            return dates.age(*x)
+            return dates.age(x[0], x[1], self.bind)
         if func in ("year", "month", "day"):
             part = {"year": x[0].dt.year(), "month": x[0].dt.month(), "day": x[0].dt.day()}[func]
             return part.cast(pl.Int64)
         raise Unvectorisable(f"function `{func}`")
 
     def calendar_call(self, func: str, args: tuple[ast.Expr, ...]) -> pl.Expr:
-        x = [_expr(self.expr(a)) for a in args]
+        x = [as_expr(self.expr(a)) for a in args]
         if func == "end_of_month":
             return dates.end_of_month(x[0])
         literal_n = args[1].value if isinstance(args[1], ast.Literal) and isinstance(args[1].value, int) else None
         n: pl.Expr | int = literal_n if literal_n is not None else x[1]
-        return dates.add_months(x[0], n) if func == "add_months" else dates.add_days(x[0], n)
+        return dates.add_months(x[0], n, self.bind) if func == "add_months" else dates.add_days(x[0], n)
 
     def round(self, args: tuple[ast.Expr, ...], value: pl.Expr) -> pl.Expr:
         places, mode = args[1], args[2]
@@ -522,26 +524,34 @@ class Compiler:
             return self.reref(self.rules[key])
         p = self.plan.parameters[name]
         value, level = self.measured(lambda: self.dated(p.starts, p.values, p.type, self.ref(ctx.law), flag=False))
-        column = self.add_column(f"__p{ctx.index}_{name}", _expr(value), level)
+        column = self.add_column(f"__p{ctx.index}_{name}", as_expr(value), level)
         self.rules[key] = column
         return column
 
     def dated(
-        self, starts: tuple[date, ...], values: tuple[object, ...], ty: Type, law: pl.Expr, flag: bool = True
+        self,
+        starts: tuple[date, ...],
+        values: tuple[object, ...],
+        ty: Type,
+        law: pl.Expr,
+        flag: bool = True,
+        site: Site | None = None,
     ) -> Value:
         """The value in force on `law`; with `flag`, rows before the first value are flagged (not in
         force). Parameter columns are not flagged here: the segments of the rules reading them are."""
         if flag:
-            self.flag(law.is_not_null() & (law < dates.literal_date(starts[0])))
+            self.flag(law.is_not_null() & (law < dates.literal_date(starts[0])), site)
         if len(set(map(repr, values))) == 1:
             return literal(values[0], ty)
         pairs = list(zip(starts, values, strict=True))
-        return _choose([(law >= dates.literal_date(s), literal(v, ty)) for s, v in reversed(pairs)], ty, None)
+        return choose([(law >= dates.literal_date(s), literal(v, ty)) for s, v in reversed(pairs)], ty, None)
 
     def as_of(self, target: ast.Name, w: ast.Expr) -> Value:
         if target.binding is ast.Binding.PARAMETER:
             p = self.plan.parameters[target.name]
-            return self.dated(p.starts, p.values, p.type, _expr(self.expr(w)))
+            law = self.bind(as_expr(self.expr(w)))  # a column: the error's message quotes it
+            site = Site("parameter_not_in_force", target.name, law.meta.output_name())
+            return self.dated(p.starts, p.values, p.type, law, site=site)
         # A date read from facts and `today` alone is the same under every law: one context for all.
         law_free = not any(
             isinstance(n, ast.Name) and n.binding in (ast.Binding.RULE, ast.Binding.PARAMETER) for n in ast.walk(w)
@@ -551,7 +561,7 @@ class Compiler:
         if ctx is None:
             index = len(self.contexts) + 1
             law_value, level = self.measured(lambda: self.expr(w))
-            self.add_column(f"__law{index}", _expr(law_value), level)
+            self.add_column(f"__law{index}", as_expr(law_value), level)
             ctx = self.contexts[key] = Context(index, f"__law{index}")
         else:
             self.ref(ctx.law)
@@ -575,7 +585,7 @@ def compile_plan(plan: Plan, decisions: tuple[str, ...]) -> Compiled:
             reasons[name] = str(exc)
             continue
         if isinstance(value, Dur):
-            outputs[name] = _duration_text(value)
+            outputs[name] = duration_text(value)
         elif isinstance(value, pl.Expr):
             outputs[name] = value
         else:
@@ -585,137 +595,5 @@ def compile_plan(plan: Plan, decisions: tuple[str, ...]) -> Compiled:
     levels: list[list[pl.Expr]] = [[] for _ in range(depth)]
     for expr, level in c.columns.values():
         levels[level - 1].append(expr)
-    return Compiled(levels, flags, outputs, tuple(reasons), reasons)
-
-
-def _duration_text(d: Dur) -> pl.Expr:
-    """str(Duration): "2 months 3 days", "1 month", "0 days"."""
-
-    def part(n: pl.Expr, unit: str) -> pl.Expr:
-        return pl.format("{} " + unit, n) + pl.when(n.abs() == 1).then(pl.lit("")).otherwise(pl.lit("s"))
-
-    m, d_ = _e(d.months), _e(d.days)
-    months, days = part(m, "month"), part(d_, "day")
-    text = pl.when(m == 0).then(days).when(d_ == 0).then(months).otherwise(pl.concat_str([months, days], separator=" "))
-    return pl.when(m.is_null()).then(pl.lit(None, pl.String)).otherwise(text)
-
-
-# -- helpers ------------------------------------------------------------------------------------------
-def _rule_bounds(plan: Plan, rule: RulePlan) -> list[date]:
-    days: set[date] = set()
-    for v in rule.versions:
-        days.add(v.start)
-        if v.end is not None and v.end < date.max:
-            days.add(v.end + timedelta(days=1))
-        for p in _same_law_parameters(v):
-            days.update(plan.parameters[p].starts)
-        for p in _same_law_parameters(v, every=True):
-            days.add(plan.parameters[p].starts[0])  # not in force before it
-    return sorted(d for d in days if d > date.min)
-
-
-def _same_law_parameters(version: VersionPlan, every: bool = False) -> tuple[str, ...]:
-    """Duration and list parameters a version reads under its own law date (not through `as of`):
-    the rule's segments are cut where they change. Other parameters are columns. With `every`, all
-    the parameters read under the version's own law."""
-    exprs = [version.formula] if version.formula is not None else []
-    for row in version.rows or ():
-        exprs += [x for x in (row.when, row.then) if x is not None]
-    found: dict[str, None] = {}
-    while exprs:
-        e = exprs.pop()
-        if isinstance(e, ast.AsOf):
-            exprs.append(e.when)
-            continue
-        split = every or (e.ty is not None and e.ty.kind in SPLIT_KINDS)
-        if isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER and split:
-            found[e.name] = None
-        exprs.extend(ast.children(e))
-    return tuple(sorted(found))
-
-
-def _kind(e: ast.Expr) -> Kind | None:
-    return e.ty.kind if e.ty is not None else None
-
-
-def _expr(v: Value) -> pl.Expr:
-    if isinstance(v, pl.Expr):
-        return v
-    raise Unvectorisable("a duration or list where a value was expected")
-
-
-def _dur(v: Value) -> Dur:
-    if isinstance(v, Dur):
-        return v
-    if isinstance(v, pl.Expr):  # the literal null
-        return Dur(v.cast(pl.Int64), v.cast(pl.Int64))
-    raise Unvectorisable("a list where a duration was expected")
-
-
-def _numeric_pair(x: pl.Expr, y: pl.Expr, a: ast.Expr, b: ast.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Int beside a decimal or money value is cast to Decimal, as Python's Decimal arithmetic does."""
-    decimals = (Kind.MONEY, Kind.DECIMAL)
-    if _kind(a) is Kind.INT and _kind(b) in decimals:
-        x = x.cast(pl.Decimal(38, 0))
-    elif _kind(b) is Kind.INT and _kind(a) in decimals:
-        y = y.cast(pl.Decimal(38, 0))
-    return x, y
-
-
-def _is_in(value: pl.Expr, pool: list[object]) -> pl.Expr:
-    if not pool:
-        return pl.lit(False)
-    return value.is_in(pool).fill_null(False)
-
-
-def _python(v: object) -> object:
-    return v
-
-
-def literal(v: object, ty: Type | None) -> Value:
-    if v is None:
-        return _null_of(ty)
-    if isinstance(v, bool):
-        return pl.lit(v, dtype=pl.Boolean)
-    if isinstance(v, Duration):
-        return Dur(v.months, v.days)
-    if isinstance(v, Decimal):
-        exponent = v.as_tuple().exponent
-        scale = max(0, -exponent) if isinstance(exponent, int) else 0
-        return pl.lit(v, dtype=pl.Decimal(38, scale))
-    if isinstance(v, int):
-        if ty is not None and ty.kind in (Kind.MONEY, Kind.DECIMAL):
-            return pl.lit(Decimal(v), dtype=pl.Decimal(38, 0))
-        return pl.lit(v, dtype=pl.Int64)
-    if isinstance(v, date):
-        return dates.literal_date(v)
-    if isinstance(v, str):
-        return pl.lit(v, dtype=pl.String)
-    if isinstance(v, frozenset | set | list | tuple):
-        return tuple(sorted(v, key=str))
-    raise Unvectorisable(f"a constant of type {type(v).__name__}")
-
-
-def _null_of(ty: Type | None) -> Value:
-    if ty is not None and ty.kind is Kind.DURATION:
-        return Dur(pl.lit(None, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64))
-    return pl.lit(None)
-
-
-def _choose(branches: list[tuple[pl.Expr, Value]], ty: Type | None, otherwise: Value | None = None) -> Value:
-    """First-match: when/then in order, `otherwise` (or null) last; durations component by component."""
-    values = [v for _, v in branches] + ([otherwise] if otherwise is not None else [])
-    if any(isinstance(v, Dur) for v in values):
-        durs = [_dur(v) for v in values]
-        months = _chain([c for c, _ in branches], [_e(d.months) for d in durs], otherwise is not None)
-        days = _chain([c for c, _ in branches], [_e(d.days) for d in durs], otherwise is not None)
-        return Dur(months, days)
-    return _chain([c for c, _ in branches], [_expr(v) for v in values], otherwise is not None)
-
-
-def _chain(conditions: list[pl.Expr], values: list[pl.Expr], has_otherwise: bool) -> pl.Expr:
-    chain: Any = pl.when(conditions[0]).then(values[0])
-    for cond, value in zip(conditions[1:], values[1 : len(conditions)], strict=True):
-        chain = chain.when(cond).then(value)
-    result: pl.Expr = chain.otherwise(values[-1] if has_otherwise else None)
-    return result
+    diagnosis = diagnose(plan, outputs, c.sites, c.pending)
+    return Compiled(levels, flags, outputs, tuple(reasons), reasons, diagnosis)

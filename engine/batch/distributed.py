@@ -28,6 +28,8 @@ import polars as pl
 from dask.base import compute
 from dask.delayed import delayed
 
+from engine.batch.io import parquet_parts
+from engine.batch.run import Summary
 from engine.diagnostics import CaseError, Code, Diagnostic
 from engine.i18n import _
 from engine.source import Span
@@ -45,11 +47,10 @@ def _policy(root: str) -> object:
 def parts_of(folder: str | Path) -> list[Path]:
     """The Parquet parts of a folder, in name order; CaseError when there is none."""
     path = Path(folder)
-    parts = sorted(path.glob("*.parquet")) if path.is_dir() else []
-    if not parts:
+    if not path.is_dir():
         where = Span(str(folder), 1, 1, 1, 1)
         raise CaseError([Diagnostic(Code.FILE, _("no Parquet parts (*.parquet) in this folder"), where)])
-    return parts
+    return parquet_parts(path)
 
 
 def evaluate_part(root: str, part: str, at: date | None, decisions: Sequence[str] | None) -> pl.DataFrame:
@@ -59,10 +60,38 @@ def evaluate_part(root: str, part: str, at: date | None, decisions: Sequence[str
     return evaluate_frame(_policy(root), part, at=at, decisions=decisions)  # type: ignore[arg-type]
 
 
-def _write_part(root: str, part: str, at: date | None, decisions: Sequence[str] | None, out: str) -> int:
-    frame = evaluate_part(root, part, at, decisions)
+def _write_part(root: str, part: str, at: date | None, decisions: Sequence[str] | None, out: str) -> Summary:
+    from engine.batch import evaluate_batch
+
+    summary = Summary()
+    frame = evaluate_batch(_policy(root), part, at=at, decisions=decisions, summary=summary)  # type: ignore[arg-type]
     frame.write_parquet(out)
-    return frame.height
+    return summary
+
+
+def write_partitions(
+    policy_root: str | Path,
+    folder: str | Path,
+    output: str | Path,
+    *,
+    at: date | None = None,
+    decisions: Sequence[str] | None = None,
+    scheduler: str = "processes",
+) -> Summary:
+    """One result part per input part in the folder `output` (same names); the parts' summaries added."""
+    if scheduler not in SCHEDULERS:
+        raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, not {scheduler!r}")
+    root = str(policy_root)
+    _policy(root)  # a policy error is raised here, once, not in every task
+    parts = parts_of(folder)
+    decisions = tuple(decisions) if decisions is not None else None
+    target = Path(output)
+    target.mkdir(parents=True, exist_ok=True)
+    writes = [delayed(_write_part)(root, str(p), at, decisions, str(target / p.name)) for p in parts]
+    total = Summary()
+    for part in compute(*writes, scheduler=scheduler):
+        total.add(part)
+    return total
 
 
 def evaluate_partitions(
@@ -86,8 +115,4 @@ def evaluate_partitions(
         tasks = [delayed(evaluate_part)(root, str(p), at, decisions) for p in parts]
         frames: tuple[pl.DataFrame, ...] = compute(*tasks, scheduler=scheduler)
         return pl.concat(list(frames), how="vertical_relaxed")
-    target = Path(output)
-    target.mkdir(parents=True, exist_ok=True)
-    writes = [delayed(_write_part)(root, str(p), at, decisions, str(target / p.name)) for p in parts]
-    counts: tuple[int, ...] = compute(*writes, scheduler=scheduler)
-    return sum(counts)
+    return write_partitions(root, folder, output, at=at, decisions=decisions, scheduler=scheduler).rows_written

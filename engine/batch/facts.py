@@ -62,6 +62,11 @@ def _text(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.when(s == "").then(pl.lit(None, pl.String)).otherwise(s)
 
 
+def _in_calendar(day: pl.Expr) -> pl.Expr:
+    """Years 1 to 9999 (polars dates run further): a comparison of days, no year extracted."""
+    return day.is_between(pl.lit(date.min, pl.Date), pl.lit(date.max, pl.Date))
+
+
 def _shown(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return raw.cast(pl.String) if dtype != pl.String else raw
 
@@ -97,7 +102,7 @@ def convert(fact: FactPlan, dtype: pl.DataType, plan: Plan) -> tuple[pl.Expr, pl
     elif kind is Kind.DATE:
         want = _("a date written YYYY-MM-DD")
         if dtype == pl.Date:
-            typed = pl.when(raw.dt.year().is_between(1, 9999)).then(raw)
+            typed = pl.when(_in_calendar(raw)).then(raw)
             want = _("a date between 0001-01-01 and 9999-12-31")
         elif is_text:
             typed = pl.when(text.str.contains(_ISO)).then(text).str.to_date("%Y-%m-%d", strict=False)
@@ -156,7 +161,7 @@ def prepare(
         dtype = schema["at"]
         given: pl.Expr
         if dtype == pl.Date:
-            given = pl.when(pl.col("at").dt.year().is_between(1, 9999)).then(pl.col("at"))
+            given = pl.when(_in_calendar(pl.col("at"))).then(pl.col("at"))
         else:
             text = _text(pl.col("at"), dtype)
             given = pl.when(text.str.contains(_ISO)).then(text).str.to_date("%Y-%m-%d", strict=False)

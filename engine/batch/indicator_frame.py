@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from engine.batch.io import parquet_parts
 from engine.diagnostics import CaseError, EvaluationError
 from engine.types import Kind, Type
 
@@ -59,7 +60,7 @@ def read_source(source: str | Path | pl.DataFrame | pl.LazyFrame) -> pl.DataFram
     if not path.exists():
         raise FileNotFoundError(str(path))
     if path.is_dir():
-        return pl.concat([pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))], how="diagonal_relaxed")
+        return pl.concat([pl.read_parquet(p) for p in parquet_parts(path)], how="diagonal_relaxed")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pl.read_parquet(path)
@@ -200,7 +201,9 @@ def batch_frame(
     evaluate_batch = compiled_backend()
 
     raw = read_source(source)
-    result: pl.DataFrame = evaluate_batch(policy, raw, at=at, decisions=list(rules))
+    # Indicators compute every decision on one date (docs/indicators.md): a row's `at` cell is not
+    # its evaluation date here (`other_dates` counts the rows whose cell says another one).
+    result: pl.DataFrame = evaluate_batch(policy, raw.drop("at", strict=False), at=at, decisions=list(rules))
     decision = pl.element().struct.field("decision").fill_null(pl.lit(FACTS_INVALID))
     marks = result.select(
         pl.col("id"),
@@ -224,6 +227,18 @@ def decisions_frame(
         return batch_frame(policy, source, at, rules, facts), "batch"
     except ImportError:  # the compiled batch backend is not installed: the reference, slower
         return case_by_case_frame(policy, source, at, rules), "case_by_case"
+
+
+def other_dates(source: str | Path | pl.DataFrame, at: date) -> int:
+    """Rows of the caseload whose `at` cell names a date other than `at` (0 without the column)."""
+    raw = read_source(source)
+    if "at" not in raw.columns:
+        return 0
+    typed = raw.schema["at"] == pl.Date
+    cell = pl.col("at") if typed else pl.col("at").cast(pl.String).str.strip_chars()
+    given = cell if typed else cell.str.to_date("%Y-%m-%d", strict=False)
+    blank = cell.is_null() if typed else cell.is_null() | (cell == "")
+    return int(raw.select((~blank & given.ne_missing(pl.lit(at, pl.Date))).sum()).item())
 
 
 def row_errors(frame: pl.DataFrame) -> tuple[int, Mapping[str, int]]:

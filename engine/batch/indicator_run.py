@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from engine.batch.indicator_frame import decisions_frame
+from engine.batch.indicator_frame import decisions_frame, other_dates
 from engine.batch.indicators import compute
 from engine.diagnostics import CaseError, Code, Diagnostic
 from engine.i18n import _
@@ -51,4 +51,4 @@ def indicator_report(
     report, row_by_row = compute(policy, frame, debut, fin, at, by, wanted, ids_for)
     if names:
         report.results = {n: r for n, r in report.results.items() if n in names or n == ids_for}
-    return report, {"decisions_by": how, "row_by_row": row_by_row}
+    return report, {"decisions_by": how, "row_by_row": row_by_row, "rows_dated_otherwise": other_dates(source, at)}

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from engine.diagnostics import CaseError, Code, Diagnostic
+from engine.files import FileProblem, list_parts
 from engine.i18n import _
 from engine.source import UNKNOWN
 
@@ -29,10 +30,7 @@ def scan(source: str | Path | pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         return source
     path = Path(source)
     if path.is_dir():
-        parts = sorted(path.glob("*.parquet"))
-        if not parts:
-            raise _fail(_("{path}: the folder holds no .parquet part").format(path=path))
-        return pl.scan_parquet(parts)
+        return pl.scan_parquet(parquet_parts(path))
     if not path.is_file():
         raise _fail(_("{path}: no such file").format(path=path))
     suffix = path.suffix.lower()
@@ -49,6 +47,15 @@ def scan(source: str | Path | pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         _("{path}: unknown caseload format `{suffix}`").format(path=path, suffix=suffix or "(none)"),
         help=_("give a .csv, .parquet or .jsonl file, or a folder of .parquet parts"),
     )
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The `.parquet` parts of a folder in name order, each checked to be a regular file
+    (engine/files.py); CaseError, located at the folder or the part, otherwise."""
+    try:
+        return list_parts(folder, ".parquet")
+    except FileProblem as problem:
+        raise CaseError([problem.diagnostic]) from None
 
 
 def _scan_csv(path: Path) -> pl.LazyFrame:

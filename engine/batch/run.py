@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from engine.batch.compiler import AT, Compiled, compile_plan, dtype_of, fact_column
+from engine.batch.errors import which_column
 from engine.batch.facts import ERRORS, FACT_BAD, ID, ROW, prepare
 from engine.batch.io import errors_as_text
 from engine.diagnostics import CaseError, EvaluationError, PolicyError
@@ -40,6 +41,15 @@ class Summary:
     errors_by_code: Counter[str] = field(default_factory=Counter)
     fallback_rows: int = 0  # rows computed by the scalar code (flagged, or some decision not vectorised)
     scalar_decisions: dict[str, str] = field(default_factory=dict)  # decision → why not vectorised
+
+    def add(self, other: Summary) -> None:
+        """Add another run's counts (a partition's)."""
+        self.rows_read += other.rows_read
+        self.rows_written += other.rows_written
+        self.rows_with_errors += other.rows_with_errors
+        self.errors_by_code.update(other.errors_by_code)
+        self.fallback_rows += other.fallback_rows
+        self.scalar_decisions.update(other.scalar_decisions)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -86,7 +96,7 @@ def build(
         lf = lf.with_columns(level)
     trouble = pl.any_horizontal(compiled.flags) if compiled.flags else pl.lit(False)
     bad = pl.col(FACT_BAD)
-    vector = [pl.when(bad).then(None).otherwise(compiled.outputs[n]).alias(n) for n in compiled.outputs]
+    vector = [compiled.outputs[n].alias(n) for n in compiled.outputs]  # bad rows nulled by _FixUp
     lf = lf.select(
         pl.col(ROW),
         pl.col(ID),
@@ -96,6 +106,7 @@ def build(
         bad,
         *(pl.col(fact_column(f)) for f in plan.facts),
         *(pl.col(c) for c in schema),  # the cells as given: a bad row's errors quote them
+        *(pl.col(c) for c in sorted(compiled.diagnosis.columns() - {AT, *map(fact_column, plan.facts)})),
     )
     vector_schema = lf.collect_schema()
     out_schema = {"id": pl.String(), "at": pl.Date()}
@@ -148,13 +159,36 @@ class _FixUp:
         parts = [base.filter(keep)]
         if bad.any():  # the errors of bad cells, quoting them: computed on those rows only
             errors = df.filter(bad).select(self.fact_errors.alias("errors")).to_series()
-            parts.append(base.filter(bad).with_columns(errors))
-        todo = df.filter(redo)
+            nulls = (pl.lit(None, self.schema[n]).alias(n) for n in self.decisions)
+            parts.append(base.filter(bad).with_columns(*nulls, errors))
+        todo, current = df.filter(redo), base.filter(redo)
+        if todo.height and not scalar_only:  # the errors the batch can write itself (errors.py)
+            diagnosis = self.compiled.diagnosis
+            which = diagnosis.compute(todo)
+            sure = which.select(~pl.any_horizontal(pl.all() < 0)).to_series()
+            if sure.any():
+                parts.append(self.vector_errors(current.filter(sure), which.filter(sure), todo.filter(sure)))
+                todo, current = todo.filter(~sure), current.filter(~sure)
         if todo.height:
-            parts.append(self.scalar_rows(todo, base.filter(redo)))
+            parts.append(self.scalar_rows(todo, current))
         result = pl.concat(parts).sort(ROW)
         self.count(result, todo.height)
         return self.finish(result)
+
+    def vector_errors(self, current: pl.DataFrame, which: pl.DataFrame, todo: pl.DataFrame) -> pl.DataFrame:
+        """Flagged rows whose errors are known: each failing decision null, with its error."""
+        diagnosis = self.compiled.diagnosis
+        laws = sorted({t.law for ts in diagnosis.templates.values() for t in ts if t.law is not None})
+        frame = pl.concat([current, which, todo.select(laws)], how="horizontal")
+        failing = [
+            pl.when(pl.col(which_column(n)) > 0).then(None).otherwise(pl.col(n)).alias(n)
+            for n in self.decisions
+            if diagnosis.templates.get(n)
+        ]
+        errors = diagnosis.errors(self.decisions)
+        if errors is not None:
+            failing.append(errors.cast(ERRORS).alias("errors"))
+        return frame.with_columns(failing).select(current.columns)
 
     def finish(self, frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.drop(ROW)
