@@ -36,6 +36,8 @@ from engine.explain import Explanation, french_date, json_value
 from engine.pinned import TraceMismatch
 from engine.policy import Policy, check_policy, load_policy
 from engine.receipt import Masking, Receipt, ReceiptError
+from engine.replay import Replay
+from engine.replay import replay as replay_receipt
 from engine.source import Span
 from engine.values import check_value
 
@@ -62,6 +64,7 @@ __all__ = [
     "Receipt",
     "ReceiptError",
     "ReferenceInfo",
+    "Replay",
     "RowInfo",
     "RuleInfo",
     "Span",
@@ -73,5 +76,6 @@ __all__ = [
     "french_date",
     "json_value",
     "load_policy",
+    "replay_receipt",
 ]
 __version__ = version.__version__

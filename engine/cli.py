@@ -27,7 +27,7 @@ from engine.i18n import LANGUAGES, N_, _, ngettext, set_language
 from engine.loader import read_text
 from engine.plan import Plan
 from engine.policy import Policy, inspect_policy
-from engine.receipt import Receipt, ReceiptError
+from engine.receipt import Masking, Receipt, ReceiptError, check_masking
 from engine.source import SourceCache, Span
 from engine.translate import translate_text
 from engine.values import parse_date
@@ -69,7 +69,8 @@ EXAMPLES = {
     "test": "policy test\n  policy test policy/tests/contrat-limites.yaml",
     "batch": "policy batch caseload.csv -o decisions.parquet --at 2025-03-01\n"
     "  policy batch caseload.parquet -o out.csv --decision contrat_statut --json\n"
-    "  policy batch parts/ -o out.jsonl",
+    "  policy batch parts/ -o out.jsonl\n"
+    "  policy batch caseload.csv -o out.parquet --at 2025-03-01 --trace --receipt run.json",
     "replay": cli_receipts.REPLAY_EXAMPLES,
     "indicators": cli_indicators.EXAMPLES,
     "diff": cli_diff.EXAMPLES,
@@ -208,6 +209,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--json", action="store_true", help=_("print the run summary as JSON"))
     p.add_argument(
+        "--trace",
+        action="store_true",
+        help=_("add a `trace` column: each row's compact trace as JSON (slower: every row also by the scalar code)"),
+    )
+    p.add_argument(
+        "--receipt",
+        metavar=_("FILE"),
+        help=_(
+            "write the run receipt to FILE (hashes of the policy, input and output; needs -o); `policy replay FILE`"
+        ),
+    )
+    p.add_argument(
         "--strict",
         action="store_true",
         help=_("exit with status 1 when any row has an error (default: 0, the errors are in the rows and the summary)"),
@@ -240,6 +253,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
     p.add_argument("--host", default="127.0.0.1", help=_("address to bind (default: 127.0.0.1, this machine only)"))
     p.add_argument("--port", type=int, default=8000, help=_("port (default: 8000)"))
+    p.add_argument(
+        "--mask",
+        action="append",
+        default=[],
+        metavar=_("FACT"),
+        help=_("receipts (POST /v1/receipts, the explorer's download) write this fact as its salted hash (repeatable)"),
+    )
+    p.add_argument(
+        "--salt-file",
+        metavar=_("FILE"),
+        help=_("secret salt for --mask (default: the {variable} environment variable)").format(
+            variable="POLICY_RECEIPT_SALT"
+        ),
+    )
 
     p = command("doc", _("Write the explorer's pages as a static site (opens from disk, no server)."))
     p.add_argument("--policy", default="policy", help=_("policy folder (default: policy)"))
@@ -636,13 +663,15 @@ def _serve(args: argparse.Namespace, out: _Out) -> int:
     from engine.web import serve  # the web stack loads only for this command
 
     policy = _load(args.policy)
+    masking = Masking.configure(args.mask, args.salt_file)
+    check_masking(policy.plan, masking)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     out.print(
         _("policy serve: explorer {explorer} — API docs {docs}").format(
             explorer=f"http://{shown}:{args.port}/", docs=f"http://{shown}:{args.port}/docs"
         )
     )
-    serve(policy, args.host, args.port)
+    serve(policy, args.host, args.port, masking=masking)
     return OK
 
 
@@ -671,7 +700,13 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
     if args.output is None and args.json:
         out.errors.print(_("policy batch: --json needs -o OUTPUT (the summary and the rows would mix on stdout)"))
         return USAGE
+    if args.output is None and args.receipt:
+        out.errors.print(_("policy batch: --receipt needs -o OUTPUT (the receipt holds the output file's hash)"))
+        return USAGE
     if args.dask is not None:
+        if args.trace or args.receipt:
+            out.errors.print(_("policy batch: --trace and --receipt do not go with --dask (one run, one output file)"))
+            return USAGE
         return _batch_dask(args, out)
     total = batch.count_rows(args.input)
     show = out.errors.is_terminal and total is not None
@@ -680,11 +715,11 @@ def _batch(args: argparse.Namespace, out: _Out) -> int:
         console=out.errors, disable=not show, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("batch", total=total)
-        summary = batch.run(
+        summary, traces = batch.run(
             policy, args.input, args.output, at=args.at, decisions=args.decision,
-            progress=lambda n: progress.advance(task, n),
+            progress=lambda n: progress.advance(task, n), trace=args.trace, receipt=args.receipt,
         )  # fmt: skip
-    return _batch_summary(args, out, summary)
+    return _batch_summary(args, out, summary, traces)
 
 
 def _batch_dask(args: argparse.Namespace, out: _Out) -> int:
@@ -699,11 +734,11 @@ def _batch_dask(args: argparse.Namespace, out: _Out) -> int:
     return _batch_summary(args, out, summary)
 
 
-def _batch_summary(args: argparse.Namespace, out: _Out, summary: Summary) -> int:
+def _batch_summary(args: argparse.Namespace, out: _Out, summary: Summary, traces: str | None = None) -> int:
     """Print a run's summary; exit 0 unless --strict and some row has an error (a monthly run with a
     few bad rows is not a failed run: every row is in the result, its errors beside it)."""
     status = FAILED if args.strict and summary.rows_with_errors else OK
-    figures = summary.to_dict()
+    figures: dict[str, object] = {**summary.to_dict(), "trace_column": traces, "receipt": args.receipt}
     if args.json:
         out.raw(json.dumps(figures, ensure_ascii=False, indent=2))
         return status
@@ -718,4 +753,11 @@ def _batch_summary(args: argparse.Namespace, out: _Out, summary: Summary) -> int
     report.print(escape(line + "".join(f"; {code}: {n}" for code, n in sorted(summary.errors_by_code.items()))))
     for name, why in summary.scalar_decisions.items():
         report.print(escape("  " + _("{name}: computed row by row by the scalar code").format(name=name) + f" ({why})"))
+    if traces is not None:
+        text = _("column `{column}`: each row's compact trace, computed row by row by the scalar code (slower path)")
+        report.print(escape("  " + text.format(column=traces)))
+    if args.receipt:
+        report.print(
+            escape("  " + _("run receipt written to {path} (`policy replay {path}`)").format(path=args.receipt))
+        )
     return status

@@ -5,18 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.console import Console
 from rich.markup import escape
 
+from engine.cases import load_cases
 from engine.diagnostics import Code, Diagnostic
 from engine.explain import Explanation
 from engine.i18n import _
 from engine.policy import Policy, load_policy
-from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts
-from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, explain_receipt, replay_files
+from engine.receipt import SALT_VARIABLE, Masking, Receipt, ReceiptError, read_receipts, receipt_error
+from engine.replay import DIFFERENT, IDENTICAL, NOT_REPLAYABLE, Replay, explain_receipt, replay
+from engine.run_receipt import FORMAT as RUN_FORMAT
 from engine.source import Span
+
+if TYPE_CHECKING:
+    from engine.batch.replay_run import RunReplay
 
 REPLAY_EXAMPLES = (
     "policy replay receipt.json\n"
@@ -67,6 +72,33 @@ def add_replay_arguments(p: argparse.ArgumentParser) -> None:
         help=_("the policy that made the receipts (a checkout of their commit): changes are named by content"),
     )
     p.add_argument("--json", action="store_true", help=_("print the results as JSON"))
+    p.add_argument(
+        "--facts",
+        metavar=_("CASEFILE"),
+        help=_(
+            "a case file holding the clear values of the receipts' masked facts (checked against their "
+            "hashes with the salt; its other facts and its date are not used)"
+        ),
+    )
+    p.add_argument(
+        "--salt-file",
+        metavar=_("FILE"),
+        help=_("the secret salt the facts were masked with (default: the {variable} environment variable)").format(
+            variable=SALT_VARIABLE
+        ),
+    )
+    runs = p.add_argument_group(_("run receipts (written by `policy batch --receipt`)"))
+    runs.add_argument(
+        "--input", metavar=_("FILE"), help=_("the run's input file, when it is no longer where the receipt says")
+    )
+    runs.add_argument(
+        "--output", metavar=_("FILE"), help=_("the run's output file, when it is no longer where the receipt says")
+    )
+    runs.add_argument(
+        "--hashes-only",
+        action="store_true",
+        help=_("only check the hashes of the receipt, the policy, the input and the output (no re-run)"),
+    )
 
 
 def masking(args: argparse.Namespace) -> Masking | None:
@@ -98,7 +130,19 @@ def receipt_explanation(policy: Policy, path: str, index: int, decision: str, ou
 def run_replay(args: argparse.Namespace, out: Output) -> int:
     policy = load_policy(args.policy)
     then = load_policy(args.then) if args.then else None
-    results = replay_files(policy, args.receipts, exact=args.exact, then=then)
+    clear, salt = _clear_facts(args, policy)
+    results: list[tuple[str, Replay | RunReplay]] = []
+    for path in args.receipts:
+        for document in read_receipts(path):
+            if document.get("format") == RUN_FORMAT:  # a batch run: its files are checked, the run done again
+                from engine.batch.replay_run import replay_run  # polars is loaded only for run receipts
+
+                run = replay_run(
+                    policy, document, path, source=args.input, output=args.output, hashes_only=args.hashes_only
+                )
+                results.append((str(path), run))
+            else:
+                results.append((str(path), replay(policy, document, args.exact, then, clear, salt)))
     if args.json:
         out.raw(json.dumps([{"file": f, **r.to_dict()} for f, r in results], ensure_ascii=False, indent=2))
     else:
@@ -106,16 +150,39 @@ def run_replay(args: argparse.Namespace, out: Output) -> int:
         for file, r in results:
             style = {IDENTICAL: "green", DIFFERENT: "bold yellow"}.get(r.status, "bold red")
             out.print(f"{file} {r.receipt}: {words[r.status]}" + (f" — {r.reason}" if r.reason else ""), style)
-            for c in r.changes:
-                out.print(f"    {c.decision}: {_plain(c.before)} → {_plain(c.after)}")
-                for why in c.why:
-                    out.print("        " + _("because {reason}").format(reason=why))
+            if not isinstance(r, Replay):
+                for rc in r.changes:
+                    rows = _("{column}: {rows} row(s) differ").format(column=rc.column, rows=rc.rows)
+                    ids = _(" (ids {ids}…)").format(ids=", ".join(rc.ids)) if rc.ids else ""
+                    out.print(escape("    " + rows + ids))
+                    for why in rc.why:
+                        out.print(escape("        " + _("because {reason}").format(reason=why)))
+            else:
+                for c in r.changes:
+                    out.print(f"    {c.decision}: {_plain(c.before)} → {_plain(c.after)}")
+                    for why in c.why:
+                        out.print("        " + _("because {reason}").format(reason=why))
             for note in r.notes:
                 out.print("    " + _("note: {note}").format(note=note))
         counts = {s: sum(r.status == s for _f, r in results) for s in (IDENTICAL, DIFFERENT, NOT_REPLAYABLE)}
         summary = _("{identical} identical, {different} different, {not_replayable} not replayable")
         out.print(summary.format(**counts), "bold green" if counts[IDENTICAL] == len(results) else "bold red")
     return OK if results and all(r.status == IDENTICAL for _f, r in results) else FAILED
+
+
+def _clear_facts(args: argparse.Namespace, policy: Policy) -> tuple[dict[str, object], Masking | None]:
+    """The clear facts of `--facts CASEFILE` (its first case) and the salt to check them with."""
+    if not args.facts:
+        return {}, None
+    cases = load_cases(Path(args.facts), policy)
+    if not cases:
+        raise receipt_error(_("{path}: no case").format(path=args.facts))
+    facts = dict(cases[0].facts)
+    try:
+        salt = Masking.configure(facts, args.salt_file) if facts else None
+    except ReceiptError:
+        salt = None  # said per receipt: only a masked fact needs the salt
+    return facts, salt
 
 
 def _plain(value: object) -> str:

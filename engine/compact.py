@@ -65,6 +65,9 @@ class CompactTrace:
     `interpreted` names the decisions whose choices the tracing interpreter gave (the generated
     code could not compute them; their `if` branches are not recorded)."""
 
+    # Slots, and nothing decoded or copied here: one is built for every traced evaluation.
+    __slots__ = ("_layouts", "_more", "_parameters", "_raw", "_steps", "interpreted", "plan", "today")
+
     def __init__(
         self,
         today: date,
@@ -76,7 +79,9 @@ class CompactTrace:
     ) -> None:
         self.today = today
         self.plan = plan
-        self._parts = [(raw, layouts), *parts] if raw else parts
+        self._raw = raw
+        self._layouts = layouts
+        self._more = parts
         self.interpreted: tuple[str, ...] = ()
         self._steps: dict[tuple[str, date], Step] | None = None
         self._parameters: dict[tuple[str, date], int] = {}  # (parameter, law date) → value index
@@ -116,7 +121,7 @@ class CompactTrace:
     def _decode(self) -> dict[tuple[str, date], Step]:
         steps: dict[tuple[str, date], Step] = {}
         order: dict[tuple[str, int], dict[int, int]] = {}  # (rule, version) → id(if node) → index
-        for raw, layouts in self._parts:
+        for raw, layouts in ((self._raw, self._layouts), *self._more):
             for record in raw:
                 layout, law = record[0], record[1]
                 assert isinstance(layout, int) and isinstance(law, date)

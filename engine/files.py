@@ -207,9 +207,7 @@ def list_parts(folder: Path, suffix: str) -> list[Path]:
         )
     if len(names) > MAX_FILES:
         raise FileProblem(
-            file_diagnostic(
-                display(folder), _("too many parts (more than {MAX_FILES})").format(MAX_FILES=MAX_FILES)
-            )
+            file_diagnostic(display(folder), _("too many parts (more than {MAX_FILES})").format(MAX_FILES=MAX_FILES))
         )
     parts = [folder / name for name in names]
     for part in parts:

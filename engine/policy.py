@@ -97,6 +97,7 @@ class Policy:
         from engine.batch import evaluate_batch
 
         return evaluate_batch(self, source, at=at, decisions=decisions)  # type: ignore[arg-type]
+
     def receipt(
         self,
         facts: Mapping[str, object],

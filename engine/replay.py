@@ -30,7 +30,7 @@ from engine.fingerprint import relative_name
 from engine.i18n import _
 from engine.pinned import TraceMismatch, render
 from engine.policy import Policy
-from engine.receipt import engine_version, outcomes, receipt_error, verify
+from engine.receipt import Masking, engine_version, outcomes, receipt_error, verify
 from engine.types import Kind
 
 IDENTICAL, DIFFERENT, NOT_REPLAYABLE = "identical", "different", "not_replayable"
@@ -80,21 +80,37 @@ class Replay:
         }
 
 
-def replay(policy: Policy, document: Mapping[str, object], exact: bool = False, then: Policy | None = None) -> Replay:
+def replay(
+    policy: Policy,
+    document: Mapping[str, object],
+    exact: bool = False,
+    then: Policy | None = None,
+    clear: Mapping[str, object] | None = None,
+    salt: Masking | None = None,
+) -> Replay:
     """Replay one receipt document under `policy` (see the module docstring). `then`: the policy
     that made the receipt (a checkout of its commit), to name what changed by content; ignored
-    unless its hash is the receipt's."""
+    unless its hash is the receipt's. `clear`: the clear values of masked facts, used once `salt`
+    (the secret the receipt was masked with) shows they hash to the values recorded."""
     ident = str(document.get("id", "?")) if isinstance(document, Mapping) else "?"
     problem = verify(document)
     if problem is not None:
         return Replay(ident, NOT_REPLAYABLE, _("not a valid receipt: {problem}").format(problem=problem))
     try:
-        return _replay(policy, document, exact, ident, then)
+        return _replay(policy, document, exact, ident, then, clear or {}, salt)
     except (KeyError, TypeError, ValueError) as exc:  # a well-hashed document of the wrong shape
         return Replay(ident, NOT_REPLAYABLE, _("malformed receipt: {problem}").format(problem=exc))
 
 
-def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: str, then: Policy | None) -> Replay:
+def _replay(
+    policy: Policy,
+    document: Mapping[str, object],
+    exact: bool,
+    ident: str,
+    then: Policy | None,
+    clear: Mapping[str, object],
+    salt: Masking | None,
+) -> Replay:
     facts = _mapping(document["facts"])
     recorded_policy = _mapping(document["policy"])
     requested = [str(n) for n in _list(document["requested"])]
@@ -119,16 +135,30 @@ def _replay(policy: Policy, document: Mapping[str, object], exact: bool, ident: 
         )
     needs = graph.dependencies(requested)
     masked = [str(n) for n in _list(facts.get("masked", []))]
-    needed = [n for n in masked if n in needs]
+    recorded_given = _mapping(facts["given"])
+    needed = [n for n in masked if n in needs and recorded_given.get(n) is not None and n not in clear]
     if needed:
-        return Replay(
-            ident,
-            NOT_REPLAYABLE,
-            _("masked fact(s) needed: {names} (written as salted hashes, not in clear)").format(
-                names=", ".join(needed)
-            ),
+        message = _(
+            "masked fact(s) needed: {names} (written as salted hashes, not in clear); "
+            "give their clear values with --facts CASEFILE and the salt"
         )
-    given = {k: v for k, v in _mapping(facts["given"]).items() if k not in masked}
+        return Replay(ident, NOT_REPLAYABLE, message.format(names=", ".join(needed)))
+    unmasked = {}
+    for name, value in clear.items():
+        if name not in masked:
+            continue  # the receipt holds it in clear: the receipt's value is the one replayed
+        if salt is None:
+            message = _(
+                "checking the clear value of `{name}` against the receipt needs the salt it was masked with "
+                "($POLICY_RECEIPT_SALT or --salt-file)"
+            )
+            return Replay(ident, NOT_REPLAYABLE, message.format(name=name))
+        recorded = recorded_given.get(name)
+        if (salt.mask(value) if value is not None else None) != recorded:
+            message = _("the clear value given for `{name}` is not the one the receipt recorded (its hash differs)")
+            return Replay(ident, NOT_REPLAYABLE, message.format(name=name))
+        unmasked[name] = value
+    given = {k: v for k, v in recorded_given.items() if k not in masked} | unmasked
     at = date.fromisoformat(str(document["at"]))
     try:
         decision = policy.evaluate(_typed(policy, given), at, requested, trace="compact")
@@ -276,6 +306,34 @@ def _trace_reasons(
         else:
             message = _("rule `{rule}` under the law of {law}: `if` branches {then} then, {now} now")
             reasons.append(message.format(rule=rule, law=law, then=a[2], now=b[2]))
+    return reasons
+
+
+def trace_reasons(policy: Policy, old_trace: object, new_trace: object, decision: str) -> list[str]:
+    """Why `decision` differs between two compact traces (their JSON form) of the same case: the
+    rules on its path whose version, row or branches differ, and the parameters whose value
+    differs. ValueError/TypeError if a trace is malformed."""
+    deps = policy.graph.dependencies([decision])
+    reasons = _trace_reasons(_steps(old_trace or []), _steps(new_trace or []), deps)
+    values, _explained = _parameter_reasons(_parameter_steps(old_trace), _parameter_steps(new_trace), deps)
+    return reasons + values
+
+
+def changed_on_path(policy: Policy, recorded_files: Mapping[str, object], decision: str) -> list[str]:
+    """Why `decision` may have changed since a receipt whose policy files were `recorded_files`
+    (relative path → "sha256:…"): the rules, parameters and facts it depends on (the graph's
+    dependencies) declared in a file whose hash differs, one sentence each."""
+    changed = {
+        p
+        for p in set(recorded_files) | set(policy.fingerprint.files)
+        if recorded_files.get(p) != policy.fingerprint.files.get(p)
+    }
+    declared = _declared_in(policy)
+    reasons = []
+    for item in sorted(policy.graph.dependencies([decision])):
+        file = declared.get(item)
+        if file is not None and file in changed:
+            reasons.append(_DEFINED[_kind(policy, item)]().format(name=item, file=file))
     return reasons
 
 

@@ -11,6 +11,7 @@ A monthly run of the département is audited with one run receipt (format
     output        the same for the file written (null when the result was not written to a file)
     parameters    the run's parameters as given (`at`, `decisions`, output format, …), JSON values
     rows          the number of result rows (one per input row)
+    errors        {"rows": rows with at least one error, "by_code": {code: rows with an error of that code}}
     traces        the name of the result column holding each row's compact trace, or null
     hash          "sha256:" + SHA-256 of the canonical JSON of everything above
 
@@ -74,6 +75,8 @@ def run_receipt(
     parameters: Mapping[str, object],
     rows: int,
     traces: str | None = None,
+    errors: Mapping[str, int] | None = None,
+    rows_with_errors: int = 0,
 ) -> dict[str, object]:
     """The run receipt of a batch that read `source` and wrote `output` (see the module docstring)."""
     identity: Fingerprint = policy.fingerprint
@@ -87,6 +90,7 @@ def run_receipt(
         "output": file_identity(output) if output is not None else None,
         "parameters": canonical_value(dict(parameters)),
         "rows": rows,
+        "errors": {"rows": rows_with_errors, "by_code": dict(sorted((errors or {}).items()))},
         "traces": traces,
     }
     document["hash"] = content_hash(document)

@@ -124,6 +124,19 @@ def test_the_batch_policy_explains_the_same_with_every_kind_of_error() -> None:
     assert {"not_in_force", "missing_fact", "evaluation_error"} <= codes
 
 
+def test_the_division_policy_explains_the_same_where_a_branch_guards_a_failure() -> None:
+    from engine import load_policy
+
+    policy = load_policy(FIXTURES / "division")
+    cases = [
+        ({"n": n} if n is not None else {}, at) for n in (None, 0, 3, 20) for at in (date(2019, 6, 1), date(2021, 3, 1))
+    ]
+    problems = [p for facts, at in cases for p in _same_explanations(policy, facts, at, why_not=True)]
+    assert problems == []
+    zero = policy.evaluate({"n": 0}, date(2021, 3, 1), trace="compact")
+    assert zero.errors == {} and zero["grand"] is False  # `q` is read only in the branch not taken
+
+
 def test_compact_trace_pins_versions_rows_and_branches(rsa: Policy) -> None:
     facts = {
         "date_naissance": date(1975, 9, 12),
@@ -179,7 +192,7 @@ def test_a_tampered_trace_is_refused_not_explained_otherwise(rsa: Policy) -> Non
         render(rsa.plan, decision.facts, CompactTrace(trace.today, rsa.plan, steps=steps), "orientation_organisme")
 
 
-def test_failure_in_a_branch_not_taken_falls_back_to_the_interpreter(tmp_path: Path) -> None:
+def test_a_rule_read_only_in_a_branch_not_taken_is_not_computed_nor_traced(tmp_path: Path) -> None:
     from engine import load_policy
 
     path = write_policy(
@@ -209,8 +222,37 @@ rules:
 """,
     )
     policy = load_policy(path)
-    decision = policy.evaluate({"n": 0}, date(2021, 1, 1), trace="compact")
+    decision = policy.evaluate({"n": 0}, date(2021, 1, 1), ["out"], trace="compact")
     assert decision["out"] == 1
-    assert decision.compact_trace is not None
-    full = policy.evaluate({"n": 0}, date(2021, 1, 1), trace=True)
+    trace = decision.compact_trace
+    assert trace is not None and trace.interpreted == ()
+    assert [(s.rule, s.ifs) for s in trace] == [("out", "t")]  # `ratio` was not read: no step
+    full = policy.evaluate({"n": 0}, date(2021, 1, 1), ["out"], trace=True)
     assert decision.explain("out").to_text() == full.explain("out").to_text()
+    read = policy.evaluate({"n": 4}, date(2021, 1, 1), ["out"], trace="compact").compact_trace
+    assert read is not None and [(s.rule, s.row, s.ifs) for s in read] == [("out", None, "e"), ("ratio", 2, "")]
+
+
+def test_traced_code_keeps_the_generated_code_safe(rsa: Policy) -> None:
+    """Recording adds numbered locals and record tuples only: every name in the source has one of
+    the generator's numbered shapes, the only strings are the decisions' names (checked snake_case,
+    as in the code without recording), and the code runs with empty builtins."""
+    import ast as python_ast
+    import re
+
+    from engine.codegen import generate as generate_code
+
+    numbered = re.compile(r"(v|f|_k|_wv|_b|_q|_t|_c)\d+(_\d+)?|(_g\d+|_main)(_\d+|_segments)?")
+    fixed = {"F", "T", "L", "C", "R", "k", "r", "run", "_U", "_bisect", "_bounds", "_dec", "_div", "_mul_duration"}
+    plan = rsa.plan
+    for traced in (False, True):
+        program = generate_code(plan, plan.outputs, traced=traced)
+        tree = python_ast.parse(program.source)
+        nodes = list(python_ast.walk(tree))
+        strings = {n.value for n in nodes if isinstance(n, python_ast.Constant) and isinstance(n.value, str)}
+        assert strings <= set(plan.outputs)
+        names = {n.id for n in nodes if isinstance(n, python_ast.Name)}
+        names |= {n.name for n in nodes if isinstance(n, python_ast.FunctionDef)}
+        names |= {a.arg for n in nodes if isinstance(n, python_ast.FunctionDef) for a in n.args.args}
+        assert {n for n in names if not numbered.fullmatch(n)} <= fixed
+        assert program.run.__globals__["__builtins__"] == {}

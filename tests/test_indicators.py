@@ -291,9 +291,7 @@ def test_html_report_in_french_with_lang_fr(caseload: Path, tmp_path: Path) -> N
     assert "Période du 01/01/2023 au 31/12/2023" in page and "reference" not in page
 
 
-def test_a_rows_at_cell_is_noted_not_used(
-    caseload: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_rows_at_cell_is_noted_not_used(caseload: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Indicators compute every decision on one date; rows dated otherwise are counted in a note."""
     frame = pl.read_csv(caseload, infer_schema=False).drop("at", strict=False)
     undated, dated = tmp_path / "undated.csv", tmp_path / "dated.csv"

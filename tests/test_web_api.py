@@ -242,7 +242,14 @@ def test_batch_refuses_other_files(client: TestClient) -> None:
 def test_the_service_is_read_only(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     writes = {(path, method) for path, item in spec["paths"].items() for method in item if method != "get"}
-    assert writes == {("/v1/evaluate", "post"), ("/v1/explain", "post"), ("/v1/batch", "post")}
+    # POST computes (a receipt is returned, never stored): nothing the service holds can change.
+    assert writes == {
+        ("/v1/evaluate", "post"),
+        ("/v1/explain", "post"),
+        ("/v1/batch", "post"),
+        ("/v1/receipts", "post"),
+        ("/v1/replay", "post"),
+    }
 
 
 def test_a_decision_that_cannot_be_computed_is_its_own_error(client: TestClient) -> None:

@@ -13,6 +13,7 @@ import polars as pl
 
 from engine.batch import Summary, run_batch
 from engine.batch.io import scan
+from engine.batch.traced import run_traced, write_run_receipt
 from engine.diagnostics import CaseError, Code, Diagnostic
 from engine.i18n import _
 from engine.source import UNKNOWN
@@ -37,17 +38,41 @@ def run(
     at: date | None,
     decisions: Sequence[str] | None,
     progress: Callable[[int], None],
-) -> Summary:
-    """Stream to `output`, or to a temporary CSV copied to stdout when there is none."""
+    trace: bool = False,
+    receipt: str | None = None,
+) -> tuple[Summary, str | None]:
+    """Stream to `output`, or to a temporary CSV copied to stdout when there is none; (the summary,
+    the name of the trace column when `trace`). With `receipt` (needs `output`), write the run
+    receipt there once the output is written."""
     if output is not None:
-        return run_batch(policy, source, output, at=at, decisions=decisions, progress=progress)
+        summary, column = _run(policy, source, output, at, decisions, progress, trace)
+        if receipt is not None:
+            write_run_receipt(
+                policy, receipt, source=source, output=output, at=at, decisions=decisions, summary=summary,
+                traces=column,
+            )  # fmt: skip
+        return summary, column
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "result.csv"
-        summary = run_batch(policy, source, path, at=at, decisions=decisions, progress=progress)
+        summary, column = _run(policy, source, path, at, decisions, progress, trace)
         with path.open(encoding="utf-8") as f:
             for line in f:
                 sys.stdout.write(line)
-    return summary
+    return summary, column
+
+
+def _run(
+    policy: Policy,
+    source: str,
+    output: str | Path,
+    at: date | None,
+    decisions: Sequence[str] | None,
+    progress: Callable[[int], None] | None,
+    trace: bool,
+) -> tuple[Summary, str | None]:
+    if trace:
+        return run_traced(policy, source, output, at=at, decisions=decisions, progress=progress)
+    return run_batch(policy, source, output, at=at, decisions=decisions, progress=progress), None
 
 
 def run_partitions(

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from engine import Policy, __version__
-from engine.web import api, explorer, problems
+from engine import Masking, Policy, __version__
+from engine.web import api, explorer, problems, receipts
 from engine.web.batch import MAX_BATCH_BYTES
 from engine.web.schemas import Models
 
@@ -34,8 +34,8 @@ DESCRIPTION = """\
 """
 
 
-def create_app(policy: Policy) -> FastAPI:
-    """The whole service for one loaded policy."""
+def create_app(policy: Policy, masking: Masking | None = None) -> FastAPI:
+    """The whole service for one loaded policy; `masking`: the facts its receipts write as salted hashes."""
     app = FastAPI(
         title="policy-engine",
         version=__version__,
@@ -48,6 +48,7 @@ def create_app(policy: Policy) -> FastAPI:
     problems.install(app)
     models = Models(policy.catalogue)
     app.include_router(api.router(policy, models))
+    app.include_router(receipts.router(policy, models, masking))
     app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="swagger-assets")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
@@ -61,7 +62,7 @@ def create_app(policy: Policy) -> FastAPI:
             swagger_favicon_url="/static/favicon.svg",
         )
 
-    app.include_router(explorer.router(policy))
+    app.include_router(explorer.router(policy, masking))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(problems.BodyLimit, limit=MAX_BODY_BYTES, limits={"/v1/batch": MAX_BATCH_BYTES})
     return app

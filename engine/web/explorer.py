@@ -8,13 +8,13 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from engine import Policy
+from engine import Masking, Policy, PolicyError
 from engine.i18n import _
 from engine.web.render import Pages
 from engine.web.trycase import DecisionResult, case_file, evaluate_case, parse_case
 
 
-def router(policy: Policy) -> APIRouter:
+def router(policy: Policy, masking: Masking | None = None) -> APIRouter:
     pages = Pages(policy)
     catalogue = policy.catalogue
     html = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -90,6 +90,22 @@ def router(policy: Policy) -> APIRouter:
             text,
             media_type="application/yaml; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="cas.yaml"'},
+        )
+
+    @html.get("/essayer/recu.json")
+    def download_receipt(request: Request) -> Response:
+        """The case's decision receipt, as `policy eval --receipt` writes it (the server's masked facts hashed)."""
+        facts, at, problems, _fields = parse_case(catalogue, dict(request.query_params))
+        if at is None or problems:
+            return missing(_("a receipt: the case is incomplete (give the evaluation date and correct the fields)"))
+        try:
+            receipt = policy.receipt(facts, at, masking=masking)
+        except PolicyError as exc:
+            return missing(_("a receipt: {reason}").format(reason="; ".join(d.message for d in exc.diagnostics)))
+        return Response(
+            receipt.to_json(indent=2) + "\n",
+            media_type="application/json; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="recu.json"'},
         )
 
     return html
