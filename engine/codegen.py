@@ -345,7 +345,7 @@ class _Generator:
                 memo, bind = str(index), f"({law} := {when})"
                 test = f"{memo} in C"
             else:
-                memo, bind = f"_t{self.temp}k", law
+                memo, bind = f"_t{self.temp}_0", law
                 test = f"({memo} := ({index}, ({law} := {when}))) in C"
             compute = f"{name}_segments[_bisect(_bounds, {bind})](F, T, {law}, C)"
             call = f"(C[{memo}] if {test} else C.setdefault({memo}, {compute}))"
