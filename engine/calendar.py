@@ -64,7 +64,9 @@ _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 def add_months(d: date, n: int) -> date:
     """Same day of the month n months later, or that month's last day; always from `d`."""
-    year, month0 = divmod(d.year * 12 + d.month - 1 + n, 12)
+    month0 = d.month - 1 + n  # (floor division and modulo, as divmod, without its call)
+    year = d.year + month0 // 12
+    month0 %= 12
     if not 1 <= year <= 9999:
         raise CalendarError(_("{date} + {n} months is outside the calendar").format(date=d.isoformat(), n=n))
     day = d.day

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 REPLAY_EXAMPLES = (
     "policy replay receipt.json\n"
     "  policy replay receipts.jsonl --policy /tmp/rsa-2025/policy --exact --json\n"
-    "  policy replay receipts.jsonl --then /tmp/rsa-2025/policy"
+    "  policy replay receipts.jsonl --then /tmp/rsa-2025/policy\n"
+    "  POLICY_RECEIPT_SALT=… policy replay masked.json --facts case.yaml\n"
+    "  policy replay run.json            # a run receipt of `policy batch --receipt`: checked, run again"
 )
 OK, FAILED, USAGE = 0, 1, 2
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,14 +35,18 @@ from engine.types import Kind
 _SAFE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # always fullmatch: `$` would accept a final newline
 
 
+_Row = Sequence[object] | dict[str, object]  # the values of a program's outputs: in order, or by name
+
+
 @dataclass(frozen=True)
 class Program:
     outputs: tuple[str, ...]
     required_facts: tuple[str, ...]
     source: str
     run: Callable[[dict[str, object], date], dict[str, object]]
-    # run's own dispatch, for a caller that saves the call: segments[bisect(bounds, T)](F, T, T, {})
-    segments: tuple[Callable[[dict[str, object], date, date, dict[object, object]], dict[str, object]], ...]
+    # run's own dispatch, for a caller that saves the call: segments[bisect(bounds, T)](F, T, T, {}),
+    # which gives the values of `outputs` in their order (a tuple), or by name (a dict: `codegen_linear`)
+    segments: tuple[Callable[[dict[str, object], date, date, dict[object, object]], _Row], ...]
     bounds: tuple[date, ...]
     # Traced programs only: `layouts[i]` describes the records of layout index i (see `RecordSlot`).
     layouts: tuple[tuple[RecordSlot, ...], ...] = ()
@@ -93,6 +98,8 @@ class _Generator:
     bounds: list[date] = field(default_factory=list)
     day: date | None = None  # first day of the segment being generated; None before every boundary
     group_of: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    shared_groups: set[int] = field(default_factory=set)  # groups read while computing a group
+    fixed_groups: dict[int, bool] = field(default_factory=dict)  # group → is its `when` one value per case?
     local_groups: list[dict[str, str]] = field(default_factory=list)  # per body being generated
     bodies: list[_Body] = field(default_factory=list)  # the function bodies being generated
     traced: bool = False  # write the recording code of compact traces too
@@ -113,25 +120,24 @@ class _Generator:
     # The timeline is cut at every date where a rule version or a parameter value changes. Within
     # one segment every version and value is fixed, so each segment gets straight-line code that
     # computes exactly what the versions in force need: no date tests, no unused dependencies.
-    def boundaries(self) -> list[date]:
+    def boundaries(self, needed: set[str] | None = None) -> list[date]:
+        """The days where the law of a rule or parameter in `needed` (default: all) changes."""
         days: set[date] = set()
-        for rule in self.plan.rules.values():
+        for name, rule in self.plan.rules.items():
+            if needed is not None and name not in needed:
+                continue
             for v in rule.versions:
                 days.add(v.start)
                 if v.end is not None and v.end < date.max:
                     days.add(v.end + timedelta(days=1))
-        for p in self.plan.parameters.values():
-            days.update(p.starts)
+        for name, p in self.plan.parameters.items():
+            if needed is None or name in needed:
+                days.update(p.starts)
         return sorted(days)
 
-    def segmented(
-        self, name: str, targets: tuple[str, ...], result: str, memo: int | None = None, fixed: bool = False
-    ) -> str:
-        """Define `name(F, T, L, C)` dispatching on L's segment; return its name.
-
-        With `memo`, results are kept per law date in the evaluation's cache `C`, so the rules read
-        `as of` one date are computed once per case however many rules read them.
-        """
+    def segmented(self, name: str, targets: tuple[str, ...], result: str) -> str:
+        """Define `name_segments`, the variants `name_i(F, T, L, C)` computing `targets` under the
+        law of each date segment (call `name_segments[_bisect(_bounds, L)]`); return `name`."""
         variants = []
         for index, day in enumerate([None, *self.bounds]):
             self.day = day
@@ -143,23 +149,7 @@ class _Generator:
                 f"    return {result}",
             ]
         self.functions.pop(name, None)  # (re)insert after its variants, which it names
-        dispatch = f"{name}_segments[_bisect(_bounds, L)](F, T, L, C)"
-        if memo is None:
-            body = [f"    return {dispatch}"]
-        else:
-            # A `when` reading only facts and today has one value per case: the group's index is key.
-            body = [
-                f"    k = {memo}" if fixed else f"    k = ({memo}, L)",
-                "    r = C.get(k)",
-                "    if r is None:",
-                f"        r = C[k] = {dispatch}",
-                "    return r",
-            ]
-        self.functions[name] = [
-            f"{name}_segments = ({', '.join(variants)},)",
-            f"def {name}(F, T, L, C):",
-            *body,
-        ]
+        self.functions[name] = [f"{name}_segments = ({', '.join(variants)},)"]
         return name
 
     def body(self, targets: tuple[str, ...]) -> list[str]:
@@ -167,7 +157,7 @@ class _Generator:
         needed = self.closure(targets)
         rules = [n for n in self.plan.graph.order if n in needed and n in self.plan.rules]
         facts = [n for n in self.plan.graph.order if n in needed and n in self.plan.facts]
-        lines = [f"{self.fact_id(f)} = F[{self.const(f)}]" for f in facts]
+        lines = [f"{self.fact_id(f)} = F[{self.const(sys.intern(f))}]" for f in facts]  # (interned: see evaluate)
         self.local_groups.append({})
         self.bodies.append(_Body(frozenset(targets), self.uses(rules), recorded=[] if self.traced else None))
         try:
@@ -335,17 +325,33 @@ class _Generator:
             self.functions[name] = []  # reserve: groups are acyclic (checked when they were formed)
             saved = self.day
             result = "(" + "".join(f"{self.rule_id(t)}, " for t in targets) + ")"
-            fixed = all(
+            self.fixed_groups[index] = all(
                 not isinstance(n, ast.Name)
                 or n.binding in (ast.Binding.FACT, ast.Binding.TODAY, ast.Binding.ENUM_VALUE)
                 for n in ast.walk(node.when)
             ) and not any(isinstance(n, ast.AsOf) for n in ast.walk(node.when))
-            self.segmented(name, targets, result, memo=index, fixed=fixed)
+            self.segmented(name, targets, result)
             self.day = saved
-        # Within one function body the same `when` text has the same value: call the group once.
+        # Computed once per case and law date (kept in the evaluation's cache `C`), so the rules read
+        # `as of` one date are computed once however many rules read them. A `when` reading only
+        # facts and today has one value per case: the group's index is the key. The look-up is
+        # written here, where the group is read, to save a call.
+        self.temp += 1
+        law = f"_t{self.temp}"
+        if index not in self.shared_groups:  # read once per case, by the decisions' own code: no cache
+            call = f"{name}_segments[_bisect(_bounds, ({law} := {when}))](F, T, {law}, C)"
+        else:
+            if self.fixed_groups[index]:
+                memo, bind = str(index), f"({law} := {when})"
+                test = f"{memo} in C"
+            else:
+                memo, bind = f"_t{self.temp}_0", law
+                test = f"({memo} := ({index}, ({law} := {when}))) in C"
+            compute = f"{name}_segments[_bisect(_bounds, {bind})](F, T, {law}, C)"
+            call = f"(C[{memo}] if {test} else C.setdefault({memo}, {compute}))"
+        # Within one function body the same `when` text has the same value: look the group up once.
         cache = self.local_groups[-1]
         variable = cache.setdefault(f"{index}:{to_text(node.when)}", f"_c{len(self.constants)}_{len(cache)}")
-        call = f"{name}(F, T, {when}, C)"
         return f"({variable} if {variable} is not None else ({variable} := {call}))[{targets.index(node.target.name)}]"
 
     def form_groups(self, outputs: tuple[str, ...]) -> None:
@@ -365,6 +371,12 @@ class _Generator:
         for index, (when, targets) in enumerate(groups):
             for t in targets:
                 self.group_of[(when, t)] = (index, targets)
+        # A group read while computing a group (of the same or another date) may be read several
+        # times per case: those keep their results in the evaluation's cache. The others are read
+        # only by the decisions' own code, once per case.
+        for _, targets in groups:
+            inner = [n for n in self.plan.graph.dependencies(targets) if n in self.plan.rules]
+            self.shared_groups.update(self.group_of[read][0] for read in _as_of_reads(self.plan, inner))
 
     # -- expressions ------------------------------------------------------------------------------
     def expr(self, e: ast.Expr, law: str = "L") -> str:
@@ -419,6 +431,8 @@ class _Generator:
                 return f"({self.expr(v, law)} {'not in' if neg else 'in'} {self.collection(items, law)})"
             case ast.IsNull(value=v, negated=neg):
                 return f"({self.expr(v, law)} is {'not ' if neg else ''}None)"
+            case ast.Call(func="days_between", args=[a, b]):  # the subtraction itself: one call less
+                return f"({self.expr(b, law)} - {self.expr(a, law)}).days"
             case ast.Call(func=func, args=args):
                 # min and max of two or more values: Python's own (the same result, one call less)
                 fn = self.const({"min": min, "max": max}.get(func, TABLE[func].impl))
@@ -496,8 +510,34 @@ class _Generator:
                 return f"{self.const(calendar.add_months)}({left}, {d.months})"
             if d.months == 0:
                 return f"({left} + {self.const(timedelta(days=d.days))})"
+        months = self.months_of(b, law)
+        if months is not None:  # a parameter read under another date's law, in whole months only
+            return f"{self.const(calendar.add_months)}({left}, {'' if op == '+' else '-'}{months})"
         fn = calendar.add_duration if op == "+" else calendar.subtract_duration
         return f"{self.const(fn)}({left}, {self.expr(b, law)})"
+
+    def months_of(self, e: ast.Expr, law: str) -> str | None:
+        """`p as of d` (or `p` under a law other than this segment's) for a parameter whose every
+        value is a whole number of months: code for that number, so that adding it to a date is
+        one `add_months` call (the same date as `add_duration` gives, one call less). Else None."""
+        if isinstance(e, ast.AsOf) and e.target.binding is ast.Binding.PARAMETER:
+            name, when = e.target.name, self.expr(e.when, law)
+        elif isinstance(e, ast.Name) and e.binding is ast.Binding.PARAMETER and law != "L":
+            name, when = e.name, law
+        else:
+            return None
+        p = self.plan.parameters[name]
+        if not p.values or not all(isinstance(v, Duration) and v.days == 0 for v in p.values):
+            return None
+        bind = ""
+        if not when.isidentifier():  # read once: the chain below tests it once per value
+            self.temp += 1
+            bind, when = f"_t{self.temp} := {when}, ", f"_t{self.temp}"
+        code = f"{self.const(lambda day, n=name: _raise(parameter_not_in_force(self.plan, n, day)))}({when})"
+        for start, value in zip(p.starts, p.values, strict=True):
+            assert isinstance(value, Duration)
+            code = f"({value.months} if {when} >= {self.const(start)} else {code})"
+        return f"({bind}{code})[1]" if bind else code
 
 
 def _version_expressions(version: VersionPlan) -> list[ast.Expr]:
@@ -590,20 +630,23 @@ def generate(plan: Plan, outputs: tuple[str, ...], traced: bool = False) -> Prog
     for name in outputs:
         assert _SAFE_NAME.fullmatch(name), name  # the reader only admits snake_case names
     g = _Generator(plan, traced=traced)
-    g.bounds = g.boundaries()
+    g.bounds = g.boundaries(plan.graph.dependencies(outputs))  # only the dates where what they need changes
     g.form_groups(outputs)
-    result = "{" + ", ".join(f"{name!r}: {g.rule_id(name)}" for name in outputs) + "}"
+    # The values in the order of `outputs`, a tuple: cheaper to build than a mapping (named on demand).
+    result = "(" + "".join(f"{g.rule_id(name)}, " for name in outputs) + ")"
     g.segmented("_main", outputs, result)
+    # `run` names the values; `segments` give them in the order of `outputs` (see `Program`).
     if traced:  # the cache's key None holds the records' list (group keys are ints and tuples)
-        main = ["def run(F, T, R):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {None: R})"]
+        main = ["def run(F, T, R):", "    return _named(_main_segments[_bisect(_bounds, T)](F, T, T, {None: R}))"]
     else:
-        main = ["def run(F, T):", "    return _main_segments[_bisect(_bounds, T)](F, T, T, {})"]
+        main = ["def run(F, T):", "    return _named(_main_segments[_bisect(_bounds, T)](F, T, T, {}))"]
     source = "\n".join([line for fn in g.functions.values() for line in fn] + main) + "\n"
     namespace: dict[str, object] = {
         "_div": _div,
         "_dec": _dec,
         "_mul_duration": _mul_duration,
         "_bisect": bisect.bisect_right,
+        "_named": lambda row: dict(zip(outputs, row, strict=True)),
         "_U": _UNSET,
         "_bounds": tuple(g.bounds),
         "__builtins__": {},

@@ -11,6 +11,7 @@ Compact traces (`trace="compact"`) come from the same generated code, written wi
 from __future__ import annotations
 
 import json
+import sys
 from bisect import bisect_right as _bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -29,7 +30,7 @@ from engine.plan import Plan
 from engine.source import UNKNOWN, Span
 from engine.trace import Trace
 from engine.types import Kind
-from engine.values import check_value, fast_check
+from engine.values import MAX_TEXT_LENGTH, check_value, fast_check
 
 if TYPE_CHECKING:
     from engine.explain import Explanation
@@ -54,7 +55,9 @@ class Evaluator:
         self.plan = plan
         self._programs: dict[tuple[str, ...], Program] = {}
         self._traced: dict[tuple[str, ...], Program | None] = {}  # variants recording compact traces
-        self._defaults = {n: f.default for n, f in plan.facts.items()}
+        # Fact names interned, as in the generated code and in Python literals: look-ups of the
+        # case's facts then match names by identity, without comparing their characters.
+        self._defaults = {sys.intern(n): f.default for n, f in plan.facts.items()}
         self._known = frozenset(plan.facts)
         self._outputs = plan.outputs
         self._all: Program | None = None  # the program computing every decision, once generated
@@ -65,6 +68,7 @@ class Evaluator:
         # path accepts exactly what the slow path accepts.
         self._fast: dict[str, tuple[type, bool, frozenset[str] | None, Callable[[Any], bool] | None]] = {}
         for name, fact in plan.facts.items():
+            name = sys.intern(name)
             exact = _EXACT.get(fact.type.kind)
             if exact is not None:
                 allowed = None
@@ -74,11 +78,20 @@ class Evaluator:
                 bounded = cast("Callable[[Any], bool] | None", fast_check(fact.type.kind))
                 self._fast[name] = (exact, fact.type.optional, allowed, bounded)
         # The hot loop's table: the facts whose value is valid as soon as it has this exact type
-        # (dates, yes/no); the others (enums, bounded numbers and texts) are checked after it.
-        self._exact: dict[object, type] = {
+        # (dates, yes/no); the others (enums, bounded numbers and texts) also need their value
+        # looked at (`_checks`: exact type, then the enum's values or the bounds).
+        # Every fact is in it (None: no value's type is enough), so that an unknown name is a KeyError.
+        self._exact: dict[object, type | None] = {sys.intern(n): None for n in plan.facts} | {
             n: spec[0] for n, spec in self._fast.items() if spec[2] is None and spec[3] is None
         }
+        # (A text's bound is checked where it is read, `len(value) <= MAX_TEXT_LENGTH`: no call.)
+        self._checks: dict[object, tuple[type, Callable[[Any], bool] | None]] = {
+            n: (exact, allowed.__contains__ if allowed is not None else None if exact is str else bounded)
+            for n, (exact, _, allowed, bounded) in self._fast.items()
+            if allowed is not None or bounded is not None
+        }
         self._requests: dict[tuple[object, ...], tuple[str, ...]] = {}
+        self._request_programs: dict[object, tuple[tuple[str, ...], Program]] = {}
 
     def program(self, outputs: tuple[str, ...]) -> Program:
         program = self._programs.get(outputs)
@@ -102,7 +115,7 @@ class Evaluator:
         if known is not None:
             return known
         try:
-            wanted = tuple(dict.fromkeys(names))
+            wanted = tuple(dict.fromkeys(names if key is None else key))  # (an iterator is read once)
         except TypeError:  # not iterable, or unhashable items
             wanted = (names,)  # type: ignore[assignment]
         wrong = [n for n in wanted if not isinstance(n, str)]
@@ -146,36 +159,33 @@ class Evaluator:
         the facts given (converted where needed), so that it knows which facts took their default."""
         if type(given) is not dict and not isinstance(given, Mapping):
             raise CaseError([Diagnostic(Code.FACT_TYPE, _("facts must be a mapping of fact names to values"), UNKNOWN)])
-        env = self._defaults.copy()
-        later: list[tuple[object, object]] = []
         exact = self._exact
-        for name, value in given.items():
-            if type(value) is exact.get(name):  # valid as given: the common case, kept short
-                env[name] = value
-            else:
-                later.append((name, value))
-        if not later:
+        later: list[tuple[object, object]] | None = None
+        try:
+            for name, value in given.items():
+                if type(value) is not exact[name]:  # (valid as given: the common case, kept short)
+                    check = self._checks.get(name)
+                    if (
+                        check is None
+                        or type(value) is not check[0]
+                        or not (check[1](value) if check[1] is not None else len(value) <= MAX_TEXT_LENGTH)  # type: ignore[arg-type]
+                    ):
+                        if later is None:
+                            later = []
+                        later.append((name, value))  # not an enum's value, a text or number within bounds
+        except KeyError:  # an unknown fact: every fact is looked at below, where it is reported
+            later = list(given.items())
+        # Then the values to convert or to replace by their default, below.
+        env = self._defaults | given if type(given) is dict else {**self._defaults, **given}
+        if later is None:
             return env, given.copy() if type(given) is dict else dict(given)
         slow: list[tuple[object, object]] = []
-        fast = self._fast
         null = False
         for key, value in later:
-            spec = fast.get(key) if isinstance(key, str) else None
-            if spec is not None:
-                assert isinstance(key, str)
-                exact_type, optional, allowed, bounded = spec
-                if (
-                    type(value) is exact_type
-                    and (allowed is None or value in allowed)
-                    and (bounded is None or bounded(value))
-                ):
-                    env[key] = value
-                    continue
-                if value is None:  # null means absent: the default, if any, applies
-                    if optional:
-                        env[key] = self._defaults[key]
-                    null = True
-                    continue
+            if value is None and isinstance(key, str) and key in self._fast:
+                env[key] = self._defaults[key]  # null means absent: the default (if any) applies
+                null = True
+                continue
             slow.append((key, value))
         if slow:
             self._slow_facts(slow, env, spans or {})
@@ -228,19 +238,68 @@ class Evaluator:
             outputs = self._outputs
             program = self._all or self.program(outputs)
         else:
-            outputs = self.outputs(decisions)
-            program = self._programs.get(outputs) or self.program(outputs)
-        env, kept = self._facts(facts, spans)
-        if trace == "compact":
-            return self.compact(env, kept, at, outputs)
+            # A request seen before (as a tuple or list of names) is one look-up, not a check per name.
+            try:
+                known = self._request_programs.get(tuple(decisions) if type(decisions) is list else decisions)
+            except TypeError:  # unhashable: checked (and refused, or normalised) by `outputs`
+                known = None
+            if known is None:
+                known = self._request_program(decisions)
+            outputs, program = known
+        # The common case checked here, without a call (`_facts` does the same, then everything else):
+        # every value has its exact type, and an enum's value, a text or number is within bounds.
+        env: dict[str, object] | None = None
+        if type(facts) is dict:
+            exact = self._exact
+            try:
+                for name, value in facts.items():
+                    if type(value) is not exact[name]:
+                        check = self._checks.get(name)
+                        if (
+                            check is None
+                            or type(value) is not check[0]
+                            or not (check[1](value) if check[1] is not None else len(value) <= MAX_TEXT_LENGTH)  # type: ignore[arg-type]
+                        ):
+                            break
+                else:
+                    env, kept = self._defaults | facts, facts.copy()
+            except KeyError:  # an unknown fact: reported by `_facts`
+                pass
+        if env is None:
+            env, kept = self._facts(facts, spans)
         if not trace:
-            required = program.required_facts
-            if not required or not any(env[f] is None for f in required):
+            if not program.required_facts or not _lacks(env, program.required_facts):
                 try:
                     computed = program.segments[_bisect(program.bounds, at)](env, at, at, {})
-                    return Decision(computed, _NO_ERRORS, self, kept, at, None)
+                    # The Decision's slots set here: a Python `__init__` costs a call through `type`.
+                    decision = _new(Decision)
+                    decision._values = computed
+                    decision._names = program.outputs
+                    decision._errors = _NO_ERRORS
+                    decision._evaluator = self
+                    decision._env = kept
+                    decision._at = at
+                    decision._trace = None
+                    return decision
                 except (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError):
                     pass
+        elif trace == "compact":
+            return self.compact(env, kept, at, outputs)
+        else:
+            return self._reference(env, at, outputs, trace)
+        return self._reference(env, at, outputs, False)
+
+    def _request_program(self, decisions: Sequence[str]) -> tuple[tuple[str, ...], Program]:
+        """The decisions asked for, checked (`outputs`), and their program; a tuple or list of
+        names is remembered for the next request (bounded: requests are usually a few fixed sets)."""
+        outputs = self.outputs(decisions)
+        known = (outputs, self._programs.get(outputs) or self.program(outputs))
+        if type(decisions) in (tuple, list, str) and len(self._request_programs) < 1024:
+            key = tuple(decisions) if type(decisions) is list else decisions
+            self._request_programs[key] = known
+        return known
+
+    def _reference(self, env: dict[str, object], at: date, outputs: tuple[str, ...], trace: object) -> Decision:
         # Something fails (or a trace is asked for). The generated code computes every decision it
         # returns; the interpreter is the reference: it computes each decision on its own, so a
         # failure (even in a branch not taken) only costs the decisions that really read it.
@@ -320,7 +379,7 @@ class Evaluator:
         compact = CompactTrace(at, self.plan, parts=parts)
         if recovered:
             traced = self.compact_from_interpreter(env, env, at, tuple(recovered))
-            values.update(traced._values)
+            values.update(traced._map())
             assert traced.compact_trace is not None
             compact = compact.merged(traced.compact_trace)
         ordered = {name: values[name] for name in outputs if name in values}
@@ -334,8 +393,8 @@ class Evaluator:
         recorded = decision._trace
         assert isinstance(recorded, Trace)
         compact = CompactTrace.from_trace(recorded, self.plan)
-        compact.interpreted = tuple(decision._values)
-        return Decision(dict(decision._values), decision._errors, self, kept, at, compact)
+        compact.interpreted = tuple(decision._map())
+        return Decision(dict(decision._map()), decision._errors, self, kept, at, compact)
 
     def traced(self, env: Mapping[str, object], at: date, name: str) -> Trace:
         recorded = Trace(at)
@@ -343,13 +402,19 @@ class Evaluator:
         return recorded
 
 
+def _lacks(env: Mapping[str, object], required: tuple[str, ...]) -> bool:
+    """Is a required fact null? (A function of its own: a generator in `evaluate` would make
+    `env` a closure cell on every call.)"""
+    return any(env[f] is None for f in required)
+
+
+_new = object.__new__
 _FAILURES = (EvaluationError, ArithmeticError, ValueError, OverflowError, TypeError, RecursionError)
 
 
 def _can_run(program: Program, env: Mapping[str, object]) -> bool:
     """Generated code reads a missing required fact as null: it runs only when none is missing."""
-    required = program.required_facts
-    return not required or not any(env[f] is None for f in required)
+    return not program.required_facts or not _lacks(env, program.required_facts)
 
 
 def _decision_error(plan: Plan, interpreter: Interpreter, name: str, at: date) -> EvaluationError | None:
@@ -396,7 +461,9 @@ class Decision(Mapping[str, object]):
     # Slots and read-only properties: no attribute can be added, and the public ones cannot be set.
     # (Plain slot stores in __init__ keep the construction cheap: it is on every evaluation's path.)
     # `_env` holds only the facts given (the defaults come from the policy): no copy of every fact.
-    __slots__ = ("_at", "_env", "_errors", "_evaluator", "_trace", "_values")
+    # `_values` may be the generated code's tuple of values, in the order of `_names` (shared by
+    # every Decision of the same request): it becomes a dict when first read (`_map`).
+    __slots__ = ("_at", "_env", "_errors", "_evaluator", "_names", "_trace", "_values")
 
     def __init__(
         self,
@@ -407,12 +474,20 @@ class Decision(Mapping[str, object]):
         at: date,
         trace: Trace | CompactTrace | None,
     ) -> None:
-        self._values = values
+        self._values: dict[str, object] | Sequence[object] = values
+        self._names: tuple[str, ...] = ()
         self._errors = errors
         self._evaluator = evaluator
         self._env = env
         self._trace = trace
         self._at = at
+
+    def _map(self) -> dict[str, object]:
+        """The values by name (the generated code's tuple named on first use)."""
+        values = self._values
+        if type(values) is not dict:
+            values = self._values = dict(zip(self._names, values, strict=True))
+        return values
 
     @property
     def at(self) -> date:
@@ -421,31 +496,31 @@ class Decision(Mapping[str, object]):
 
     def __getitem__(self, name: str) -> object:
         try:
-            return self._values[name]
+            return self._map()[name]
         except KeyError:
             error = self._errors.get(name)
             if error is not None:
                 raise error from None
-            known = [*self._values, *self._errors]
+            known = [*self._map(), *self._errors]
             raise KeyError(_("{name!r} was not computed").format(name=name) + suggest(name, known)) from None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._values
+        return name in self._map()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
+        return iter(self._map())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._map())
 
     def __repr__(self) -> str:
         failed = f", errors={sorted(self._errors)}" if self._errors else ""
-        return f"Decision(at={self.at.isoformat()}, {self._values!r}{failed})"
+        return f"Decision(at={self.at.isoformat()}, {self._map()!r}{failed})"
 
     @property
     def values(self) -> Mapping[str, object]:  # type: ignore[override]
         """The decisions computed successfully, name → value (read-only)."""
-        return MappingProxyType(self._values)
+        return MappingProxyType(self._map())
 
     @property
     def errors(self) -> Mapping[str, DecisionError]:
@@ -460,7 +535,7 @@ class Decision(Mapping[str, object]):
     @property
     def names(self) -> tuple[str, ...]:
         """Every decision asked for, computed or failed, in dependency order."""
-        return tuple(n for n in self._evaluator.plan.graph.order if n in self._values or n in self._errors)
+        return tuple(n for n in self._evaluator.plan.graph.order if n in self._map() or n in self._errors)
 
     @property
     def facts(self) -> Mapping[str, object]:
@@ -508,7 +583,7 @@ class Decision(Mapping[str, object]):
 
         return {
             "at": self.at.isoformat(),
-            "decisions": {name: json_value(value) for name, value in self._values.items()},
+            "decisions": {name: json_value(value) for name, value in self._map().items()},
             "errors": {name: exc.error.to_dict() for name, exc in self._errors.items()},
         }
 

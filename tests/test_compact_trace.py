@@ -243,7 +243,23 @@ def test_traced_code_keeps_the_generated_code_safe(rsa: Policy) -> None:
     from engine.codegen import generate as generate_code
 
     numbered = re.compile(r"(v|f|_k|_wv|_b|_q|_t|_c)\d+(_\d+)?|(_g\d+|_main)(_\d+|_segments)?")
-    fixed = {"F", "T", "L", "C", "R", "k", "r", "run", "_U", "_bisect", "_bounds", "_dec", "_div", "_mul_duration"}
+    fixed = {
+        "F",
+        "T",
+        "L",
+        "C",
+        "R",
+        "k",
+        "r",
+        "run",
+        "_U",
+        "_bisect",
+        "_bounds",
+        "_dec",
+        "_div",
+        "_mul_duration",
+        "_named",
+    }
     plan = rsa.plan
     for traced in (False, True):
         program = generate_code(plan, plan.outputs, traced=traced)

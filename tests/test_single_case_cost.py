@@ -21,14 +21,22 @@ def refuse_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(evaluate_module, "Interpreter", refuse)
 
 
-def copies_policy(folder: Path, copies: int) -> Path:
-    """`copies` independent copies of one decision, each reading its age `as of` the same date."""
+def copies_policy(folder: Path, copies: int, dated: bool = False) -> Path:
+    """`copies` independent copies of one decision, each reading its age `as of` the same date;
+    `dated`: copy i has a second version from 2021-01-(i+1), so each copy cuts the timeline anew."""
     lines = ["facts:", "  born: {type: date?, label: Born}", "  start: {type: date?, label: Start}", "rules:"]
     for i in range(copies):
+        age = f"if born is null then null else age(born, today) + {i}"
+        versions = (
+            f"    versions:\n      - from: 2020-01-01\n        until: 2021-01-{i:02d}\n        formula: {age}\n"
+            f"      - from: 2021-01-{i + 1:02d}\n        formula: {age} + 100\n"
+            if dated and i
+            else f"    from: 2020-01-01\n    formula: {age}\n"
+        )
         lines.append(
             f"  age{i}:\n    label: Age {i}\n    type: int?\n    output: false\n    references: [{{article: X}}]\n"
-            f"    from: 2020-01-01\n    formula: if born is null then null else age(born, today) + {i}\n"
-            f"  d{i}:\n    label: D {i}\n    type: int?\n    references: [{{article: X}}]\n"
+            + versions
+            + f"  d{i}:\n    label: D {i}\n    type: int?\n    references: [{{article: X}}]\n"
             f"    from: 2020-01-01\n    formula: age{i} as of (start ?? today)"
         )
     return write_policy(folder, "\n".join(lines) + "\n")
@@ -48,6 +56,24 @@ def test_the_code_for_some_decisions_does_not_grow_with_the_pack(tmp_path: Path)
     assert (
         large.evaluate(facts, at=date(2024, 1, 1), decisions=["d3"])["d3"] == 43 + 3
     )  # age on `today` (2024), under the law of `start`
+
+
+def test_the_code_for_some_decisions_is_not_cut_by_the_dates_of_unrelated_rules(tmp_path: Path) -> None:
+    # Nine other copies change their law on nine different days: the code for `d0` (whose rules
+    # never change) has one date segment whatever the rest of the pack does.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    small = load_policy(copies_policy(tmp_path / "a", 1, dated=True))
+    large = load_policy(copies_policy(tmp_path / "b", 10, dated=True))
+    one_of_one = small._evaluator.program(("d0",))
+    one_of_ten = large._evaluator.program(("d0",))
+    assert one_of_ten.bounds == one_of_one.bounds == (date(2020, 1, 1),)
+    assert one_of_ten.source.count("def ") == one_of_one.source.count("def ")
+    assert large._evaluator.program(("d3",)).bounds == (date(2020, 1, 1), date(2021, 1, 4))  # its own change only
+    facts = {"born": date(1980, 5, 1), "start": date(2021, 1, 2)}
+    got = large.evaluate(facts, at=date(2024, 1, 1), decisions=["d0", "d3"])
+    assert got["d0"] == 43 and got["d3"] == 43 + 3  # `start` is before d3's age changes on 2021-01-04
+    assert large.evaluate({**facts, "start": date(2021, 1, 4)}, at=date(2024, 1, 1))["d3"] == 43 + 3 + 100
 
 
 def test_a_guarded_rule_not_in_force_keeps_the_fast_path(rsa: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
