@@ -286,8 +286,8 @@ class Evaluator:
         elif trace == "compact":
             return self.compact(env, kept, at, outputs)
         else:
-            return self._reference(env, at, outputs, trace)
-        return self._reference(env, at, outputs, False)
+            return self._reference(env, at, outputs, trace, kept)
+        return self._reference(env, at, outputs, False, kept)
 
     def _request_program(self, decisions: Sequence[str]) -> tuple[tuple[str, ...], Program]:
         """The decisions asked for, checked (`outputs`), and their program; a tuple or list of
@@ -299,7 +299,9 @@ class Evaluator:
             self._request_programs[key] = known
         return known
 
-    def _reference(self, env: dict[str, object], at: date, outputs: tuple[str, ...], trace: object) -> Decision:
+    def _reference(
+        self, env: dict[str, object], at: date, outputs: tuple[str, ...], trace: object, kept: dict[str, object]
+    ) -> Decision:
         # Something fails (or a trace is asked for). The generated code computes every decision it
         # returns; the interpreter is the reference: it computes each decision on its own, so a
         # failure (even in a branch not taken) only costs the decisions that really read it.
