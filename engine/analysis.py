@@ -371,4 +371,5 @@ def analyse(docs: PolicyDocuments, pre: list[Diagnostic] | None = None) -> tuple
         errors = [d for d in a.diagnostics if d.severity.value == "error"]
     if errors:
         return None, a.diagnostics
-    return Plan(docs.enums, facts, parameters, rules, graph, docs.sources), a.diagnostics
+    languages = {file: lang for file, (lang, _word, _span) in docs.languages.items()}
+    return Plan(docs.enums, facts, parameters, rules, graph, docs.sources, languages), a.diagnostics

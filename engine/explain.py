@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from engine.calendar import Duration
 from engine.documents import VersionDecl
+from engine.french import FRENCH
 from engine.plan import Plan
+from engine.printer import to_text
 from engine.prose import Wording, french_date, french_number
 from engine.reach import possible_values
 from engine.trace import Atom, Input, RowOutcome, RuleTrace, Trace
@@ -76,6 +78,7 @@ class Explanation:
         self.given = frozenset(facts if given is None else given)
         self.words = Wording(plan)
         self._code = False  # also show the code of conditions and formulas (Markdown)
+        self._file = ""  # the file of the rule being rendered: its code is shown in its language
 
     @property
     def value(self) -> object:
@@ -192,6 +195,7 @@ class Explanation:
     def _one(self, r: RuleTrace, lines: list[str], depth: int, seen: set[tuple[str, date]]) -> None:
         pad = "    " * min(depth, _MAX_INDENT)
         seen.add((r.rule, r.law))
+        self._file = r.span.file
         rule = self.plan.rules[r.rule]
         level = f"[niveau {depth}] " if depth > _MAX_INDENT else ""
         lines.append(f"{pad}■ {level}{rule.decl.label} ({r.rule}) = {self.show(r.rule, r.value)}")
@@ -215,7 +219,7 @@ class Explanation:
         if r.formula is not None:
             lines.append(f"{pad}  Calcul : {self._formula(r.formula)}")
             if self._code:
-                lines.append(f"{pad}  Formule : `{r.formula}`")
+                lines.append(f"{pad}  Formule : `{self._as_written(r.formula)}`")
         if r.rows is not None:
             self._rows(r.rows, lines, pad)
         if r.inputs:
@@ -404,8 +408,16 @@ class Explanation:
         if not held and not needed:
             text += ", alors que cette ligne demande le contraire"
         if self._code:
-            text += f" — `{atom.text}`"
+            text += f" — `{self._as_written(atom.text)}`"
         return text
+
+    def _as_written(self, code: str) -> str:
+        """Code recorded by a trace (always printed in English) as the rule's own file writes it:
+        `si … alors … sinon`, `est connu` in a French file."""
+        if self.plan.language(self._file) != FRENCH:
+            return code
+        expr = self.words.expression(code)
+        return code if expr is None else to_text(expr, FRENCH)
 
     def _input(self, i: Input) -> str:
         value = self.show(i.name, i.value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from engine import ast
@@ -85,6 +85,13 @@ class Plan:
     rules: Mapping[str, RulePlan]
     graph: DependencyGraph
     sources: SourceCache
+    # The language each declaration file is written in ("fr" or "en"), so that code shown to a
+    # developer is printed back as its file writes it; a file not listed is English.
+    languages: Mapping[str, str] = field(default_factory=dict)
+
+    def language(self, file: str) -> str:
+        """The language declaration file `file` is written in: "fr" or "en"."""
+        return self.languages.get(file, "en")
 
     @property
     def outputs(self) -> tuple[str, ...]:

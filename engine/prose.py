@@ -201,6 +201,10 @@ class Wording:
             return Phrase(f"« {self.enum_labels[name]} »", quoted=True)
         return Phrase(name)
 
+    def expression(self, text: str) -> ast.Expr | None:
+        """The expression a trace recorded as `text` (English code), None if it does not parse."""
+        return self._parse(text)
+
     def _parse(self, text: str) -> ast.Expr | None:
         try:
             return parse(text)

@@ -139,7 +139,15 @@ def test_the_code_stays_in_markdown_and_json() -> None:
     markdown = explanation.to_markdown()
     assert "la date de naissance est connue" in markdown
     assert "— `age_a_l_entree_rsa < age_min_orientation_auto_mds`" in markdown  # a condition's code
-    assert re.search(r"Formule : `(if date_naissance is not null|si date_naissance est connu) ", markdown)
+    # The code is printed back as the rule's file writes it: the pack is in French.
+    assert "Formule : `si date_naissance est connu alors " in markdown
+    assert not re.search(r"`[^`]*\b(if|then|else|is not null|is null|and|or)\b[^`]*`", markdown)
     records = explanation.to_dict()["records"]
     assert any(str(r["formula"]).startswith(("if date_naissance", "si date_naissance")) for r in records)  # type: ignore[index]
     assert "`" not in explanation.to_text()
+
+
+def test_code_of_an_english_file_stays_english() -> None:
+    policy = engine.load_policy(ROOT / "tests" / "fixtures" / "division")
+    markdown = policy.evaluate({"n": 5}, date(2024, 1, 1), trace=True).explain("grand_formule").to_markdown()
+    assert "Formule : `n != 0 and q > 1`" in markdown
