@@ -72,7 +72,7 @@ def coverage(plan: Plan) -> dict[str, Coverage]:
         readings: dict[tuple[str, str], Reading] = {}
         for version in rule.versions:
             own: list[Period] = [(version.start, version.end)]
-            same, as_of = _reads(version)
+            same, as_of = _reads(version, plan.language(version.decl.span.file))
             for dep in sorted(same):
                 own = _intersect(own, _periods(plan, out, dep))
                 for r in out[dep].readings if dep in out else ():
@@ -92,8 +92,9 @@ def _periods(plan: Plan, known: dict[str, Coverage], name: str) -> list[Period]:
     return [(plan.parameters[name].starts[0], None)]  # a parameter: from its first value on
 
 
-def _reads(version: VersionPlan) -> tuple[set[str], list[tuple[str, str]]]:
-    """Rules and parameters read under the version's own law date, and those read `as of`."""
+def _reads(version: VersionPlan, lang: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """Rules and parameters read under the version's own law date, and those read `as of` (the
+    date's expression printed in `lang`, the language of the version's file)."""
     exprs: list[ast.Expr] = [version.formula] if version.formula is not None else []
     for row in version.rows or ():
         exprs += [x for x in (row.when, row.then) if x is not None]
@@ -102,7 +103,7 @@ def _reads(version: VersionPlan) -> tuple[set[str], list[tuple[str, str]]]:
     while exprs:
         e = exprs.pop()
         if isinstance(e, ast.AsOf):
-            as_of.append((e.target.name, to_text(e.when)))
+            as_of.append((e.target.name, to_text(e.when, lang)))
             exprs.append(e.when)  # the date itself is computed under the version's own law date
             continue
         if isinstance(e, ast.Name) and e.binding in (ast.Binding.RULE, ast.Binding.PARAMETER):

@@ -99,3 +99,10 @@ def test_describe_several_periods_and_none() -> None:
     periods = ((date(2018, 1, 1), date(2019, 12, 31)), (date(2022, 1, 1), None))
     assert describe(periods) == "2018-01-01 to 2019-12-31 and from 2022-01-01"
     assert describe(()) == "never"
+
+
+def test_a_french_file_reads_its_as_of_dates_in_french() -> None:
+    pack = load_policy(Path(__file__).resolve().parent.parent / "policy")
+    readings = {(r.name, r.when) for c in coverage(pack.plan).values() for r in c.readings}
+    assert ("orientation_organisme_selon_circuit", "date_entree_rsa ?? date_du_jour") in readings
+    assert not any("today" in when for _name, when in readings)
