@@ -29,6 +29,8 @@ REF = "    references: [{article: X}]\n"
 
 
 def dated_rules(count: int) -> str:
+    """`count` rules in a chain, each with its own `from` date (a new date segment per rule);
+    tests/test_hostile_cost.py checks the same shape."""
     out = ["facts:\n  n: {type: int, label: N}\nrules:\n"]
     for i in range(count):
         start = date(2000, 1, 1) + timedelta(days=i)

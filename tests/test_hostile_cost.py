@@ -3,11 +3,12 @@ documented limit (rows, rules, versions, values) works at its edge and is a loca
 
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import POLICY_DIR, write_policy
+from conftest import POLICY_DIR, ROOT, write_policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,10 @@ from engine.codegen import generate
 from engine.codegen_linear import FLAT_ROWS, generate_linear, generate_program
 from engine.reader import MAX_RULES, MAX_TABLE_ROWS, MAX_VALUES, MAX_VERSIONS
 from engine.tables import MAX_ATOMS
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from benchmarks.bench_policy_size import dated_rules  # the benchmark's own policy shape
 
 AT = date(2024, 6, 1)
 REF = "    references: [{article: X}]\n"
@@ -28,20 +33,6 @@ def big_table(rows: int) -> str:
     out.append("    from: 2000-01-01\n    table:\n")
     out += [f"      - when: n == {i}\n        then: {i * 2}\n        because: b\n" for i in range(rows - 1)]
     out.append("      - otherwise: -1\n        because: b\n")
-    return "".join(out)
-
-
-def dated_rules(count: int) -> str:
-    """`count` rules in a chain, each with its own `from` date (a new date segment per rule)."""
-    out = ["facts:\n  n: {type: int, label: N}\nrules:\n"]
-    for i in range(count):
-        start = date(2000, 1, 1) + timedelta(days=i)
-        before = "n" if i == 0 else f"r{i - 1}"
-        out.append(
-            f"  r{i}:\n    label: R{i}\n    type: int\n{REF}    versions:\n"
-            f"      - from: 1990-01-01\n        until: {start - timedelta(days=1)}\n        formula: {before}\n"
-            f"      - from: {start}\n        formula: {before} + 1\n"
-        )
     return "".join(out)
 
 
